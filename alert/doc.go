@@ -1,0 +1,97 @@
+// Package alert decides heavy-pollution warnings from a plan and a situation.
+//
+// It is the rule engine of spec/warning-rules.md, pure: no I/O except reading
+// a plan file, no clock (now is part of the Situation), no stores, brokers or
+// HTTP. The same plan and situation always give the same Evaluation, which is
+// what lets a replay run years of hourly data in seconds and a restarted
+// service reach exactly the decision it had reached before.
+//
+// # The plan is data
+//
+// Every threshold, duration, role and approval chain comes from a plan file
+// (configs/plans/*.yaml) loaded with LoadPlan or ParsePlan, which report all
+// problems of a file in one error. The Go code holds no number of the
+// county plan; a second plan in the older 48/72/96-hour style runs through
+// the same code.
+//
+// # Vocabulary
+//
+//   - Window: a span with one daily-AQI value (24 consecutive hours that may
+//     cross midnight, plan 4.2). Observed windows end at each hour ≤ now;
+//     forecast windows are forecast days (or rolling forecast windows).
+//   - Run (exceedance run) for a threshold X: a maximal connected interval
+//     of the union of the windows with AQI > X. Its duration is its length.
+//   - Level(τ) (Plan.LevelAt): the highest level whose condition holds at
+//     τ, judged from the runs that contain τ.
+//   - Episode (重污染过程): a maximal stretch of τ with Level(τ) ≥ the lowest
+//     level, stretches less than the merge gap apart joined (plan 4.5).
+//   - Proposal: one transition (issue, upgrade, downgrade, lift, health
+//     notice, upstream, manual) for an approval chain, with evidence and an
+//     idempotency key. Evaluate returns at most one.
+//   - Approval: the state of one proposal's chain; Sign enforces its order.
+//
+// # Interpretations chosen (spec/warning-rules.md §8, and ours)
+//
+//   - "Lasts N hours" is the length of the union of exceeding windows. One
+//     forecast day above X is a 24 h run, two consecutive days 48 h; rolling
+//     observed windows above X ending at t1..t2 make t2 − t1 + 24 h. Windows
+//     touching end to start are connected; a few missing observed hours do
+//     not break a run because rolling windows overlap.
+//   - Thresholds compare with ">" (200 is not "> 200"), durations with "≥".
+//   - The level at an instant comes from the runs containing it, counted
+//     whole, past and future: an ongoing episode keeps its past, and a
+//     finished peak no longer holds a higher level (red steps down to orange
+//     once the > 300 run is over). Each term of an "and" condition (red: > 200
+//     for 72 h and > 300 for 24 h) needs its own run containing the instant.
+//   - Forecast windows are cut at now: hours up to now are judged by
+//     observations only, hours after now by the newest forecast; a cut window
+//     still exceeds for its remaining hours. Observed windows ending after now
+//     are ignored. Situation.Forecast must hold one forecast (the newest).
+//   - Issue: the first episode not over before now is proposed with its
+//     start, end and the highest level of its remaining part (a peak already
+//     over does not call for a higher warning now). Lead = start − now; under
+//     the plan's lead time (24 h) it is "short notice"; an episode already
+//     under way has a negative lead.
+//   - Upgrade happens at once, from forecast or observation, when the
+//     remaining part of the current episode is above the active level. The
+//     current episode is the one in progress, or one starting within the
+//     lift persistence (it keeps the warning alive).
+//   - Lift needs Level(τ) below the lowest level for τ in [now, now + 36 h)
+//     and a forecast reaching 36 h ahead; downgrade needs the rest of the
+//     episode below the active level and the same coverage. Without it the
+//     Evaluation asks for a forecast (NeedForecast) instead of guessing:
+//     observations alone never lift.
+//   - With no forecast reaching past now, the last observed instant stands
+//     for now, so an episode observed up to now is in progress and can be
+//     issued or raise a warning (but never lift it). SourceBaseline windows
+//     (persistence, or observations replayed as a perfect forecast) are
+//     judged like a forecast and count as coverage; evidence keeps their
+//     source.
+//   - Health notice: no warning active, no episode ahead, and a forecast
+//     period overlapping [now, now + horizon) exceeds a concentration limit.
+//     It is published by duty staff with one confirmation.
+//   - Upstream prompts raise the timeline to at least their level over their
+//     period from now on; a proposal that only a prompt reaches has action
+//     "upstream". A prompt also keeps a warning from being lifted during its
+//     period. A manual request from duty staff takes precedence over data.
+//   - Keys: region|action|from|to|episode start, plus the time the active
+//     level was published (so re-raising after a downgrade is a new key) or
+//     the manual request id. An episode that starts exactly at now because
+//     forecast windows were cut there is keyed by their uncut start, so the
+//     key does not move every hour. A forecast revision that moves a future
+//     start yields a new key; callers supersede a pending proposal of the
+//     same region.
+//   - Approval chains are ordered steps; a step may need several roles (all
+//     of) or one of several (any of). A role signs a proposal once, and one
+//     person cannot fill two roles of a chain (the consultation needs two
+//     bureaus, not one person twice). A rejection needs a reason and closes
+//     the proposal; the engine proposes again only when the data change
+//     (a different key). The chain is copied into the Approval when it
+//     starts, so a plan reload does not change a proposal under signature.
+//
+// # Cost
+//
+// Evaluate is O(n log n) in the windows it is given. A replay passes the
+// observed windows ending after now − Plan.Lookback() and the forecast
+// horizon (a few hundred windows), not the whole history.
+package alert

@@ -1,0 +1,122 @@
+// Package api is the HTTP face of aqwarn (gin): the public AQI endpoints,
+// the staff endpoints and the operational ones (/healthz, /readyz,
+// /metrics). Every route is declared in routes.go; handlers are made by
+// functions that take their dependencies explicitly; every failure is
+// written in one shape: {"error": {"code": "...", "message": "..."}}.
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/aqwarn/aqwarn"
+)
+
+// CurrentAQI hands out the newest AQI snapshot (kept in memory by the AQI job).
+type CurrentAQI interface {
+	Current() *aqwarn.AQISnapshot
+}
+
+// DeadLetterLister lists kept rejections.
+type DeadLetterLister interface {
+	ListDeadLetters(ctx context.Context, reason, station string, before int64, limit int) ([]aqwarn.DeadLetter, error)
+}
+
+// Check is one readiness condition.
+type Check struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
+
+// Deps are what the handlers need. Optional ones may be nil.
+type Deps struct {
+	AQI         CurrentAQI
+	DeadLetters DeadLetterLister
+	Stations    []aqwarn.Station
+	Regions     []aqwarn.Region
+	Ready       []Check
+	Metrics     http.Handler // Prometheus handler for /metrics
+	StaffTokens []string     // bearer tokens for staff endpoints (hardened in the API issue)
+	StaleAfter  time.Duration
+	Now         func() time.Time
+	Logger      *slog.Logger
+}
+
+// CST is China Standard Time, in which every time is shown.
+var CST = time.FixedZone("CST", 8*3600)
+
+// NewHandler builds the HTTP handler.
+func NewHandler(d Deps) http.Handler {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.StaleAfter <= 0 {
+		d.StaleAfter = 2 * time.Hour
+	}
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(gin.Recovery(), logRequests(d.Logger))
+	r.HandleMethodNotAllowed = true
+	r.NoRoute(func(c *gin.Context) {
+		writeError(c, aqwarn.Errorf(aqwarn.ENOTFOUND, "no such endpoint: %s", c.Request.URL.Path))
+	})
+	r.NoMethod(func(c *gin.Context) {
+		writeError(c, &aqwarn.Error{Code: "method_not_allowed", Message: c.Request.Method + " is not allowed here"})
+	})
+	addRoutes(r, d)
+	return r
+}
+
+// statusOf is the one table from error codes to HTTP statuses.
+var statusOf = map[string]int{
+	aqwarn.EINVALID:      http.StatusUnprocessableEntity,
+	aqwarn.ENOTFOUND:     http.StatusNotFound,
+	aqwarn.ECONFLICT:     http.StatusConflict,
+	aqwarn.EUNAUTHORIZED: http.StatusUnauthorized,
+	aqwarn.EFORBIDDEN:    http.StatusForbidden,
+	aqwarn.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	aqwarn.EINTERNAL:     http.StatusInternalServerError,
+	"method_not_allowed": http.StatusMethodNotAllowed,
+	"bad_request":        http.StatusBadRequest,
+}
+
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// writeError answers with the error's status and the one error shape.
+// Internal details are logged, never shown.
+func writeError(c *gin.Context, err error) {
+	code := aqwarn.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	var body errorBody
+	body.Error.Code = code
+	body.Error.Message = aqwarn.ErrorMessage(err)
+	var e *aqwarn.Error
+	if status >= 500 || !errors.As(err, &e) {
+		slog.Default().Error("request failed", "path", c.Request.URL.Path, "err", err)
+	}
+	c.AbortWithStatusJSON(status, body)
+}
+
+func logRequests(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		log.Debug("http", "method", c.Request.Method, "path", c.Request.URL.Path, "status", c.Writer.Status(), "dur", time.Since(start))
+	}
+}

@@ -1,0 +1,54 @@
+// Command aqwarn is the air-quality early-warning service and its tools.
+//
+//	aqwarn serve [--config FILE] [--demo] ...   run the service (default)
+//	aqwarn aqi ...                              compute AQI from JSON lines or station CSVs
+//
+// main only calls run; run wires everything, so tests call run directly.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "aqwarn:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `aqwarn — air-quality early warning (HJ 633 AQI, county heavy-pollution plan)
+
+Usage:
+  aqwarn [serve] [flags]   run the service (embedded broker, store and demo stations by default)
+  aqwarn aqi [flags]       compute AQI from JSON lines (stdin) or station CSV files
+  aqwarn help              this text
+
+Run "aqwarn COMMAND -h" for the flags of a command.
+`
+
+// run is the whole program; it returns when ctx ends or the command is done.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && (args[0] == "" || args[0][0] != '-') {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return runServe(ctx, args, getenv, stdout, stderr)
+	case "aqi":
+		return runAQI(ctx, args, stdin, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}

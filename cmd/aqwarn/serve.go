@@ -1,0 +1,285 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/aqwarn/aqwarn"
+	"github.com/aqwarn/aqwarn/api"
+	"github.com/aqwarn/aqwarn/aqi"
+	"github.com/aqwarn/aqwarn/aqijob"
+	"github.com/aqwarn/aqwarn/broker"
+	"github.com/aqwarn/aqwarn/configs"
+	"github.com/aqwarn/aqwarn/ingest"
+	ingestmqtt "github.com/aqwarn/aqwarn/ingest/mqtt"
+	"github.com/aqwarn/aqwarn/simulate"
+	"github.com/aqwarn/aqwarn/store/influx"
+	"github.com/aqwarn/aqwarn/store/sqlite"
+)
+
+// runServe starts the service and blocks until ctx ends, then shuts down in
+// the reverse order of start.
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", getenv("AQWARN_CONFIG"), "configuration file (default: the embedded demo configuration)")
+	demo := fs.Bool("demo", false, "replay the bundled smog episode through the broker as the stations would")
+	autoApprove := fs.Bool("demo-auto-approve", false, "sign every proposal as the demo roles (demo only)")
+	httpAddr := fs.String("http", "", "HTTP listen address (overrides http.addr)")
+	mqttAddr := fs.String("mqtt-embedded-addr", "", "embedded broker address (overrides mqtt.embedded_addr)")
+	storeDir := fs.String("store-dir", "", "embedded store directory (overrides store.dir)")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: aqwarn serve [flags]\n\nFlags:\n")
+		fs.PrintDefaults()
+		fmt.Fprintf(stderr, "\nEnvironment overrides: %s\n", strings.Join(configs.EnvNames(), ", "))
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	cfg, err := configs.Load(*configPath, getenv)
+	if err != nil {
+		return err
+	}
+	if *demo {
+		cfg.Demo.Enabled = true
+	}
+	if *autoApprove {
+		cfg.Demo.AutoApprove = true
+	}
+	if *httpAddr != "" {
+		cfg.HTTP.Addr = *httpAddr
+	}
+	if *mqttAddr != "" {
+		cfg.MQTT.EmbeddedAddr = *mqttAddr
+	}
+	if *storeDir != "" {
+		cfg.Store.Dir = *storeDir
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	// Closers run in reverse order at the end, whatever happens.
+	var closers []func()
+	defer func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}()
+
+	// Time is an argument: in the demo the whole service lives on the
+	// simulator's compressed clock, so "now" matches the replayed data.
+	now := time.Now
+	var clock *simulate.Clock
+	if cfg.Demo.Enabled {
+		start, err := time.ParseInLocation("2006-01-02", cfg.Demo.From, api.CST)
+		if err != nil {
+			return fmt.Errorf("demo.from: %w", err)
+		}
+		clock = &simulate.Clock{Start: start, Origin: time.Now(), Speed: cfg.Demo.Speed}
+		now = clock.Now
+	}
+
+	db, err := sqlite.Open(ctx, cfg.Store.Dir)
+	if err != nil {
+		return err
+	}
+	db.Now = now
+	closers = append(closers, func() { db.Close() })
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	// Readings go to InfluxDB or the embedded store.
+	var primary interface {
+		ingest.Writer
+		aqijob.Readings
+	} = db
+	checks := []api.Check{{Name: "store", Check: db.Ping}}
+	aqiWriters := []aqijob.AQIWriter{db}
+	var spool ingest.Spool
+	if cfg.Store.Readings == "influx" {
+		ix := influx.Open(influx.Config{URL: cfg.Influx.URL, Token: cfg.Influx.Token, Org: cfg.Influx.Org, Bucket: cfg.Influx.Bucket})
+		closers = append(closers, ix.Close)
+		if err := ix.Ping(ctx); err != nil {
+			log.Warn("InfluxDB not reachable yet; readings are spooled until it is", "url", cfg.Influx.URL, "err", err)
+		}
+		primary, spool = ix, db
+		aqiWriters = append(aqiWriters, ix)
+		checks = append(checks, api.Check{Name: "influxdb", Check: ix.Ping})
+	}
+
+	// The broker: in-process unless configured otherwise.
+	mqttURL := cfg.MQTT.URL
+	if cfg.MQTT.Embedded {
+		b, err := broker.Start(cfg.MQTT.EmbeddedAddr, log.With("component", "broker"))
+		if err != nil {
+			return fmt.Errorf("embedded MQTT broker on %s: %w", cfg.MQTT.EmbeddedAddr, err)
+		}
+		closers = append(closers, func() { b.Close() })
+		mqttURL = b.URL()
+		fmt.Fprintf(stdout, "aqwarn: embedded MQTT broker on %s\n", mqttURL)
+	}
+
+	// Ingest: MQTT → receiver → pipeline → store, acknowledged when durable.
+	pipe := ingest.NewPipeline(primary, cfg.Ingest.QueueSize)
+	pipe.Spool = spool
+	pipe.DeadLetters = db
+	pipe.Metrics = ingest.NewMetrics(reg)
+	pipe.Logger = log.With("component", "ingest")
+	pipe.Now = now
+	pipe.BatchSize, pipe.BatchWait = cfg.Ingest.BatchSize, cfg.Ingest.BatchWait
+	wake := make(chan struct{}, 1) // new durable data for the AQI job
+	pipe.OnDurable = func([]aqwarn.Reading) {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
+	pipeCtx, stopPipe := context.WithCancel(context.Background())
+	var pipeWG sync.WaitGroup
+	pipeWG.Add(1)
+	go func() { defer pipeWG.Done(); pipe.Run(pipeCtx) }()
+	closers = append(closers, func() { stopPipe(); pipeWG.Wait() })
+
+	recvCtx, stopRecv := context.WithCancel(context.Background())
+	closers = append(closers, stopRecv)
+	recv := &ingest.Receiver{Pipeline: pipe, Registry: ingest.NewRegistry(cfg.Stations), Now: now, Ctx: recvCtx,
+		Limits: ingest.Limits{MaxFuture: cfg.Ingest.MaxFuture, Retention: cfg.Ingest.Retention}}
+	prefix := cfg.MQTT.TopicPrefix
+	mq := ingestmqtt.New(ingestmqtt.Config{URL: mqttURL, ClientID: cfg.MQTT.ClientID, Username: cfg.MQTT.Username,
+		Password: cfg.MQTT.Password, SharedGroup: cfg.MQTT.SharedGroup, Logger: log.With("component", "mqtt")},
+		[]ingestmqtt.Route{{Filter: prefix + "/stations/+/readings", Handle: func(topic string, payload []byte, ack func()) {
+			station, _, err := ingestmqtt.StationFromTopic(prefix, topic)
+			if err != nil {
+				recv.RejectRaw("mqtt:"+topic, payload, &ingest.Rejection{Reason: ingest.ReasonUnknownStation, Message: err.Error()}, ack)
+				return
+			}
+			recv.HandleJSON("mqtt:"+topic, station, payload, ack)
+		}}})
+	pipe.OnDeadLetter = func(d aqwarn.DeadLetter) {
+		go mq.Publish(context.Background(), prefix+"/deadletter", deadLetterJSON(d), false)
+	}
+	if err := mq.Connect(ctx); err != nil {
+		return fmt.Errorf("MQTT broker %s: %w", mqttURL, err)
+	}
+	// Closing the subscriber first stops intake; the pipeline then drains.
+	closers = append(closers, mq.Close)
+	checks = append(checks, api.Check{Name: "mqtt", Check: func(context.Context) error {
+		if !mq.Connected() {
+			return errors.New("not connected to " + mqttURL)
+		}
+		return nil
+	}})
+
+	// The hourly AQI job, at minute 5 (on the demo clock: every simulated hour).
+	job := &aqijob.Job{Readings: primary, Writers: aqiWriters, Stations: cfg.Stations, Regions: cfg.Regions,
+		Now: now, Logger: log.With("component", "aqi")}
+	if cfg.AQI.Edition != "auto" {
+		ed, _ := aqi.ParseEdition(cfg.AQI.Edition)
+		job.Edition = func(time.Time) aqi.Edition { return ed }
+	}
+	sched, err := gocron.NewScheduler(gocron.WithLocation(api.CST))
+	if err != nil {
+		return err
+	}
+	runJob := func(ctx context.Context) {
+		if err := job.Run(ctx); err != nil {
+			log.Error("hourly AQI failed", "err", err)
+		}
+	}
+	var def gocron.JobDefinition = gocron.CronJob(cfg.AQI.Schedule, false)
+	if clock != nil {
+		def = gocron.DurationJob(max(clock.RealAfter(time.Hour), 200*time.Millisecond))
+	}
+	if _, err := sched.NewJob(def, gocron.NewTask(runJob), gocron.WithSingletonMode(gocron.LimitModeReschedule),
+		gocron.WithName("hourly-aqi"), gocron.WithStartAt(gocron.WithStartImmediately())); err != nil {
+		return fmt.Errorf("aqi.schedule %q: %w", cfg.AQI.Schedule, err)
+	}
+	sched.Start()
+	closers = append(closers, func() { sched.Shutdown() })
+	if cfg.AQI.OnData > 0 {
+		// New data wakes the job, at most once per interval (real time).
+		jctx, stopJob := context.WithCancel(context.Background())
+		jobDone := make(chan struct{})
+		go func() {
+			defer close(jobDone)
+			for {
+				select {
+				case <-jctx.Done():
+					return
+				case <-wake:
+				}
+				runJob(jctx)
+				select {
+				case <-jctx.Done():
+					return
+				case <-time.After(cfg.AQI.OnData):
+				}
+			}
+		}()
+		closers = append(closers, func() { stopJob(); <-jobDone })
+	}
+
+	// HTTP.
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		return fmt.Errorf("http.addr %s: %w", cfg.HTTP.Addr, err)
+	}
+	srv := &http.Server{Handler: api.NewHandler(api.Deps{
+		AQI: job, DeadLetters: db, Stations: cfg.Stations, Regions: cfg.Regions, Ready: checks,
+		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), StaleAfter: cfg.AQI.StaleAfter,
+		Now: now, Logger: log.With("component", "http"),
+	}), ReadHeaderTimeout: 10 * time.Second}
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- srv.Serve(ln) }()
+	closers = append(closers, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	})
+	fmt.Fprintf(stdout, "aqwarn: listening on http://%s\n", ln.Addr())
+
+	// The demo stations.
+	if cfg.Demo.Enabled {
+		if err := startDemo(ctx, cfg, mqttURL, clock, log.With("component", "simulator"), &closers); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "aqwarn: demo replaying %s .. %s at %gx; try: curl http://%s/api/v1/aqi/current\n",
+			cfg.Demo.From, cfg.Demo.To, cfg.Demo.Speed, ln.Addr())
+	}
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+		return nil
+	case err := <-httpDone:
+		return fmt.Errorf("http server: %w", err)
+	}
+}
+
+func deadLetterJSON(d aqwarn.DeadLetter) []byte {
+	b, _ := json.Marshal(d)
+	return b
+}

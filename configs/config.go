@@ -1,0 +1,381 @@
+// Package configs loads the service configuration: a YAML file (the embedded
+// default.yaml unless one is named) plus AQWARN_* environment overrides,
+// validated at load with one error that lists every problem.
+//
+// The folder also holds the emergency plans (plans/*.yaml) and a production
+// example (production.yaml). Defaults and plans are embedded in the binary so
+// `aqwarn serve` runs from anywhere with no files beside it.
+package configs
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/aqwarn/aqwarn"
+)
+
+//go:embed default.yaml production.yaml
+var files embed.FS
+
+// Plans holds the plan files shipped with the binary (plans/*.yaml).
+//
+//go:embed plans
+var Plans embed.FS
+
+// Config is the whole service configuration.
+type Config struct {
+	HTTP     HTTP             `yaml:"http"`
+	MQTT     MQTT             `yaml:"mqtt"`
+	Store    Store            `yaml:"store"`
+	Influx   Influx           `yaml:"influx"`
+	AQI      AQI              `yaml:"aqi"`
+	Ingest   Ingest           `yaml:"ingest"`
+	Demo     Demo             `yaml:"demo"`
+	Plan     string           `yaml:"plan"` // path, or "embedded:plans/NAME.yaml"
+	Regions  []aqwarn.Region  `yaml:"regions"`
+	Stations []aqwarn.Station `yaml:"stations"`
+}
+
+type HTTP struct {
+	Addr string `yaml:"addr"`
+}
+
+type MQTT struct {
+	// Embedded starts an in-process broker on EmbeddedAddr and connects to it.
+	Embedded     bool   `yaml:"embedded"`
+	EmbeddedAddr string `yaml:"embedded_addr"`
+	URL          string `yaml:"url"` // tcp://host:port; ignored when Embedded
+	ClientID     string `yaml:"client_id"`
+	Username     string `yaml:"username"`
+	Password     string `yaml:"password"`
+	TopicPrefix  string `yaml:"topic_prefix"`
+	// SharedGroup, when set, subscribes with $share/<group>/… so several
+	// instances split the stations' messages between them.
+	SharedGroup string `yaml:"shared_group"`
+}
+
+type Store struct {
+	Dir string `yaml:"dir"` // the embedded SQLite store lives here
+	// Readings picks where readings and AQI series go: "embedded" (SQLite in
+	// Dir) or "influx". Workflow state is always in the embedded store.
+	Readings string `yaml:"readings"`
+}
+
+type Influx struct {
+	URL   string `yaml:"url"`
+	Token string `yaml:"token"` // InfluxDB 1.8: "user:password" (or empty without auth)
+	Org   string `yaml:"org"`   // ignored by 1.8
+	// Bucket is the v2 bucket; on 1.8 "database/retention-policy", e.g. "aqwarn/autogen".
+	Bucket string `yaml:"bucket"`
+}
+
+type AQI struct {
+	// Edition: "auto" (by the data's timestamp), "2012" or "2026".
+	Edition string `yaml:"edition"`
+	// Schedule is the cron spec of the hourly AQI job (minute 5 by default).
+	Schedule string `yaml:"schedule"`
+	// StaleAfter marks current values as stale when the newest hour is older.
+	StaleAfter time.Duration `yaml:"stale_after"`
+	// OnData also runs the job soon after new readings become durable, at
+	// most once per this interval (0: only on schedule), so the current AQI
+	// does not wait for minute 5 when the hour's data is in.
+	OnData time.Duration `yaml:"on_data"`
+}
+
+type Ingest struct {
+	QueueSize int           `yaml:"queue_size"`
+	BatchSize int           `yaml:"batch_size"`
+	BatchWait time.Duration `yaml:"batch_wait"`
+	MaxFuture time.Duration `yaml:"max_future"`
+	Retention time.Duration `yaml:"retention"` // readings older than this are rejected
+}
+
+// Demo replays a bundled real episode through the broker as the stations
+// would, on a compressed clock.
+type Demo struct {
+	Enabled bool `yaml:"enabled"`
+	// Speed is simulated seconds per real second (3600 → an hour a second).
+	Speed float64 `yaml:"speed"`
+	// From and To bound the replayed data (local dates, +08:00).
+	From string `yaml:"from"`
+	To   string `yaml:"to"`
+	// AutoApprove signs every proposal as the demo roles.
+	AutoApprove bool `yaml:"auto_approve"`
+}
+
+// Default returns the embedded default configuration (demo mode).
+func Default() (*Config, error) {
+	b, err := files.ReadFile("default.yaml")
+	if err != nil {
+		return nil, err
+	}
+	return Parse(b, nil)
+}
+
+// ProductionExample returns the text of the shipped production example.
+func ProductionExample() []byte {
+	b, _ := files.ReadFile("production.yaml")
+	return b
+}
+
+// Load reads the file at path ("" means the embedded default), applies the
+// environment overrides from getenv and validates the result.
+func Load(path string, getenv func(string) string) (*Config, error) {
+	var b []byte
+	var err error
+	if path == "" {
+		b, err = files.ReadFile("default.yaml")
+	} else {
+		b, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return Parse(b, getenv)
+}
+
+// Parse decodes YAML over the built-in defaults, applies environment
+// overrides (getenv may be nil) and validates.
+func Parse(b []byte, getenv func(string) string) (*Config, error) {
+	c := builtin()
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) { // an empty file means "all defaults"
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	var problems []string
+	if getenv != nil {
+		problems = append(problems, c.applyEnv(getenv)...)
+	}
+	problems = append(problems, c.validate()...)
+	if len(problems) > 0 {
+		return nil, &aqwarn.Error{Code: aqwarn.EINVALID, Op: "config",
+			Message: fmt.Sprintf("%d problem(s):\n  - %s", len(problems), strings.Join(problems, "\n  - "))}
+	}
+	return c, nil
+}
+
+func builtin() *Config {
+	return &Config{
+		HTTP:   HTTP{Addr: "127.0.0.1:8080"},
+		MQTT:   MQTT{EmbeddedAddr: "127.0.0.1:1883", ClientID: "aqwarn-ingest", TopicPrefix: "aq"},
+		Store:  Store{Dir: "data", Readings: "embedded"},
+		Influx: Influx{Bucket: "aqwarn/autogen"},
+		AQI:    AQI{Edition: "auto", Schedule: "5 * * * *", StaleAfter: 2 * time.Hour, OnData: 10 * time.Second},
+		Ingest: Ingest{QueueSize: 20000, BatchSize: 2000, BatchWait: 50 * time.Millisecond,
+			MaxFuture: 5 * time.Minute, Retention: 0},
+		Demo: Demo{Speed: 7200, From: "2015-11-25", To: "2015-12-13"},
+		Plan: "embedded:plans/jianghua-2024.yaml",
+	}
+}
+
+// envVars lists every override: AQWARN_<NAME> sets the field.
+func (c *Config) envVars() []envVar {
+	return []envVar{
+		{"HTTP_ADDR", &c.HTTP.Addr},
+		{"MQTT_EMBEDDED", &c.MQTT.Embedded},
+		{"MQTT_EMBEDDED_ADDR", &c.MQTT.EmbeddedAddr},
+		{"MQTT_URL", &c.MQTT.URL},
+		{"MQTT_CLIENT_ID", &c.MQTT.ClientID},
+		{"MQTT_USERNAME", &c.MQTT.Username},
+		{"MQTT_PASSWORD", &c.MQTT.Password},
+		{"MQTT_TOPIC_PREFIX", &c.MQTT.TopicPrefix},
+		{"MQTT_SHARED_GROUP", &c.MQTT.SharedGroup},
+		{"STORE_DIR", &c.Store.Dir},
+		{"STORE_READINGS", &c.Store.Readings},
+		{"INFLUX_URL", &c.Influx.URL},
+		{"INFLUX_TOKEN", &c.Influx.Token},
+		{"INFLUX_ORG", &c.Influx.Org},
+		{"INFLUX_BUCKET", &c.Influx.Bucket},
+		{"AQI_EDITION", &c.AQI.Edition},
+		{"AQI_SCHEDULE", &c.AQI.Schedule},
+		{"AQI_STALE_AFTER", &c.AQI.StaleAfter},
+		{"AQI_ON_DATA", &c.AQI.OnData},
+		{"INGEST_QUEUE_SIZE", &c.Ingest.QueueSize},
+		{"INGEST_BATCH_SIZE", &c.Ingest.BatchSize},
+		{"INGEST_BATCH_WAIT", &c.Ingest.BatchWait},
+		{"INGEST_MAX_FUTURE", &c.Ingest.MaxFuture},
+		{"DEMO", &c.Demo.Enabled},
+		{"DEMO_SPEED", &c.Demo.Speed},
+		{"DEMO_AUTO_APPROVE", &c.Demo.AutoApprove},
+		{"PLAN", &c.Plan},
+	}
+}
+
+type envVar struct {
+	name string
+	ptr  any
+}
+
+// EnvNames lists the recognised environment variables (for docs and -h).
+func EnvNames() []string {
+	var c Config
+	var out []string
+	for _, v := range c.envVars() {
+		out = append(out, "AQWARN_"+v.name)
+	}
+	return out
+}
+
+func (c *Config) applyEnv(getenv func(string) string) []string {
+	var problems []string
+	for _, v := range c.envVars() {
+		name := "AQWARN_" + v.name
+		s := getenv(name)
+		if s == "" {
+			continue
+		}
+		var err error
+		switch p := v.ptr.(type) {
+		case *string:
+			*p = s
+		case *bool:
+			*p, err = strconv.ParseBool(s)
+		case *int:
+			*p, err = strconv.Atoi(s)
+		case *float64:
+			*p, err = strconv.ParseFloat(s, 64)
+		case *time.Duration:
+			*p, err = time.ParseDuration(s)
+		}
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s=%q: %v", name, s, err))
+		}
+	}
+	return problems
+}
+
+func (c *Config) validate() []string {
+	var p []string
+	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
+	if c.HTTP.Addr == "" {
+		add("http.addr is empty")
+	}
+	if c.MQTT.Embedded {
+		if c.MQTT.EmbeddedAddr == "" {
+			add("mqtt.embedded_addr is empty")
+		}
+	} else if u, err := url.Parse(c.MQTT.URL); err != nil || u.Host == "" {
+		add("mqtt.url %q is not a broker URL like tcp://127.0.0.1:1883 (or set mqtt.embedded: true)", c.MQTT.URL)
+	}
+	if c.MQTT.ClientID == "" {
+		add("mqtt.client_id is empty: a fixed client id is needed for a persistent session")
+	}
+	if strings.ContainsAny(c.MQTT.TopicPrefix, "#+") || c.MQTT.TopicPrefix == "" {
+		add("mqtt.topic_prefix %q must be a plain topic level", c.MQTT.TopicPrefix)
+	}
+	if c.Store.Dir == "" {
+		add("store.dir is empty")
+	}
+	switch c.Store.Readings {
+	case "embedded":
+	case "influx":
+		if u, err := url.Parse(c.Influx.URL); err != nil || u.Host == "" {
+			add("influx.url %q is not a URL like http://127.0.0.1:8086", c.Influx.URL)
+		}
+		if c.Influx.Bucket == "" {
+			add("influx.bucket is empty (on InfluxDB 1.8 use database/retention-policy, e.g. aqwarn/autogen)")
+		}
+	default:
+		add("store.readings %q must be embedded or influx", c.Store.Readings)
+	}
+	switch c.AQI.Edition {
+	case "auto", "2012", "2026":
+	default:
+		add("aqi.edition %q must be auto, 2012 or 2026", c.AQI.Edition)
+	}
+	if c.AQI.Schedule == "" {
+		add("aqi.schedule is empty")
+	}
+	if c.Ingest.QueueSize <= 0 || c.Ingest.BatchSize <= 0 || c.Ingest.BatchWait <= 0 {
+		add("ingest.queue_size, batch_size and batch_wait must be positive")
+	}
+	if c.Demo.Enabled && c.Demo.Speed <= 0 {
+		add("demo.speed must be positive")
+	}
+	regions := map[string]bool{}
+	for i, r := range c.Regions {
+		if r.ID == "" {
+			add("regions[%d].id is empty", i)
+		}
+		if regions[r.ID] {
+			add("regions[%d].id %q is repeated", i, r.ID)
+		}
+		regions[r.ID] = true
+	}
+	for _, r := range c.Regions {
+		if r.Parent != "" && !regions[r.Parent] {
+			add("region %q: parent %q is not a configured region", r.ID, r.Parent)
+		}
+	}
+	if len(c.Stations) == 0 {
+		add("no stations configured")
+	}
+	ids, mns := map[string]bool{}, map[string]bool{}
+	for i, s := range c.Stations {
+		if s.ID == "" || strings.ContainsAny(s.ID, "/#+ ") {
+			add("stations[%d].id %q must be non-empty without / # + or spaces", i, s.ID)
+		}
+		if ids[s.ID] {
+			add("station %q is repeated", s.ID)
+		}
+		ids[s.ID] = true
+		if !regions[s.Region] {
+			add("station %q: region %q is not a configured region", s.ID, s.Region)
+		}
+		if s.MN != "" {
+			if mns[s.MN] {
+				add("station %q: HJ 212 MN %q is used twice", s.ID, s.MN)
+			}
+			mns[s.MN] = true
+		}
+		for _, pol := range s.Pollutants {
+			if !known(pol) {
+				add("station %q: unknown pollutant %q (want one of %s)", s.ID, pol, strings.Join(aqwarn.Pollutants, ", "))
+			}
+		}
+	}
+	if _, err := c.OpenPlan(); err != nil {
+		add("plan %q: %v", c.Plan, err)
+	}
+	return p
+}
+
+func known(p string) bool {
+	for _, k := range aqwarn.Pollutants {
+		if k == p {
+			return true
+		}
+	}
+	return false
+}
+
+// OpenPlan returns the bytes of the configured plan file, reading
+// "embedded:..." paths from the binary.
+func (c *Config) OpenPlan() ([]byte, error) {
+	if name, ok := strings.CutPrefix(c.Plan, "embedded:"); ok {
+		return fs.ReadFile(Plans, name)
+	}
+	return os.ReadFile(c.Plan)
+}
+
+// Station returns the configured station with the given id.
+func (c *Config) Station(id string) (aqwarn.Station, bool) {
+	for _, s := range c.Stations {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return aqwarn.Station{}, false
+}

@@ -1,0 +1,175 @@
+package ingest
+
+import (
+	"encoding/json"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/aqwarn/aqwarn"
+)
+
+// JSONReading is the documented JSON payload on aq/stations/{station}/readings.
+//
+//	{"station": "tuojiang-1", "time": "2026-12-01T13:00:00+08:00", "interval": "1h",
+//	 "values": {"pm25": {"value": 35, "unit": "ug/m3"},
+//	            "no2":  {"value": 21.5, "unit": "ppb", "flag": "N"},
+//	            "co":   {"value": 0.8, "unit": "mg/m3"}}}
+//
+// time is the END of the averaging interval and must carry an offset.
+type JSONReading struct {
+	Station  string               `json:"station"`
+	Time     string               `json:"time"`
+	Interval string               `json:"interval"`
+	Values   map[string]JSONValue `json:"values"`
+}
+
+// JSONValue is one pollutant's value with its unit and optional HJ 212 flag.
+type JSONValue struct {
+	Value *float64 `json:"value"`
+	Unit  string   `json:"unit"`
+	Flag  string   `json:"flag,omitempty"`
+}
+
+// Limits bound what a reading may say about time and values.
+type Limits struct {
+	MaxFuture time.Duration // readings further ahead than this are rejected
+	Retention time.Duration // readings older than this are rejected (0: no limit)
+}
+
+// Molar masses (g/mol) and the molar volume at GB 3095's reference state
+// (298.15 K, 1013.25 hPa): 24.465 L/mol. µg/m³ = ppb × M / 24.465.
+const molarVolume = 24.465
+
+var molarMass = map[string]float64{aqwarn.SO2: 64.066, aqwarn.NO2: 46.0055, aqwarn.O3: 47.9982, aqwarn.CO: 28.0101}
+
+// upper bounds of what an analyser can report; above them a value is a
+// fault, not air. Generous: Beijing's worst hours stay far below.
+var impossible = map[string]float64{
+	aqwarn.PM25: 5000, aqwarn.PM10: 10000, aqwarn.SO2: 20000, aqwarn.NO2: 10000,
+	aqwarn.O3: 5000, aqwarn.CO: 200, // CO mg/m³
+}
+
+var intervals = map[string]time.Duration{"1m": time.Minute, "5m": 5 * time.Minute, "1h": time.Hour,
+	"PT1M": time.Minute, "PT5M": 5 * time.Minute, "PT1H": time.Hour}
+
+// DecodeJSON turns a JSON payload received on the topic of topicStation into
+// a reading, or explains why not. now is the receiver's clock.
+func DecodeJSON(payload []byte, topicStation string, reg *Registry, lim Limits, now time.Time) (aqwarn.Reading, *Rejection) {
+	var in JSONReading
+	if err := json.Unmarshal(payload, &in); err != nil {
+		return aqwarn.Reading{}, reject(ReasonMalformedJSON, topicStation, "payload is not valid JSON: %v", err)
+	}
+	station := in.Station
+	if station == "" {
+		station = topicStation
+	}
+	if topicStation != "" && station != topicStation {
+		return aqwarn.Reading{}, reject(ReasonStationMismatch, topicStation, "topic names station %q but payload says %q", topicStation, in.Station)
+	}
+	st, ok := reg.Station(station)
+	if !ok {
+		return aqwarn.Reading{}, reject(ReasonUnknownStation, station, "station %q is not in the registry", station)
+	}
+	t, err := time.Parse(time.RFC3339, in.Time)
+	if err != nil {
+		return aqwarn.Reading{}, reject(ReasonBadTime, station, "time %q is not RFC 3339 with an offset (e.g. 2026-12-01T13:00:00+08:00)", in.Time)
+	}
+	iv, ok := intervals[in.Interval]
+	if !ok {
+		return aqwarn.Reading{}, reject(ReasonBadInterval, station, "interval %q must be 1m, 5m or 1h", in.Interval)
+	}
+	r := aqwarn.Reading{Station: st.ID, Time: t.UTC(), Interval: iv}
+	if rej := checkTime(r, lim, now); rej != nil {
+		return aqwarn.Reading{}, rej
+	}
+	for name, v := range in.Values {
+		p := strings.ToLower(name)
+		if p == "pm2.5" {
+			p = aqwarn.PM25
+		}
+		if _, known := impossible[p]; !known {
+			continue // weather and other parameters are not ours to keep
+		}
+		if v.Value == nil {
+			return aqwarn.Reading{}, reject(ReasonBadValue, station, "%s has no value", p)
+		}
+		val, rej := toStandardUnit(p, *v.Value, v.Unit, station)
+		if rej != nil {
+			return aqwarn.Reading{}, rej
+		}
+		if math.IsNaN(val) || math.IsInf(val, 0) || val < 0 || val > impossible[p] {
+			return aqwarn.Reading{}, reject(ReasonBadValue, station, "%s = %v %s is not a possible concentration", p, *v.Value, v.Unit)
+		}
+		r.Values = append(r.Values, aqwarn.Measure{Pollutant: p, Value: val, Flag: strings.ToUpper(v.Flag)})
+	}
+	if len(r.Values) == 0 {
+		return aqwarn.Reading{}, reject(ReasonNoValues, station, "no pollutant values (want any of %s)", strings.Join(aqwarn.Pollutants, ", "))
+	}
+	sortMeasures(r.Values)
+	return r, nil
+}
+
+func checkTime(r aqwarn.Reading, lim Limits, now time.Time) *Rejection {
+	if lim.MaxFuture > 0 && r.Time.Sub(now) > lim.MaxFuture {
+		return reject(ReasonFutureTime, r.Station, "time %s is %s ahead of the receiver's clock (limit %s)",
+			r.Time.Format(time.RFC3339), r.Time.Sub(now).Round(time.Second), lim.MaxFuture)
+	}
+	if lim.Retention > 0 && now.Sub(r.Time) > lim.Retention {
+		return reject(ReasonTooOld, r.Station, "time %s is older than the retention of %s", r.Time.Format(time.RFC3339), lim.Retention)
+	}
+	return nil
+}
+
+// toStandardUnit converts to µg/m³ (CO: mg/m³).
+func toStandardUnit(p string, v float64, unit, station string) (float64, *Rejection) {
+	u := strings.ToLower(strings.ReplaceAll(unit, "³", "3"))
+	u = strings.ReplaceAll(u, "µ", "u")
+	u = strings.ReplaceAll(u, "μ", "u")
+	switch u {
+	case "":
+		return 0, reject(ReasonUnitMissing, station, "%s has no unit (want ug/m3, mg/m3, ppb or ppm)", p)
+	case "ug/m3":
+		if p == aqwarn.CO {
+			return v / 1000, nil
+		}
+		return v, nil
+	case "mg/m3":
+		if p == aqwarn.CO {
+			return v, nil
+		}
+		return v * 1000, nil
+	case "ppb", "ppm":
+		m, ok := molarMass[p]
+		if !ok {
+			return 0, reject(ReasonUnitUnknown, station, "%s cannot be given in %s (particles are measured by mass)", p, unit)
+		}
+		ppb := v
+		if u == "ppm" {
+			ppb = v * 1000
+		}
+		ug := ppb * m / molarVolume
+		if p == aqwarn.CO {
+			return ug / 1000, nil
+		}
+		return ug, nil
+	}
+	return 0, reject(ReasonUnitUnknown, station, "%s unit %q is not one of ug/m3, mg/m3, ppb, ppm", p, unit)
+}
+
+// sortMeasures orders values by aqwarn.Pollutants so equal readings render equally.
+func sortMeasures(ms []aqwarn.Measure) {
+	rank := func(p string) int {
+		for i, q := range aqwarn.Pollutants {
+			if q == p {
+				return i
+			}
+		}
+		return len(aqwarn.Pollutants)
+	}
+	for i := 1; i < len(ms); i++ {
+		for j := i; j > 0 && rank(ms[j].Pollutant) < rank(ms[j-1].Pollutant); j-- {
+			ms[j], ms[j-1] = ms[j-1], ms[j]
+		}
+	}
+}

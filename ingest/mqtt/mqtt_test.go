@@ -1,0 +1,153 @@
+package mqtt_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aqwarn/aqwarn/ingest/mqtt"
+	"github.com/aqwarn/aqwarn/internal/testenv"
+	"github.com/aqwarn/aqwarn/simulate"
+)
+
+type inbox struct {
+	mu   sync.Mutex
+	msgs map[string]int
+	acks []func()
+}
+
+func (b *inbox) handle(ack bool) mqtt.Handler {
+	return func(topic string, payload []byte, a func()) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.msgs[string(payload)]++
+		if ack {
+			a()
+		} else {
+			b.acks = append(b.acks, a)
+		}
+	}
+}
+
+func (b *inbox) count() int { b.mu.Lock(); defer b.mu.Unlock(); return len(b.msgs) }
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// The never-lose contract against a real Mosquitto: messages the service
+// received but did not acknowledge (it died before they were durable) are
+// delivered again to the next client with the same id — the persistent
+// session keeps them — and messages published while it was away wait too.
+func TestUnackedMessagesComeBackAfterRestart(t *testing.T) {
+	broker := testenv.StartMosquitto(t)
+	ctx := context.Background()
+	first := &inbox{msgs: map[string]int{}}
+	c1 := mqtt.New(mqtt.Config{URL: broker.URL(), ClientID: "ingest-under-test"},
+		[]mqtt.Route{{Filter: "aq/stations/+/readings", Handle: first.handle(false)}})
+	if err := c1.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c1.WaitConnected(ctx)
+	waitFor(t, "subscription", func() bool { return c1.Connected() })
+
+	pub, err := simulate.DialMQTT(ctx, broker.URL(), "station-sim")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	// Subscribing happens asynchronously in OnConnect: publish until the
+	// first message arrives, then the rest.
+	waitFor(t, "first delivery", func() bool {
+		pub.Publish(ctx, "aq/stations/s1/readings", []byte("probe"))
+		return first.count() > 0
+	})
+	for i := range 10 {
+		if err := pub.Publish(ctx, "aq/stations/s1/readings", fmt.Appendf(nil, "m%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "10 messages at the first client", func() bool { return first.count() == 11 })
+	c1.Close() // dies without acknowledging anything
+
+	for i := 10; i < 15; i++ { // published while the service is down
+		pub.Publish(ctx, "aq/stations/s1/readings", fmt.Appendf(nil, "m%d", i))
+	}
+	second := &inbox{msgs: map[string]int{}}
+	c2 := mqtt.New(mqtt.Config{URL: broker.URL(), ClientID: "ingest-under-test"},
+		[]mqtt.Route{{Filter: "aq/stations/+/readings", Handle: second.handle(true)}})
+	if err := c2.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	waitFor(t, "all 15 messages (10 redelivered + 5 queued) at the restarted client", func() bool {
+		second.mu.Lock()
+		defer second.mu.Unlock()
+		for i := range 15 {
+			if second.msgs[fmt.Sprintf("m%d", i)] == 0 {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// After a broker restart the client reconnects and subscribes again by itself.
+func TestResubscribesAfterBrokerRestart(t *testing.T) {
+	broker := testenv.StartMosquitto(t)
+	ctx := context.Background()
+	in := &inbox{msgs: map[string]int{}}
+	c := mqtt.New(mqtt.Config{URL: broker.URL(), ClientID: "ingest-restart"},
+		[]mqtt.Route{{Filter: "aq/stations/+/readings", Handle: in.handle(true)}})
+	if err := c.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.WaitConnected(ctx)
+	broker.Stop()
+	waitFor(t, "client to notice", func() bool { return !c.Connected() })
+	broker.Start()
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := c.WaitConnected(cctx); err != nil {
+		t.Fatal(err)
+	}
+	pub, err := simulate.DialMQTT(ctx, broker.URL(), "station-sim-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	waitFor(t, "delivery after the broker restart", func() bool {
+		pub.Publish(ctx, "aq/stations/s1/readings", []byte("after"))
+		return in.count() > 0
+	})
+}
+
+func TestStationFromTopic(t *testing.T) {
+	cases := []struct {
+		topic, station, kind string
+		ok                   bool
+	}{
+		{"aq/stations/s1/readings", "s1", "readings", true},
+		{"aq/stations/s1/hj212", "s1", "hj212", true},
+		{"aq/stations//readings", "", "", false},
+		{"aq/stations/s1", "", "", false},
+		{"aq/other/s1/readings", "", "", false},
+		{"aq/stations/s1/readings/extra", "", "", false},
+	}
+	for _, c := range cases {
+		st, kind, err := mqtt.StationFromTopic("aq", c.topic)
+		if (err == nil) != c.ok || st != c.station || kind != c.kind {
+			t.Errorf("%s → %q %q %v", c.topic, st, kind, err)
+		}
+	}
+}

@@ -1,0 +1,358 @@
+package ingest
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/aqwarn/aqwarn"
+)
+
+// Writer makes readings durable in the primary store (InfluxDB or SQLite).
+type Writer interface {
+	WriteReadings(ctx context.Context, rs []aqwarn.Reading) error
+}
+
+// Spool keeps readings durable while the primary store is down and hands
+// them back, oldest first, for replay.
+type Spool interface {
+	Spool(ctx context.Context, rs []aqwarn.Reading) error
+	PeekSpool(ctx context.Context, n int) (aqwarn.SpoolBatch, error)
+	DropSpool(ctx context.Context, lastID int64) error
+}
+
+// DeadLetters keeps rejected input for inspection.
+type DeadLetters interface {
+	AddDeadLetter(ctx context.Context, d aqwarn.DeadLetter) (int64, error)
+}
+
+// Item is one accepted reading and the acknowledgement that tells its
+// sender (the MQTT broker, an HJ 212 logger) it is safe. Ack is called
+// exactly once, only after the reading is durable.
+type Item struct {
+	Reading aqwarn.Reading
+	Ack     func()
+}
+
+// Pipeline batches readings into the primary store, spilling to the spool
+// when the store fails and replaying in order when it is back.
+type Pipeline struct {
+	Writer      Writer
+	Spool       Spool // nil: no fallback, a failed batch is retried until it succeeds
+	DeadLetters DeadLetters
+	Metrics     *Metrics
+	Logger      *slog.Logger
+	Now         func() time.Time
+	// OnDeadLetter is told of every kept rejection (e.g. to publish it on MQTT).
+	OnDeadLetter func(aqwarn.DeadLetter)
+	// OnDurable is told of every batch once durable (e.g. to wake the AQI job).
+	OnDurable func([]aqwarn.Reading)
+
+	BatchSize int
+	BatchWait time.Duration
+	Backoff   time.Duration // first retry delay of the primary store, doubled up to MaxBackoff
+	MaxBack   time.Duration
+
+	in       chan Item
+	initOnce sync.Once
+	mu       sync.Mutex
+	spooling bool // the spool holds readings the primary store has not seen yet
+	wake     chan struct{}
+	done     chan struct{}
+}
+
+// NewPipeline returns a pipeline with a bounded queue of queueSize items.
+func NewPipeline(w Writer, queueSize int) *Pipeline {
+	p := &Pipeline{Writer: w, in: make(chan Item, queueSize)}
+	return p
+}
+
+func (p *Pipeline) init() {
+	p.initOnce.Do(func() {
+		if p.in == nil {
+			p.in = make(chan Item, 10000)
+		}
+		if p.Logger == nil {
+			p.Logger = slog.New(slog.DiscardHandler)
+		}
+		if p.Now == nil {
+			p.Now = time.Now
+		}
+		if p.Metrics == nil {
+			p.Metrics = NewMetrics(nil)
+		}
+		if p.BatchSize <= 0 {
+			p.BatchSize = 2000
+		}
+		if p.BatchWait <= 0 {
+			p.BatchWait = 50 * time.Millisecond
+		}
+		if p.Backoff <= 0 {
+			p.Backoff = 500 * time.Millisecond
+		}
+		if p.MaxBack <= 0 {
+			p.MaxBack = 15 * time.Second
+		}
+		p.wake = make(chan struct{}, 1)
+		p.done = make(chan struct{})
+	})
+}
+
+// Submit queues a reading. It blocks while the queue is full (back-pressure
+// reaches the broker through un-acknowledged messages), until ctx ends.
+func (p *Pipeline) Submit(ctx context.Context, it Item) error {
+	p.init()
+	select {
+	case p.in <- it:
+		p.Metrics.queued.Inc()
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Reject counts a rejection and keeps it as a dead letter. It returns an
+// error only when the dead letter could not be stored; the caller must then
+// not acknowledge the message, so that it comes back.
+func (p *Pipeline) Reject(ctx context.Context, source string, payload []byte, rej *Rejection) error {
+	p.init()
+	d := aqwarn.DeadLetter{Received: p.Now().UTC(), Source: source, Reason: rej.Reason, Message: rej.Message,
+		Station: rej.Station, Payload: string(payload)}
+	if p.DeadLetters != nil {
+		id, err := p.DeadLetters.AddDeadLetter(ctx, d)
+		if err != nil {
+			p.Logger.Error("cannot keep dead letter", "reason", rej.Reason, "err", err)
+			return err
+		}
+		d.ID = id
+	}
+	p.Metrics.rejected.WithLabelValues(rej.Reason).Inc()
+	p.Logger.Warn("rejected", "source", source, "reason", rej.Reason, "station", rej.Station, "msg", rej.Message)
+	if p.OnDeadLetter != nil {
+		p.OnDeadLetter(d)
+	}
+	return nil
+}
+
+// Run writes batches until ctx ends, then drains the queue and flushes what
+// it holds before returning. Items submitted after Run returned are never
+// acknowledged (their sender will send again).
+func (p *Pipeline) Run(ctx context.Context) error {
+	p.init()
+	defer close(p.done)
+	var wg sync.WaitGroup
+	if p.Spool != nil {
+		// A spool left by an earlier run is replayed first.
+		if b, err := p.Spool.PeekSpool(ctx, 1); err == nil && len(b.Readings) > 0 {
+			p.setSpooling(true)
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); p.replayLoop(ctx) }()
+	}
+	batch := make([]Item, 0, p.BatchSize)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	flush := func(fctx context.Context) {
+		if len(batch) > 0 {
+			p.flush(fctx, batch)
+			batch = batch[:0]
+		}
+	}
+	for {
+		select {
+		case it := <-p.in:
+			if len(batch) == 0 {
+				timer.Reset(p.BatchWait)
+			}
+			batch = append(batch, it)
+			if len(batch) >= p.BatchSize {
+				timer.Stop()
+				flush(ctx)
+			}
+		case <-timer.C:
+			flush(ctx)
+		case <-ctx.Done():
+			// Graceful shutdown: take what is queued and make it durable with
+			// a fresh deadline, since ctx is already over.
+			fctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			for {
+				select {
+				case it := <-p.in:
+					batch = append(batch, it)
+					if len(batch) >= p.BatchSize {
+						flush(fctx)
+					}
+					continue
+				default:
+				}
+				break
+			}
+			flush(fctx)
+			cancel()
+			wg.Wait()
+			return nil
+		}
+	}
+}
+
+// flush makes a batch durable and acknowledges it.
+func (p *Pipeline) flush(ctx context.Context, items []Item) {
+	rs := make([]aqwarn.Reading, len(items))
+	for i, it := range items {
+		rs[i] = it.Reading
+	}
+	start := p.Now()
+	for {
+		err := p.writeOrSpool(ctx, rs)
+		if err == nil {
+			break
+		}
+		// Neither store took the batch: keep it (nothing is acknowledged)
+		// and try again; if we are shutting down the broker redelivers.
+		p.Logger.Error("batch not durable, retrying", "n", len(rs), "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(p.Backoff):
+		}
+	}
+	p.Metrics.writeSeconds.Observe(p.Now().Sub(start).Seconds())
+	p.Metrics.durable.Add(float64(len(rs)))
+	for _, it := range items {
+		if it.Ack != nil {
+			it.Ack()
+		}
+	}
+	if p.OnDurable != nil {
+		p.OnDurable(rs)
+	}
+}
+
+func (p *Pipeline) writeOrSpool(ctx context.Context, rs []aqwarn.Reading) error {
+	if !p.isSpooling() {
+		err := p.Writer.WriteReadings(ctx, rs)
+		if err == nil || p.Spool == nil {
+			return err
+		}
+		p.Logger.Warn("primary store failed, spooling", "n", len(rs), "err", err)
+		p.setSpooling(true)
+	}
+	if err := p.Spool.Spool(ctx, rs); err != nil {
+		return err
+	}
+	p.Metrics.spooled.Add(float64(len(rs)))
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+func (p *Pipeline) isSpooling() bool { p.mu.Lock(); defer p.mu.Unlock(); return p.spooling }
+
+func (p *Pipeline) setSpooling(v bool) {
+	p.mu.Lock()
+	p.spooling = v
+	p.mu.Unlock()
+	if v {
+		p.Metrics.spooling.Set(1)
+	} else {
+		p.Metrics.spooling.Set(0)
+	}
+}
+
+// replayLoop moves spooled readings to the primary store, oldest first,
+// backing off while it stays down. New batches keep going to the spool until
+// it is empty, so the store receives everything in arrival order.
+func (p *Pipeline) replayLoop(ctx context.Context) {
+	backoff := p.Backoff
+	for {
+		if !p.isSpooling() {
+			select {
+			case <-ctx.Done():
+				return
+			case <-p.wake:
+				continue
+			}
+		}
+		b, err := p.Spool.PeekSpool(ctx, 5000)
+		if err == nil && len(b.Readings) == 0 {
+			p.mu.Lock()
+			// Re-check under the lock: a batch may have been spooled since.
+			p.spooling = false
+			p.mu.Unlock()
+			if b2, err2 := p.Spool.PeekSpool(ctx, 1); err2 == nil && len(b2.Readings) > 0 {
+				p.setSpooling(true)
+				continue
+			}
+			p.Metrics.spooling.Set(0)
+			p.Logger.Info("spool drained; writing to the primary store again")
+			backoff = p.Backoff
+			continue
+		}
+		if err == nil {
+			err = p.Writer.WriteReadings(ctx, b.Readings)
+			if err == nil {
+				err = p.Spool.DropSpool(ctx, b.LastID)
+				p.Metrics.replayed.Add(float64(len(b.Readings)))
+				backoff = p.Backoff
+				continue
+			}
+		}
+		p.Logger.Warn("spool replay waiting for the primary store", "retry_in", backoff, "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, p.MaxBack)
+	}
+}
+
+// Metrics are the ingest counters exported on /metrics.
+type Metrics struct {
+	rejected     *prometheus.CounterVec
+	queued       prometheus.Counter
+	durable      prometheus.Counter
+	spooled      prometheus.Counter
+	replayed     prometheus.Counter
+	spooling     prometheus.Gauge
+	writeSeconds prometheus.Histogram
+}
+
+// NewMetrics registers the ingest metrics with reg (nil: a private registry).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	m := &Metrics{
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "aqwarn_ingest_rejected_total",
+			Help: "Messages rejected by ingest, by reason."}, []string{"reason"}),
+		queued: prometheus.NewCounter(prometheus.CounterOpts{Name: "aqwarn_ingest_accepted_total",
+			Help: "Readings accepted into the ingest queue."}),
+		durable: prometheus.NewCounter(prometheus.CounterOpts{Name: "aqwarn_ingest_durable_total",
+			Help: "Readings made durable (primary store or spool) and acknowledged."}),
+		spooled: prometheus.NewCounter(prometheus.CounterOpts{Name: "aqwarn_ingest_spooled_total",
+			Help: "Readings written to the local spool because the primary store was down."}),
+		replayed: prometheus.NewCounter(prometheus.CounterOpts{Name: "aqwarn_ingest_replayed_total",
+			Help: "Spooled readings replayed into the primary store."}),
+		spooling: prometheus.NewGauge(prometheus.GaugeOpts{Name: "aqwarn_ingest_spooling",
+			Help: "1 while readings go to the spool instead of the primary store."}),
+		writeSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "aqwarn_ingest_batch_write_seconds",
+			Help: "Time to make one batch durable.", Buckets: prometheus.DefBuckets}),
+	}
+	reg.MustRegister(m.rejected, m.queued, m.durable, m.spooled, m.replayed, m.spooling, m.writeSeconds)
+	return m
+}
+
+// Rejected returns the count of rejections for a reason.
+func (m *Metrics) Rejected(reason string) float64 {
+	return testutil.ToFloat64(m.rejected.WithLabelValues(reason))
+}
+
+// Durable returns the count of readings made durable.
+func (m *Metrics) Durable() float64 { return testutil.ToFloat64(m.durable) }

@@ -1,0 +1,106 @@
+package aqwarn
+
+import (
+	"time"
+)
+
+// Pollutant codes used on the wire, in storage and in the API.
+// Concentrations are µg/m³, CO in mg/m³.
+const (
+	PM25 = "pm25"
+	PM10 = "pm10"
+	SO2  = "so2"
+	NO2  = "no2"
+	CO   = "co"
+	O3   = "o3"
+)
+
+// Pollutants lists the six pollutants of the AQI in a stable order.
+var Pollutants = []string{SO2, NO2, PM10, CO, O3, PM25}
+
+// Data flags of HJ 212. Only FlagNormal values count for the AQI; the
+// others are stored with their flag and left out of statistics.
+const (
+	FlagNormal = "N"
+)
+
+// Measure is one pollutant's value in a reading.
+type Measure struct {
+	Pollutant string  `json:"pollutant"`
+	Value     float64 `json:"value"`
+	Flag      string  `json:"flag,omitempty"` // "" or "N" is valid data
+}
+
+// Valid reports whether the value may be used for the AQI.
+func (m Measure) Valid() bool { return m.Flag == "" || m.Flag == FlagNormal }
+
+// Reading is what one station measured over one averaging interval.
+// Time is the END of the interval (Chinese hour labels: 13:00 covers
+// 12:00–13:00), always stored in UTC.
+type Reading struct {
+	Station  string
+	Time     time.Time
+	Interval time.Duration
+	Values   []Measure
+}
+
+// Value returns the valid value of pollutant p, or ok=false.
+func (r Reading) Value(p string) (v float64, ok bool) {
+	for _, m := range r.Values {
+		if m.Pollutant == p {
+			return m.Value, m.Valid()
+		}
+	}
+	return 0, false
+}
+
+// Key identifies a reading: the same station, interval end and interval
+// always name the same stored point, which makes every write idempotent.
+func (r Reading) Key() string {
+	return r.Station + "|" + r.Time.UTC().Format(time.RFC3339) + "|" + r.Interval.String()
+}
+
+// DeadLetter is a rejected input kept for inspection.
+type DeadLetter struct {
+	ID       int64     `json:"id"`
+	Received time.Time `json:"received"`
+	Source   string    `json:"source"` // e.g. "mqtt:aq/stations/s1/readings", "tcp:127.0.0.1:5555"
+	Reason   string    `json:"reason"` // machine reason code, also the metric label
+	Message  string    `json:"message"`
+	Station  string    `json:"station,omitempty"`
+	Payload  string    `json:"payload"`
+}
+
+// Station is a monitoring station of the registry (configured, not learnt).
+type Station struct {
+	ID         string   `yaml:"id" json:"id"`
+	NameZH     string   `yaml:"name_zh" json:"name_zh"`
+	NameEN     string   `yaml:"name_en" json:"name_en"`
+	Region     string   `yaml:"region" json:"region"`
+	Lat        float64  `yaml:"lat" json:"lat"`
+	Lon        float64  `yaml:"lon" json:"lon"`
+	Type       string   `yaml:"type" json:"type"` // national, provincial, county, micro
+	Pollutants []string `yaml:"pollutants" json:"pollutants"`
+	MN         string   `yaml:"mn" json:"-"`       // HJ 212 device id
+	Password   string   `yaml:"password" json:"-"` // HJ 212 PW
+	ModbusCRC  bool     `yaml:"modbus_crc" json:"-"`
+}
+
+// Region is the county or one of its towns. The county's region has no
+// parent; a town names the county as its parent. Region AQI is computed from
+// the mean concentrations of the stations whose Region is this one or a
+// descendant.
+type Region struct {
+	ID     string `yaml:"id" json:"id"`
+	NameZH string `yaml:"name_zh" json:"name_zh"`
+	NameEN string `yaml:"name_en" json:"name_en"`
+	Parent string `yaml:"parent" json:"parent,omitempty"`
+	Code   string `yaml:"code" json:"code,omitempty"` // GB/T 2260 division code
+}
+
+// SpoolBatch is a run of spooled readings, oldest first, with the id of the
+// last one so it can be dropped once the primary store has it.
+type SpoolBatch struct {
+	Readings []Reading
+	LastID   int64
+}
