@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	_ "time/tzdata" // Asia/Shanghai for the cron schedules, whatever the host has
 
 	"github.com/go-co-op/gocron/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -200,7 +201,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		ed, _ := aqi.ParseEdition(cfg.AQI.Edition)
 		job.Edition = func(time.Time) aqi.Edition { return ed }
 	}
-	sched, err := gocron.NewScheduler(gocron.WithLocation(api.CST))
+	// Cron specs are read in China Standard Time. gocron needs a named zone
+	// (it passes CRON_TZ to the parser); time/tzdata makes it available
+	// on machines without a zoneinfo database.
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return fmt.Errorf("time zone Asia/Shanghai: %w", err)
+	}
+	sched, err := gocron.NewScheduler(gocron.WithLocation(shanghai))
 	if err != nil {
 		return err
 	}

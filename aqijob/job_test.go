@@ -1,0 +1,93 @@
+package aqijob
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/aqwarn/aqwarn"
+)
+
+// memReadings is a hand-written fake of the store seam.
+type memReadings []aqwarn.Reading
+
+func (m memReadings) Readings(_ context.Context, iv time.Duration, from, to time.Time) ([]aqwarn.Reading, error) {
+	var out []aqwarn.Reading
+	for _, r := range m {
+		if r.Interval == iv && r.Time.After(from) && !r.Time.After(to) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+type memWriter struct{ recs []aqwarn.AQIRecord }
+
+func (w *memWriter) WriteAQI(_ context.Context, recs []aqwarn.AQIRecord) error {
+	w.recs = append(w.recs, recs...)
+	return nil
+}
+
+func pm(st string, t time.Time, v float64, flag string) aqwarn.Reading {
+	return aqwarn.Reading{Station: st, Time: t, Interval: time.Hour, Values: []aqwarn.Measure{{Pollutant: "pm25", Value: v, Flag: flag}}}
+}
+
+func TestJobStationsRegionsAndFlags(t *testing.T) {
+	last := time.Date(2026, 12, 1, 5, 0, 0, 0, time.UTC) // 13:00 CST
+	var rs memReadings
+	for i := range 30 {
+		h := last.Add(-time.Duration(i) * time.Hour)
+		rs = append(rs, pm("sa", h, 80, ""), pm("sb", h, 120, "N"))
+	}
+	rs = append(rs, pm("sc", last, 500, "D")) // a faulty station: only invalid data
+	w := &memWriter{}
+	j := &Job{Readings: rs, Writers: []AQIWriter{w},
+		Stations: []aqwarn.Station{{ID: "sa", Region: "town-a", Pollutants: []string{"pm25"}},
+			{ID: "sb", Region: "town-b", Pollutants: []string{"pm25"}},
+			{ID: "sc", Region: "town-b", Pollutants: []string{"pm25"}}},
+		Regions: []aqwarn.Region{{ID: "county"}, {ID: "town-a", Parent: "county"}, {ID: "town-b", Parent: "county"}},
+		Now:     func() time.Time { return last.Add(5 * time.Minute) }, Recompute: 3}
+	if err := j.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	snap := j.Current()
+	cases := []struct {
+		what string
+		rec  aqwarn.AQIRecord
+		aqi  int
+	}{
+		{"station A, PM2.5 80 (2026 table)", snap.Stations["sa"], 119},
+		{"station B, PM2.5 120", snap.Stations["sb"], 158},
+		{"town B: only station B has valid data", snap.Regions["town-b"], 158},
+		{"county: mean concentration 100, not the mean of AQIs", snap.Regions["county"], 137},
+	}
+	for _, c := range cases {
+		if c.rec.Hourly.AQI == nil || *c.rec.Hourly.AQI != c.aqi || !c.rec.Time.Equal(last) || c.rec.Edition != 2026 {
+			t.Errorf("%s: got %+v at %v, want AQI %d at %v", c.what, c.rec.Hourly, c.rec.Time, c.aqi, last)
+		}
+	}
+	if _, ok := snap.Stations["sc"]; ok {
+		t.Error("a station with only flagged data has no AQI")
+	}
+	// Three recomputed hours × (2 stations + 3 regions).
+	if len(w.recs) != 15 {
+		t.Errorf("wrote %d records, want 15", len(w.recs))
+	}
+}
+
+// Under 2012 (replayed history) the same concentrations give other values,
+// and every record names its edition.
+func TestJobEditionByDate(t *testing.T) {
+	last := time.Date(2015, 12, 1, 5, 0, 0, 0, time.UTC)
+	rs := memReadings{pm("sa", last, 100, "")}
+	j := &Job{Readings: rs, Stations: []aqwarn.Station{{ID: "sa", Region: "r", Pollutants: []string{"pm25"}}},
+		Regions: []aqwarn.Region{{ID: "r"}}, Now: func() time.Time { return last }}
+	if err := j.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rec := j.Current().Stations["sa"]
+	// 2012: 75 → 100, 115 → 150: 100 + 50·25/40 = 131.25 → 132.
+	if rec.Edition != 2012 || rec.Hourly.AQI == nil || *rec.Hourly.AQI != 132 {
+		t.Errorf("got edition %d AQI %v, want 2012 and 132", rec.Edition, rec.Hourly.AQI)
+	}
+}

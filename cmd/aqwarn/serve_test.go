@@ -1,0 +1,261 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aqwarn/aqwarn"
+	"github.com/aqwarn/aqwarn/internal/testenv"
+	"github.com/aqwarn/aqwarn/simulate"
+	"github.com/aqwarn/aqwarn/store/influx"
+)
+
+// syncBuffer collects a running service's output safely.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+var listeningRE = regexp.MustCompile(`listening on http://(\S+)`)
+
+// service is an aqwarn started through run(), as main would.
+type service struct {
+	URL    string
+	Stdout *syncBuffer
+	Stderr *syncBuffer
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func startService(t *testing.T, args []string, env map[string]string) *service {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &service{Stdout: &syncBuffer{}, Stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	getenv := func(k string) string { return env[k] }
+	go func() { s.done <- run(ctx, args, getenv, nil, s.Stdout, s.Stderr) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if m := listeningRE.FindStringSubmatch(s.Stdout.String()); m != nil {
+			s.URL = "http://" + m[1]
+			break
+		}
+		select {
+		case err := <-s.done:
+			t.Fatalf("service exited at start: %v\n%s", err, s.Stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("service did not start:\n%s", s.Stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Cleanup(func() { s.Stop(t) })
+	return s
+}
+
+// Stop cancels the service as Ctrl-C would and waits for a clean return.
+func (s *service) Stop(t *testing.T) {
+	if s.cancel == nil {
+		return
+	}
+	s.cancel()
+	s.cancel = nil
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Errorf("service returned %v on shutdown", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Errorf("service did not shut down within 30 s")
+	}
+}
+
+func getJSON(t *testing.T, url string, v any) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if v != nil {
+		json.NewDecoder(resp.Body).Decode(v)
+	}
+	return resp.StatusCode
+}
+
+func eventually(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+const e2eConfig = `
+http: {addr: "127.0.0.1:0"}
+mqtt: {embedded: false, url: %q, client_id: aqwarn-e2e, topic_prefix: aq}
+store: {dir: %q, readings: influx}
+influx: {url: %q, bucket: %q}
+aqi: {edition: auto, schedule: "5 * * * *", on_data: 100ms}
+demo: {enabled: false}
+regions:
+  - {id: county, name_zh: 测试县, name_en: Test County}
+  - {id: town-a, name_zh: 甲镇, name_en: Town A, parent: county}
+  - {id: town-b, name_zh: 乙镇, name_en: Town B, parent: county}
+stations:
+  - {id: sa, name_zh: 甲站, name_en: Station A, region: town-a, pollutants: [pm25]}
+  - {id: sb, name_zh: 乙站, name_en: Station B, region: town-b, pollutants: [pm25]}
+`
+
+// The walking skeleton end to end, against a real Mosquitto and a real
+// InfluxDB: JSON readings published as stations do → ingest → InfluxDB →
+// hourly AQI → GET /api/v1/aqi/current, then a clean shutdown.
+func TestEndToEndReadingToCurrentAQI(t *testing.T) {
+	broker := testenv.StartMosquitto(t)
+	ix := testenv.StartInflux(t)
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "aqwarn.yaml")
+	os.WriteFile(cfgPath, fmt.Appendf(nil, e2eConfig, broker.URL(), filepath.Join(dir, "store"), ix.URL(), ix.Bucket()), 0o644)
+	svc := startService(t, []string{"serve", "--config", cfgPath}, nil)
+
+	var ready map[string]any
+	eventually(t, "/readyz to report ready", 20*time.Second, func() bool { return getJSON(t, svc.URL+"/readyz", &ready) == 200 })
+
+	// 30 hours of PM2.5 for both stations, the newest hour ending now.
+	ctx := context.Background()
+	pub, err := simulate.DialMQTT(ctx, broker.URL(), "e2e-stations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	last := time.Now().Truncate(time.Hour)
+	for i := 29; i >= 0; i-- {
+		hour := last.Add(-time.Duration(i) * time.Hour)
+		for st, v := range map[string]float64{"sa": 80, "sb": 120} {
+			r := aqwarn.Reading{Station: st, Time: hour, Interval: time.Hour, Values: []aqwarn.Measure{{Pollutant: "pm25", Value: v}}}
+			if err := pub.Publish(ctx, "aq/stations/"+st+"/readings", simulate.EncodeJSON(r)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	type entry struct {
+		ID      string    `json:"id"`
+		Time    time.Time `json:"time"`
+		Edition string    `json:"edition"`
+		Stale   bool      `json:"stale"`
+		Hourly  struct {
+			AQI        *int     `json:"aqi"`
+			Level      int      `json:"level"`
+			CategoryZH string   `json:"category_zh"`
+			Color      string   `json:"color"`
+			Primary    []string `json:"primary"`
+		} `json:"hourly"`
+		Rolling struct {
+			AQI *int `json:"aqi"`
+		} `json:"rolling_24h"`
+	}
+	var cur struct {
+		County   *entry  `json:"county"`
+		Stations []entry `json:"stations"`
+	}
+	eventually(t, "the current AQI of the newest hour", 30*time.Second, func() bool {
+		cur.County = nil
+		return getJSON(t, svc.URL+"/api/v1/aqi/current", &cur) == 200 && cur.County != nil &&
+			cur.County.Time.Equal(last) && cur.County.Rolling.AQI != nil
+	})
+	// Worked by hand, HJ 633—2026 (data of 2026 onwards), 1-hour PM2.5 on
+	// the 24-hour column, 60 → IAQI 100, 115 → 150:
+	//   station A  80: 100 + 50·(80−60)/(115−60)  = 118.2 → 119
+	//   station B 120: 150 + 50·(120−115)/(150−115) = 157.1 → 158
+	//   county mean 100: 100 + 50·40/55 = 136.4 → 137 (not the mean of the AQIs)
+	// The test only runs in the 2026 edition's era, which today's clock is in.
+	want := map[string]int{"sa": 119, "sb": 158}
+	if got := cur.County; *got.Hourly.AQI != 137 || got.Hourly.Level != 3 || got.Hourly.CategoryZH != "轻度污染" ||
+		got.Hourly.Color != "#FF7E00" || len(got.Hourly.Primary) != 1 || got.Hourly.Primary[0] != "pm25" ||
+		got.Edition != "HJ 633—2026" || got.Stale || *got.Rolling.AQI != 137 {
+		t.Errorf("county = %+v, want AQI 137, level 3, 轻度污染, #FF7E00, primary pm25, HJ 633—2026", got)
+	}
+	if len(cur.Stations) != 2 {
+		t.Fatalf("stations = %+v", cur.Stations)
+	}
+	for _, st := range cur.Stations {
+		if st.Hourly.AQI == nil || *st.Hourly.AQI != want[st.ID] {
+			t.Errorf("station %s AQI %v, want %d", st.ID, st.Hourly.AQI, want[st.ID])
+		}
+	}
+
+	// The readings are in InfluxDB, once each.
+	store := influx.Open(influx.Config{URL: ix.URL(), Bucket: ix.Bucket()})
+	defer store.Close()
+	counts, err := store.CountReadings(ctx, last.Add(-31*time.Hour), last.Add(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts["sa"] != 30 || counts["sb"] != 30 {
+		t.Errorf("InfluxDB holds %v readings, want 30 per station", counts)
+	}
+
+	// Filters and errors.
+	var one struct{ Stations []entry }
+	if code := getJSON(t, svc.URL+"/api/v1/aqi/current?station=sb", &one); code != 200 || len(one.Stations) != 1 {
+		t.Errorf("?station=sb → %d %+v", code, one)
+	}
+	var e struct{ Error struct{ Code string } }
+	if code := getJSON(t, svc.URL+"/api/v1/aqi/current?station=nope", &e); code != 404 || e.Error.Code != aqwarn.ENOTFOUND {
+		t.Errorf("unknown station → %d %+v", code, e)
+	}
+
+	svc.Stop(t)
+}
+
+// Without a reachable broker the service still starts, but is not ready.
+func TestNotReadyWithoutBroker(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "aqwarn.yaml")
+	cfg := fmt.Sprintf(e2eConfig, fmt.Sprintf("tcp://127.0.0.1:%d", testenv.FreePort(t)), filepath.Join(dir, "store"), "http://127.0.0.1:1", "x/autogen")
+	os.WriteFile(cfgPath, []byte(cfg), 0o644)
+	svc := startService(t, []string{"serve", "--config", cfgPath}, map[string]string{"AQWARN_STORE_READINGS": "embedded"})
+	var body struct {
+		Status string            `json:"status"`
+		Checks map[string]string `json:"checks"`
+	}
+	if code := getJSON(t, svc.URL+"/readyz", &body); code != 503 || body.Checks["mqtt"] == "ok" || body.Checks["store"] != "ok" {
+		t.Errorf("/readyz = %d %+v, want 503 with mqtt failing and store ok", code, body)
+	}
+	if code := getJSON(t, svc.URL+"/healthz", nil); code != 200 {
+		t.Errorf("/healthz = %d", code)
+	}
+}
+
+// A configuration with problems is refused with every problem listed.
+func TestBadConfigListsProblems(t *testing.T) {
+	var out, errb bytes.Buffer
+	err := run(context.Background(), []string{"serve"}, func(k string) string {
+		return map[string]string{"AQWARN_AQI_EDITION": "1999", "AQWARN_STORE_READINGS": "mongo"}[k]
+	}, nil, &out, &errb)
+	if err == nil {
+		t.Fatal("a bad configuration was accepted")
+	}
+	for _, want := range []string{"aqi.edition", "store.readings"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not name %s: %v", want, err)
+		}
+	}
+}
