@@ -14,6 +14,12 @@ if ! command -v mosquitto >/dev/null && [ ! -x /usr/sbin/mosquitto ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq mosquitto >/dev/null
 fi
+# xmllint validates CAP output against the OASIS schema (alert/cap tests).
+if ! command -v xmllint >/dev/null; then
+  echo "==> installing xmllint (Debian package libxml2-utils)"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libxml2-utils >/dev/null
+fi
 # The package's own service is not needed: tests start their own brokers.
 if command -v systemctl >/dev/null && systemctl is-active --quiet mosquitto 2>/dev/null; then
   $SUDO systemctl stop mosquitto || true
@@ -27,4 +33,6 @@ fi
 
 MOSQ=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 echo "==> Mosquitto: $($MOSQ -h 2>/dev/null | head -1)"
-echo "==> InfluxDB:  $(bin/influxd version 2>/dev/null | head -1) (flux-enabled, v2 API)"
+# A go-installed influxd reports "vunknown"; its module version is in the binary.
+INFLUX_VERSION=$(go version -m bin/influxd | awk '$1 == "mod" {print $3}')
+echo "==> InfluxDB:  ${INFLUX_VERSION:-unknown} (influxd built from github.com/influxdata/influxdb, flux-enabled for the v2 API)"

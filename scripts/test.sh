@@ -12,4 +12,11 @@ export AQWARN_INFLUXD=$PWD/bin/influxd
 echo "==> go vet ./..."
 go vet ./...
 echo "==> go test -race ./..."
-go test -race -count=1 -timeout 30m "$@" ./...
+# -json feeds the summary: failures, skips, the tests that ran against the real
+# servers, and a closing "N passed, N failed, N skipped" line.
+set +e
+go test -race -count=1 -timeout 40m -json "$@" ./... | go run ./internal/testsummary
+status=${PIPESTATUS[0]}
+summary=${PIPESTATUS[1]}
+set -e
+if [ "$status" != 0 ] || [ "$summary" != 0 ]; then exit 1; fi

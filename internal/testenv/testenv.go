@@ -195,6 +195,7 @@ max_queued_bytes 0
 	}
 	s.Start()
 	t.Cleanup(s.Stop)
+	t.Logf("testenv: started mosquitto on %s", s.Addr())
 	return &Mosquitto{s}
 }
 
@@ -267,6 +268,7 @@ bind-address = "127.0.0.1:%d"
 	t.Cleanup(s.Stop)
 	x := &Influx{Server: s, Database: "aqwarn"}
 	x.Query("CREATE DATABASE " + x.Database)
+	t.Logf("testenv: started influxd on %s", s.Addr())
 	return x
 }
 
