@@ -259,3 +259,33 @@ func TestBadConfigListsProblems(t *testing.T) {
 		}
 	}
 }
+
+// `make run` in a test: the embedded defaults (in-process broker, SQLite,
+// demo stations replaying the bundled episode over MQTT) serve the county's
+// AQI well within the promised minute.
+func TestDemoServesAQIWithinAMinute(t *testing.T) {
+	start := time.Now()
+	svc := startService(t, []string{"serve", "--demo"}, map[string]string{
+		"AQWARN_HTTP_ADDR":          "127.0.0.1:0",
+		"AQWARN_MQTT_EMBEDDED_ADDR": "127.0.0.1:0",
+		"AQWARN_STORE_DIR":          t.TempDir(),
+	})
+	var cur struct {
+		County *struct {
+			Time    time.Time `json:"time"`
+			Edition string    `json:"edition"`
+			Hourly  struct {
+				AQI *int `json:"aqi"`
+			} `json:"hourly"`
+		} `json:"county"`
+		Stations []json.RawMessage `json:"stations"`
+	}
+	eventually(t, "the demo county AQI", 60*time.Second, func() bool {
+		return getJSON(t, svc.URL+"/api/v1/aqi/current", &cur) == 200 && cur.County != nil && cur.County.Hourly.AQI != nil
+	})
+	if len(cur.Stations) != 4 || cur.County.Edition != "HJ 633—2012" || cur.County.Time.Year() != 2015 {
+		t.Errorf("demo: %d stations, edition %s, time %v; want 4 stations replaying 2015 under HJ 633—2012",
+			len(cur.Stations), cur.County.Edition, cur.County.Time)
+	}
+	t.Logf("demo county AQI after %s: %d at %s", time.Since(start).Round(time.Millisecond), *cur.County.Hourly.AQI, cur.County.Time)
+}
