@@ -88,6 +88,28 @@
 //     the proposal; the engine proposes again only when the data change
 //     (a different key). The chain is copied into the Approval when it
 //     starts, so a plan reload does not change a proposal under signature.
+//   - A warning issued ahead of its episode (the episode may start more
+//     than the persistence time ahead) is kept until the episode comes,
+//     not lifted the next hour; if the forecast drops the episode, it is
+//     lifted.
+//
+// # Lifecycle (service.go)
+//
+// Service runs proposals → approvals → published transitions → the warning
+// in force, on a Store (store/sqlite in the service, MemStore in replays).
+// Proposal keys are unique in the store, so the same situation is never
+// proposed twice, across restarts too; a transition is recorded once per
+// key in the same transaction as the warning it leaves and the proposal's
+// status, and Recover publishes what was approved but not yet published.
+// The engine keeps one pending proposal per region (a new one supersedes
+// its own older ones; staff proposals stay until decided); a publication
+// supersedes pending proposals made against the old level. When no
+// forecast reaches the plan's coverage, the persistence baseline
+// (BaselinePersistence) fills the rest and NeedForecast tells the duty
+// console. A region is judged as of its newest observed hour when that is
+// less than three hours old, so the hourly AQI landing minutes after the
+// hour does not cut the observed run off from what follows. Every step is
+// appended to the audit log (who, role, when, comment).
 //
 // # Cost
 //

@@ -314,6 +314,14 @@ func (e *evaluator) active() {
 			ep = c
 			break
 		}
+		// A warning issued ahead of its episode (which may lie more than
+		// the persistence time ahead) waits for it rather than being
+		// lifted the next hour; the replay showed that issue-then-lift
+		// flapping. If the forecast drops the episode, it is lifted.
+		if a.EpisodeStart.After(now) && !c.Start.Before(now) {
+			ep = c
+			break
+		}
 	}
 	e.ev.Current = ep
 	epStart := a.EpisodeStart
@@ -342,7 +350,8 @@ func (e *evaluator) active() {
 		return
 	}
 	persistEnd := now.Add(p.Timing.Persist())
-	if below, _ := maxOver(e.ev.Timeline, now, persistEnd); below == LevelNone {
+	waiting := ep != nil && a.EpisodeStart.After(now) && !ep.Start.Before(now)
+	if below, _ := maxOver(e.ev.Timeline, now, persistEnd); below == LevelNone && !waiting {
 		if !e.covered() {
 			e.needForecast("lift", "lift needs a forecast", "解除预警需要预报")
 			return

@@ -46,6 +46,7 @@ const (
 	MeasureHealth    = "health"
 	MeasureAdvisory  = "advisory"
 	MeasureMandatory = "mandatory"
+	MeasureDuty      = "duty" // a member unit's standing duty during a response (plan 10.3)
 )
 
 // Conventional quantity names for the health-notice rule; a forecast must
@@ -91,6 +92,24 @@ type Region struct {
 	NameEN string `yaml:"name_en" json:"name_en"`
 	Parent string `yaml:"parent" json:"parent,omitempty"`
 	Code   string `yaml:"code" json:"code,omitempty"` // GB/T 2260 division code
+	// Warnings false lists a region for its AQI and its units only: the
+	// plan's warnings are not evaluated for it (a county-wide plan whose
+	// towns are not warning areas of their own). Absent means true.
+	Warnings *bool `yaml:"warnings,omitempty" json:"warnings,omitempty"`
+}
+
+// Warned reports whether the plan evaluates warnings for the region.
+func (r Region) Warned() bool { return r.Warnings == nil || *r.Warnings }
+
+// WarningRegions returns the regions whose warnings the plan evaluates.
+func (p *Plan) WarningRegions() []Region {
+	var out []Region
+	for _, r := range p.Regions {
+		if r.Warned() {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // Role is a signing role of the approval chains.
@@ -181,13 +200,28 @@ type Unit struct {
 	ID       string    `yaml:"id" json:"id"`
 	NameZH   string    `yaml:"name_zh" json:"name_zh"`
 	NameEN   string    `yaml:"name_en" json:"name_en"`
+	Role     string    `yaml:"role" json:"role,omitempty"`       // member (default) | office | upstream
+	Contact  string    `yaml:"contact" json:"contact,omitempty"` // duty telephone
+	DutyZH   string    `yaml:"duty_zh" json:"duty_zh,omitempty"` // plan 10.3, summarised
+	DutyEN   string    `yaml:"duty_en" json:"duty_en,omitempty"`
 	Channels []Channel `yaml:"channels" json:"channels"`
 }
 
-// Channel is one way to reach a unit (kind: webhook, sms, email, mqtt, ...).
+// Unit roles: the command office (指挥部办公室) receives escalations; an
+// upstream unit (the city command, plan 4.4) receives the warning document.
+const (
+	UnitMember   = "member"
+	UnitOffice   = "office"
+	UnitUpstream = "upstream"
+)
+
+// Channel is one way to reach a unit (kind: webhook, dingtalk, wecom, email,
+// mqtt, sms, ...). Secrets are never in the plan: SecretEnv names the
+// environment variable holding the signing key.
 type Channel struct {
-	Kind   string `yaml:"kind" json:"kind"`
-	Target string `yaml:"target" json:"target"`
+	Kind      string `yaml:"kind" json:"kind"`
+	Target    string `yaml:"target" json:"target"`
+	SecretEnv string `yaml:"secret_env" json:"-"`
 }
 
 // Measure is one response measure. Level is the lowest level it applies from
@@ -196,7 +230,8 @@ type Channel struct {
 type Measure struct {
 	ID     string   `yaml:"id" json:"id"`
 	Level  string   `yaml:"level" json:"level"`
-	Kind   string   `yaml:"kind" json:"kind"` // health | advisory | mandatory
+	Kind   string   `yaml:"kind" json:"kind"`               // health | advisory | mandatory | duty
+	Public bool     `yaml:"public" json:"public,omitempty"` // part of the public warning text
 	Units  []string `yaml:"units" json:"units"`
 	TextZH string   `yaml:"text_zh" json:"text_zh"`
 	TextEN string   `yaml:"text_en" json:"text_en"`
@@ -450,6 +485,9 @@ func (p *Plan) validate() []string {
 			pr.add("regions[%d] (%s): unknown parent %q", i, r.ID, r.Parent)
 		}
 	}
+	if len(p.Regions) > 0 && len(p.WarningRegions()) == 0 {
+		pr.add("regions: every region has warnings: false; the plan would never warn")
+	}
 
 	roles := map[string]bool{}
 	for i, r := range p.Roles {
@@ -501,6 +539,11 @@ func (p *Plan) validate() []string {
 	for i, u := range p.Units {
 		at := fmt.Sprintf("units[%d]", i)
 		pr.id(at, u.ID, units)
+		switch u.Role {
+		case "", UnitMember, UnitOffice, UnitUpstream:
+		default:
+			pr.add("%s (%s): role must be member, office or upstream, got %q", at, u.ID, u.Role)
+		}
 		for j, c := range u.Channels {
 			if c.Kind == "" {
 				pr.add("%s (%s).channels[%d]: kind missing", at, u.ID, j)
@@ -515,9 +558,9 @@ func (p *Plan) validate() []string {
 			pr.add("%s (%s): unknown level %q", at, m.ID, m.Level)
 		}
 		switch m.Kind {
-		case MeasureHealth, MeasureAdvisory, MeasureMandatory:
+		case MeasureHealth, MeasureAdvisory, MeasureMandatory, MeasureDuty:
 		default:
-			pr.add("%s (%s): kind must be health, advisory or mandatory, got %q", at, m.ID, m.Kind)
+			pr.add("%s (%s): kind must be health, advisory, mandatory or duty, got %q", at, m.ID, m.Kind)
 		}
 		for _, u := range m.Units {
 			if !units[u] {

@@ -25,8 +25,12 @@ func TestShippedPlans(t *testing.T) {
 	if tm := p.Timing; tm.PersistHours != 36 || tm.ForecastCoverageHours != 36 || tm.MergeGapHours != 36 || tm.LeadTimeHours != 24 {
 		t.Errorf("timing = %+v", tm)
 	}
-	if r, ok := p.Region("tuojiang"); !ok || r.Parent != "jianghua" {
-		t.Errorf("region tuojiang = %+v", r)
+	if r, ok := p.Region("tuojiang"); !ok || r.Parent != "jianghua" || r.Warned() {
+		t.Errorf("region tuojiang = %+v, want a town of jianghua that is not a warning area", r)
+	}
+	// The county plan warns county-wide; the towns are listed, not warned.
+	if w := p.WarningRegions(); len(w) != 1 || w[0].ID != "jianghua" {
+		t.Errorf("warning regions = %+v, want the county only", w)
 	}
 	c, err := p.Chain(ActionIssue, mustLevel(t, p, "yellow"))
 	if err != nil || len(c.Steps) != 2 || len(c.Steps[0].AllOf) != 2 {
@@ -35,7 +39,10 @@ func TestShippedPlans(t *testing.T) {
 	if got := p.Lookback().Hours(); got != 72+36+24 {
 		t.Errorf("lookback = %vh", got)
 	}
-	loadPlan(t, "example-48-72-96.yaml")
+	// Without the key every region is a warning area.
+	if ex := loadPlan(t, "example-48-72-96.yaml"); len(ex.WarningRegions()) != len(ex.Regions) {
+		t.Errorf("example plan: %d of %d regions warned", len(ex.WarningRegions()), len(ex.Regions))
+	}
 }
 
 // TestInvalidPlan: one error lists every problem of the file (golden).
@@ -81,7 +88,9 @@ func TestParsePlanErrors(t *testing.T) {
 		// Removing the lift chain leaves lifts without approval.
 		{"no lift chain", "actions: [lift, manual]", "actions: [manual]", "no chain for lift to none"},
 		// A measure must name a level and known units.
-		{"bad measure", "measures: []", "measures: [{id: m, level: purple, kind: health, units: [nobody]}]", `unknown level "purple"`},
+		{"bad measure", "  - id: r2-weather-modification\n    level: Ⅱ", "  - id: r2-weather-modification\n    level: purple", `unknown level "purple"`},
+		// A measure naming a unit the plan does not define.
+		{"unknown unit", "units: [discipline]", "units: [nobody]", `unknown unit "nobody"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

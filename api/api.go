@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/aqwarn/aqwarn"
+	"github.com/aqwarn/aqwarn/alert"
 )
 
 // CurrentAQI hands out the newest AQI snapshot (kept in memory by the AQI job).
@@ -41,10 +42,22 @@ type Deps struct {
 	Regions     []aqwarn.Region
 	Ready       []Check
 	Metrics     http.Handler // Prometheus handler for /metrics
-	StaffTokens []string     // bearer tokens for staff endpoints (hardened in the API issue)
+	Staff       []StaffToken // hashed staff bearer tokens with their roles (auth.go)
+	Alert       *AlertDeps   // the warning engine (warnings.go); nil: its routes answer 503
+	Publish     *PublishDeps // warning delivery (units.go, feed.go); nil: its routes answer 503
 	StaleAfter  time.Duration
 	Now         func() time.Time
 	Logger      *slog.Logger
+	// StationHealth reports stations offline (stations_health.go); nil: 503.
+	StationHealth StationHealthLister
+
+	// Public HTTP (middleware.go, history.go).
+	History        AQIHistory // stored hourly AQI for /api/v1/aqi/history; nil: 503
+	CORSOrigins    []string   // origins allowed to read the API from their pages ("*": any); empty: no CORS
+	RateLimit      float64    // requests per second per client; 0: no limit
+	RateBurst      int        // bucket size per client (default 200)
+	MaxBodyBytes   int64      // request body limit (default 1 MiB)
+	TrustedProxies []string   // proxies whose X-Forwarded-For names the client; empty: none
 }
 
 // CST is China Standard Time, in which every time is shown.
@@ -63,7 +76,9 @@ func NewHandler(d Deps) http.Handler {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
+	r.SetTrustedProxies(d.TrustedProxies) // nil: the peer address is the client, whatever it claims
 	r.Use(gin.Recovery(), logRequests(d.Logger))
+	r.Use(publicMiddleware(d)...)
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(func(c *gin.Context) {
 		writeError(c, aqwarn.Errorf(aqwarn.ENOTFOUND, "no such endpoint: %s", c.Request.URL.Path))
@@ -86,6 +101,24 @@ var statusOf = map[string]int{
 	aqwarn.EINTERNAL:     http.StatusInternalServerError,
 	"method_not_allowed": http.StatusMethodNotAllowed,
 	"bad_request":        http.StatusBadRequest,
+	codeRateLimited:      http.StatusTooManyRequests,
+	// The warning engine's codes (package alert).
+	alert.CodeApprovalClosed:     http.StatusConflict,
+	alert.CodeOutOfOrder:         http.StatusConflict,
+	alert.CodeStepComplete:       http.StatusConflict,
+	alert.CodeDuplicateRole:      http.StatusConflict,
+	alert.CodeDuplicateUser:      http.StatusConflict,
+	alert.CodeTimeOrder:          http.StatusConflict,
+	alert.CodeUnknownRole:        http.StatusForbidden,
+	alert.CodeRoleNotInChain:     http.StatusForbidden,
+	alert.CodeReasonRequired:     http.StatusUnprocessableEntity,
+	alert.CodeUserRequired:       http.StatusUnprocessableEntity,
+	alert.CodeTimeRequired:       http.StatusUnprocessableEntity,
+	alert.CodeProposalIncomplete: http.StatusUnprocessableEntity,
+	alert.CodeNoChain:            http.StatusUnprocessableEntity,
+	alert.CodeForecastInvalid:    http.StatusUnprocessableEntity,
+	alert.CodeUnknownRegion:      http.StatusUnprocessableEntity,
+	codeTooLarge:                 http.StatusRequestEntityTooLarge,
 }
 
 type errorBody struct {

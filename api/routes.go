@@ -6,6 +6,10 @@ import (
 
 // addRoutes declares every route of the service in one place.
 func addRoutes(r *gin.Engine, d Deps) {
+	r.GET("/", handlePublicPage())
+	r.GET("/console", handleConsolePage())
+	r.GET("/assets/*file", handleAsset())
+	r.GET("/api/openapi.json", cacheControl(cacheDocs), handleOpenAPI())
 	r.GET("/healthz", handleHealthz())
 	r.GET("/readyz", handleReadyz(d.Ready))
 	if d.Metrics != nil {
@@ -13,9 +17,39 @@ func addRoutes(r *gin.Engine, d Deps) {
 	}
 
 	v1 := r.Group("/api/v1")
-	v1.GET("/aqi/current", handleCurrentAQI(d))
-	v1.GET("/stations", handleStations(d.Stations, d.Regions))
+	v1.GET("/aqi/current", cacheControl(cacheCurrent), newCurrentCache(d).handle, handleCurrentAQI(d))
+	v1.GET("/aqi/history", cacheControl(cacheHistory), handleHistory(d))
+	v1.GET("/stations", cacheControl(cacheStations), handleStations(d.Stations, d.Regions))
 
-	staff := v1.Group("", requireStaff(d.StaffTokens))
+	staff := v1.Group("", requireStaff(d.Staff))
 	staff.GET("/ingest/deadletters", handleDeadLetters(d.DeadLetters))
+	staff.GET("/stations/health", handleStationsHealth(d.StationHealth))
+
+	// The warning engine (warnings.go, forecasts.go).
+	a := d.Alert
+	v1.GET("/warnings/active", handleActiveWarnings(a))
+	v1.GET("/warnings/:id", handleWarning(a))
+	staff.GET("/proposals", handleProposals(a))
+	staff.GET("/proposals/:id", handleProposal(a))
+	staff.POST("/proposals/:id/approve", handleSign(a, true))
+	staff.POST("/proposals/:id/reject", handleSign(a, false))
+	staff.POST("/proposals", requirePlanRole(a), handleManualProposal(a))
+	staff.POST("/upstream-prompts", requirePlanRole(a), handleUpstreamPrompt(a))
+	staff.GET("/audit", handleAudit(a))
+	staff.GET("/transitions", handleTransitions(a))
+	staff.POST("/forecasts", requirePlanRole(a), handlePostForecast(a))
+	staff.GET("/forecasts", handleForecasts(a))
+	staff.GET("/forecasts/verification", handleVerification(a))
+	staff.GET("/forecasts/status", handleForecastStatus(a))
+
+	// Delivery: CAP feed, acknowledgements, the duty board, reports (feed.go, units.go).
+	pd := d.Publish
+	v1.GET("/warnings/feed.atom", handleFeed(pd))
+	v1.GET("/warnings/:id/cap.xml", handleCAP(pd))
+	staff.GET("/units", handleUnits(pd))
+	staff.GET("/warnings/:id/board", handleBoard(pd))
+	staff.POST("/units/:unit/ack", handleAck(pd))
+	staff.POST("/units/:unit/tasks/:task/done", handleTaskDone(pd))
+	staff.GET("/deliveries", handleDeliveries(pd))
+	staff.GET("/episodes/:id/report", handleReport(pd))
 }

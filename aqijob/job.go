@@ -64,7 +64,7 @@ func (j *Job) Run(ctx context.Context) error {
 	}
 	// The 24-hour window of the oldest recomputed hour reaches back another 24 h.
 	from := end.Add(-time.Duration(recompute+24) * time.Hour)
-	rs, err := j.Readings.Readings(ctx, time.Hour, from, end)
+	rs, err := j.hourlyReadings(ctx, from, end) // sent hourly values, else means of sub-hourly data
 	if err != nil {
 		return err
 	}

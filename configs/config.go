@@ -10,10 +10,12 @@ package configs
 import (
 	"bytes"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -41,14 +43,40 @@ type Config struct {
 	Influx   Influx           `yaml:"influx"`
 	AQI      AQI              `yaml:"aqi"`
 	Ingest   Ingest           `yaml:"ingest"`
+	HJ212    HJ212            `yaml:"hj212"`
 	Demo     Demo             `yaml:"demo"`
 	Plan     string           `yaml:"plan"` // path, or "embedded:plans/NAME.yaml"
+	Auth     Auth             `yaml:"auth"`
+	Publish  Publish          `yaml:"publish"`
 	Regions  []aqwarn.Region  `yaml:"regions"`
 	Stations []aqwarn.Station `yaml:"stations"`
 }
 
+// Auth holds the staff bearer tokens. Only the SHA-256 of each token is
+// configured (hex, e.g. `printf %s TOKEN | sha256sum`); its roles are role
+// ids of the plan, checked when the service starts.
+type Auth struct {
+	Tokens []AuthToken `yaml:"tokens"`
+}
+
+type AuthToken struct {
+	User   string   `yaml:"user"`
+	SHA256 string   `yaml:"sha256"`
+	Roles  []string `yaml:"roles"`
+}
+
 type HTTP struct {
 	Addr string `yaml:"addr"`
+	// CORSOrigins may read the public API from their own pages ("*": any).
+	CORSOrigins []string `yaml:"cors_origins"`
+	// RateLimit is requests per second per client (0: unlimited), with
+	// bursts of RateBurst; 429 with Retry-After beyond.
+	RateLimit float64 `yaml:"rate_limit"`
+	RateBurst int     `yaml:"rate_burst"`
+	// MaxBodyBytes limits request bodies (413 beyond).
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// TrustedProxies may name the client in X-Forwarded-For (IPs or CIDRs).
+	TrustedProxies []string `yaml:"trusted_proxies"`
 }
 
 type MQTT struct {
@@ -97,8 +125,60 @@ type Ingest struct {
 	QueueSize int           `yaml:"queue_size"`
 	BatchSize int           `yaml:"batch_size"`
 	BatchWait time.Duration `yaml:"batch_wait"`
+	// Writers is how many batches are written to the store at once: InfluxDB
+	// syncs its WAL per request, so overlapping writes raise throughput.
+	Writers   int           `yaml:"writers"`
 	MaxFuture time.Duration `yaml:"max_future"`
 	Retention time.Duration `yaml:"retention"` // readings older than this are rejected
+	// A station that sent nothing for OfflineAfter, or nothing valid for
+	// InvalidAfter, is reported offline (0: that check is off).
+	OfflineAfter time.Duration `yaml:"offline_after"`
+	InvalidAfter time.Duration `yaml:"invalid_after"`
+}
+
+// HJ212 is the TCP listener data loggers connect to (HJ 212 over MQTT needs
+// no setting: it arrives on <topic_prefix>/stations/{station}/hj212).
+type HJ212 struct {
+	// Addr is host:port to listen on, e.g. 0.0.0.0:9212; empty: no listener.
+	Addr string `yaml:"addr"`
+	// MinuteInterval is the averaging interval of CN=2051 minute data, which
+	// frames do not state: 1m or 5m, as the loggers are set.
+	MinuteInterval time.Duration `yaml:"minute_interval"`
+}
+
+// Publish is the delivery side of warnings (alert/notify and friends,
+// wired in cmd/aqwarn/wire_publish.go). Channel secrets are not here: a
+// unit's channel in the plan names the environment variable holding it.
+type Publish struct {
+	// CAP sender and GB/T 35965 identifier parts.
+	SenderID     string `yaml:"sender_id"`
+	SenderNameZH string `yaml:"sender_name_zh"`
+	SenderNameEN string `yaml:"sender_name_en"`
+	DivisionCode string `yaml:"division_code"` // GB/T 2260, six digits
+	AgencyCode   string `yaml:"agency_code"`   // three digits
+	// BaseURL is the service's public address, for acknowledgement links
+	// and the Atom feed (default: http://<http.addr>).
+	BaseURL string `yaml:"base_url"`
+	SMTP    SMTP   `yaml:"smtp"`
+	// Channels limits the channel kinds used (empty: all the plan names;
+	// the demo uses only mqtt because the plan's targets are placeholders).
+	Channels []string `yaml:"channels"`
+	// Acknowledgement (叫应): remind after AckResendAfter, at most
+	// AckMaxResends times, then escalate to the command office.
+	AckResendAfter   time.Duration `yaml:"ack_resend_after"`
+	AckMaxResends    int           `yaml:"ack_max_resends"`
+	AckEscalateAfter time.Duration `yaml:"ack_escalate_after"`
+	// Holidays and make-up working days (YYYY-MM-DD) for the plan-7
+	// deadlines counted in working days.
+	Holidays []string `yaml:"holidays"`
+	Workdays []string `yaml:"workdays"`
+}
+
+type SMTP struct {
+	Addr     string `yaml:"addr"` // host:port; empty: e-mail channels fail visibly
+	From     string `yaml:"from"`
+	Username string `yaml:"username"`
+	Password string `yaml:"password"`
 }
 
 // Demo replays a bundled real episode through the broker as the stations
@@ -168,15 +248,19 @@ func Parse(b []byte, getenv func(string) string) (*Config, error) {
 
 func builtin() *Config {
 	return &Config{
-		HTTP:   HTTP{Addr: "127.0.0.1:8080"},
+		HTTP:   HTTP{Addr: "127.0.0.1:8080", RateLimit: 50, RateBurst: 200, MaxBodyBytes: 1 << 20},
 		MQTT:   MQTT{EmbeddedAddr: "127.0.0.1:1883", ClientID: "aqwarn-ingest", TopicPrefix: "aq"},
 		Store:  Store{Dir: "data", Readings: "embedded"},
 		Influx: Influx{Bucket: "aqwarn/autogen"},
 		AQI:    AQI{Edition: "auto", Schedule: "5 * * * *", StaleAfter: 2 * time.Hour, OnData: 10 * time.Second},
-		Ingest: Ingest{QueueSize: 20000, BatchSize: 2000, BatchWait: 50 * time.Millisecond,
-			MaxFuture: 5 * time.Minute, Retention: 0},
-		Demo: Demo{Speed: 7200, From: "2015-11-25", To: "2015-12-13"},
-		Plan: "embedded:plans/jianghua-2024.yaml",
+		Ingest: Ingest{QueueSize: 20000, BatchSize: 2000, BatchWait: 50 * time.Millisecond, Writers: 4,
+			MaxFuture: 5 * time.Minute, Retention: 0, OfflineAfter: 2 * time.Hour, InvalidAfter: 3 * time.Hour},
+		HJ212: HJ212{MinuteInterval: time.Minute},
+		Demo:  Demo{Speed: 7200, From: "2015-11-25", To: "2015-12-13"},
+		Plan:  "embedded:plans/jianghua-2024.yaml",
+		Publish: Publish{SenderID: "aqwarn.jianghua", SenderNameZH: "江华瑶族自治县重污染天气应急指挥部办公室",
+			SenderNameEN: "Jianghua County heavy-pollution emergency command office", DivisionCode: "431129", AgencyCode: "000",
+			AckResendAfter: 15 * time.Minute, AckMaxResends: 2, AckEscalateAfter: 45 * time.Minute},
 	}
 }
 
@@ -184,6 +268,8 @@ func builtin() *Config {
 func (c *Config) envVars() []envVar {
 	return []envVar{
 		{"HTTP_ADDR", &c.HTTP.Addr},
+		{"HTTP_RATE_LIMIT", &c.HTTP.RateLimit},
+		{"HTTP_RATE_BURST", &c.HTTP.RateBurst},
 		{"MQTT_EMBEDDED", &c.MQTT.Embedded},
 		{"MQTT_EMBEDDED_ADDR", &c.MQTT.EmbeddedAddr},
 		{"MQTT_URL", &c.MQTT.URL},
@@ -205,11 +291,20 @@ func (c *Config) envVars() []envVar {
 		{"INGEST_QUEUE_SIZE", &c.Ingest.QueueSize},
 		{"INGEST_BATCH_SIZE", &c.Ingest.BatchSize},
 		{"INGEST_BATCH_WAIT", &c.Ingest.BatchWait},
+		{"INGEST_WRITERS", &c.Ingest.Writers},
 		{"INGEST_MAX_FUTURE", &c.Ingest.MaxFuture},
+		{"INGEST_OFFLINE_AFTER", &c.Ingest.OfflineAfter},
+		{"INGEST_INVALID_AFTER", &c.Ingest.InvalidAfter},
+		{"HJ212_ADDR", &c.HJ212.Addr},
 		{"DEMO", &c.Demo.Enabled},
 		{"DEMO_SPEED", &c.Demo.Speed},
 		{"DEMO_AUTO_APPROVE", &c.Demo.AutoApprove},
 		{"PLAN", &c.Plan},
+		{"PUBLISH_BASE_URL", &c.Publish.BaseURL},
+		{"PUBLISH_SMTP_ADDR", &c.Publish.SMTP.Addr},
+		{"PUBLISH_SMTP_FROM", &c.Publish.SMTP.From},
+		{"PUBLISH_SMTP_USERNAME", &c.Publish.SMTP.Username},
+		{"PUBLISH_SMTP_PASSWORD", &c.Publish.SMTP.Password},
 	}
 }
 
@@ -262,6 +357,19 @@ func (c *Config) validate() []string {
 	if c.HTTP.Addr == "" {
 		add("http.addr is empty")
 	}
+	for i, t := range c.Auth.Tokens {
+		if b, err := hex.DecodeString(t.SHA256); err != nil || len(b) != 32 || t.User == "" || len(t.Roles) == 0 {
+			add("auth.tokens[%d]: needs user, roles and sha256 (64 hex digits of the token's SHA-256)", i)
+		}
+	}
+	if c.HTTP.RateLimit < 0 || c.HTTP.RateBurst < 0 || c.HTTP.MaxBodyBytes < 0 {
+		add("http.rate_limit, rate_burst and max_body_bytes must not be negative")
+	}
+	for _, p := range c.HTTP.TrustedProxies {
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			add("http.trusted_proxies: %q is not an IP address or CIDR", p)
+		}
+	}
 	if c.MQTT.Embedded {
 		if c.MQTT.EmbeddedAddr == "" {
 			add("mqtt.embedded_addr is empty")
@@ -298,8 +406,14 @@ func (c *Config) validate() []string {
 	if c.AQI.Schedule == "" {
 		add("aqi.schedule is empty")
 	}
-	if c.Ingest.QueueSize <= 0 || c.Ingest.BatchSize <= 0 || c.Ingest.BatchWait <= 0 {
-		add("ingest.queue_size, batch_size and batch_wait must be positive")
+	if c.Ingest.QueueSize <= 0 || c.Ingest.BatchSize <= 0 || c.Ingest.BatchWait <= 0 || c.Ingest.Writers <= 0 {
+		add("ingest.queue_size, batch_size, batch_wait and writers must be positive")
+	}
+	if c.Ingest.OfflineAfter < 0 || c.Ingest.InvalidAfter < 0 {
+		add("ingest.offline_after and invalid_after must not be negative")
+	}
+	if c.HJ212.MinuteInterval != time.Minute && c.HJ212.MinuteInterval != 5*time.Minute {
+		add("hj212.minute_interval %s must be 1m or 5m", c.HJ212.MinuteInterval)
 	}
 	if c.Demo.Enabled && c.Demo.Speed <= 0 {
 		add("demo.speed must be positive")

@@ -56,9 +56,11 @@ var intervals = map[string]time.Duration{"1m": time.Minute, "5m": 5 * time.Minut
 // DecodeJSON turns a JSON payload received on the topic of topicStation into
 // a reading, or explains why not. now is the receiver's clock.
 func DecodeJSON(payload []byte, topicStation string, reg *Registry, lim Limits, now time.Time) (aqwarn.Reading, *Rejection) {
-	var in JSONReading
-	if err := json.Unmarshal(payload, &in); err != nil {
-		return aqwarn.Reading{}, reject(ReasonMalformedJSON, topicStation, "payload is not valid JSON: %v", err)
+	in, plain := parseJSONReading(payload)
+	if !plain {
+		if err := json.Unmarshal(payload, &in); err != nil {
+			return aqwarn.Reading{}, reject(ReasonMalformedJSON, topicStation, "payload is not valid JSON: %v", err)
+		}
 	}
 	station := in.Station
 	if station == "" {
@@ -91,6 +93,13 @@ func DecodeJSON(payload []byte, topicStation string, reg *Registry, lim Limits, 
 		if _, known := impossible[p]; !known {
 			continue // weather and other parameters are not ours to keep
 		}
+		for _, m := range r.Values {
+			if m.Pollutant == p {
+				// "pm25" and "PM2.5" in one payload: which to keep would
+				// depend on map order, so neither is taken.
+				return aqwarn.Reading{}, reject(ReasonMalformedJSON, station, "%s is given twice (as %q and another spelling)", p, name)
+			}
+		}
 		if v.Value == nil {
 			return aqwarn.Reading{}, reject(ReasonBadValue, station, "%s has no value", p)
 		}
@@ -98,8 +107,8 @@ func DecodeJSON(payload []byte, topicStation string, reg *Registry, lim Limits, 
 		if rej != nil {
 			return aqwarn.Reading{}, rej
 		}
-		if math.IsNaN(val) || math.IsInf(val, 0) || val < 0 || val > impossible[p] {
-			return aqwarn.Reading{}, reject(ReasonBadValue, station, "%s = %v %s is not a possible concentration", p, *v.Value, v.Unit)
+		if rej := checkValue(p, val, *v.Value, v.Unit, station); rej != nil {
+			return aqwarn.Reading{}, rej
 		}
 		r.Values = append(r.Values, aqwarn.Measure{Pollutant: p, Value: val, Flag: strings.ToUpper(v.Flag)})
 	}
@@ -121,11 +130,25 @@ func checkTime(r aqwarn.Reading, lim Limits, now time.Time) *Rejection {
 	return nil
 }
 
+// checkValue rejects NaN, infinite, negative and impossible values; val is
+// in our unit, sent and unit are what the station said (for the message).
+func checkValue(p string, val, sent float64, unit, station string) *Rejection {
+	if math.IsNaN(val) || math.IsInf(val, 0) || val < 0 || val > impossible[p] {
+		return reject(ReasonBadValue, station, "%s = %v %s is not a possible concentration", p, sent, unit)
+	}
+	return nil
+}
+
 // toStandardUnit converts to µg/m³ (CO: mg/m³).
 func toStandardUnit(p string, v float64, unit, station string) (float64, *Rejection) {
-	u := strings.ToLower(strings.ReplaceAll(unit, "³", "3"))
-	u = strings.ReplaceAll(u, "µ", "u")
-	u = strings.ReplaceAll(u, "μ", "u")
+	u := unit
+	switch unit {
+	case "ug/m3", "mg/m3", "ppb", "ppm": // the common spellings, without allocating
+	default:
+		u = strings.ToLower(strings.ReplaceAll(unit, "³", "3"))
+		u = strings.ReplaceAll(u, "µ", "u")
+		u = strings.ReplaceAll(u, "μ", "u")
+	}
 	switch u {
 	case "":
 		return 0, reject(ReasonUnitMissing, station, "%s has no unit (want ug/m3, mg/m3, ppb or ppm)", p)

@@ -30,6 +30,7 @@ func TestDecodeJSONRejects(t *testing.T) {
 		{"negative", "s1", `{"time":"2026-12-01T13:00:00+08:00","interval":"1h","values":{"pm25":{"value":-3,"unit":"ug/m3"}}}`, ReasonBadValue},
 		{"impossible", "s1", `{"time":"2026-12-01T13:00:00+08:00","interval":"1h","values":{"pm10":{"value":99999,"unit":"ug/m3"}}}`, ReasonBadValue},
 		{"null value", "s1", `{"time":"2026-12-01T13:00:00+08:00","interval":"1h","values":{"pm10":{"value":null,"unit":"ug/m3"}}}`, ReasonBadValue},
+		{"one pollutant under two spellings", "s1", `{"time":"2026-12-01T13:00:00+08:00","interval":"1h","values":{"pm25":{"value":1,"unit":"ug/m3"},"PM2.5":{"value":2,"unit":"ug/m3"}}}`, ReasonMalformedJSON},
 		{"only weather", "s1", `{"time":"2026-12-01T13:00:00+08:00","interval":"1h","values":{"temp":{"value":3,"unit":"C"}}}`, ReasonNoValues},
 	}
 	for _, c := range cases {

@@ -54,6 +54,7 @@ type Pipeline struct {
 
 	BatchSize int
 	BatchWait time.Duration
+	Writers   int           // batches written at once (default 1)
 	Backoff   time.Duration // first retry delay of the primary store, doubled up to MaxBackoff
 	MaxBack   time.Duration
 
@@ -87,6 +88,9 @@ func (p *Pipeline) init() {
 		}
 		if p.BatchSize <= 0 {
 			p.BatchSize = 2000
+		}
+		if p.Writers <= 0 {
+			p.Writers = 1
 		}
 		if p.BatchWait <= 0 {
 			p.BatchWait = 50 * time.Millisecond
@@ -141,9 +145,34 @@ func (p *Pipeline) Reject(ctx context.Context, source string, payload []byte, re
 // Run writes batches until ctx ends, then drains the queue and flushes what
 // it holds before returning. Items submitted after Run returned are never
 // acknowledged (their sender will send again).
+//
+// Up to Writers batches are written at once, so the store's write latency
+// (InfluxDB syncs its WAL on every request) overlaps; batches may then reach
+// the store out of arrival order, which idempotent writes make harmless.
+// The spool is still replayed in the order it was filled.
 func (p *Pipeline) Run(ctx context.Context) error {
 	p.init()
 	defer close(p.done)
+	// Writes outlive ctx by up to 30 s, so that what was taken from the
+	// queue at shutdown is made durable and acknowledged.
+	wctx, cancelWrites := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWrites()
+	finished := make(chan struct{})
+	defer close(finished)
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-finished:
+			return
+		}
+		t := time.NewTimer(30 * time.Second)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancelWrites()
+		case <-finished:
+		}
+	}()
 	var wg sync.WaitGroup
 	if p.Spool != nil {
 		// A spool left by an earlier run is replayed first.
@@ -153,13 +182,24 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); p.replayLoop(ctx) }()
 	}
+	work := make(chan []Item)
+	var writers sync.WaitGroup
+	for range p.Writers {
+		writers.Add(1)
+		go func() {
+			defer writers.Done()
+			for b := range work {
+				p.flush(wctx, b)
+			}
+		}()
+	}
 	batch := make([]Item, 0, p.BatchSize)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
-	flush := func(fctx context.Context) {
+	flush := func() {
 		if len(batch) > 0 {
-			p.flush(fctx, batch)
-			batch = batch[:0]
+			work <- batch // blocks while every writer is busy: back-pressure
+			batch = make([]Item, 0, p.BatchSize)
 		}
 	}
 	for {
@@ -171,28 +211,27 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			batch = append(batch, it)
 			if len(batch) >= p.BatchSize {
 				timer.Stop()
-				flush(ctx)
+				flush()
 			}
 		case <-timer.C:
-			flush(ctx)
+			flush()
 		case <-ctx.Done():
-			// Graceful shutdown: take what is queued and make it durable with
-			// a fresh deadline, since ctx is already over.
-			fctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			// Graceful shutdown: take what is queued and make it durable.
 			for {
 				select {
 				case it := <-p.in:
 					batch = append(batch, it)
 					if len(batch) >= p.BatchSize {
-						flush(fctx)
+						flush()
 					}
 					continue
 				default:
 				}
 				break
 			}
-			flush(fctx)
-			cancel()
+			flush()
+			close(work)
+			writers.Wait()
 			wg.Wait()
 			return nil
 		}

@@ -12,6 +12,7 @@ type Receiver struct {
 	Pipeline *Pipeline
 	Registry *Registry
 	Limits   Limits
+	HJ212    HJ212Options
 	Now      func() time.Time
 	// Ctx bounds blocking on a full queue; cancelled at shutdown, after
 	// which un-queued messages stay un-acknowledged and come back.

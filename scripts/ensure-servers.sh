@@ -20,6 +20,18 @@ if ! command -v xmllint >/dev/null; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libxml2-utils >/dev/null
 fi
+# Headless Chromium for the browser tests of the public page (driven by chromedp).
+if ! command -v chromium >/dev/null; then
+  echo "==> installing chromium (Debian package)"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+# A small CJK font, so the screenshots of the Chinese page are readable.
+if ! fc-list 2>/dev/null | grep -qi "wqy\|noto sans cjk"; then
+  echo "==> installing fonts-wqy-microhei (Debian package)"
+  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq fonts-wqy-microhei >/dev/null; } ||
+    echo "    (no CJK font: Chinese text shows as boxes in the screenshots; the tests still pass)"
+fi
 # The package's own service is not needed: tests start their own brokers.
 if command -v systemctl >/dev/null && systemctl is-active --quiet mosquitto 2>/dev/null; then
   $SUDO systemctl stop mosquitto || true
@@ -36,3 +48,4 @@ echo "==> Mosquitto: $($MOSQ -h 2>/dev/null | head -1)"
 # A go-installed influxd reports "vunknown"; its module version is in the binary.
 INFLUX_VERSION=$(go version -m bin/influxd | awk '$1 == "mod" {print $3}')
 echo "==> InfluxDB:  ${INFLUX_VERSION:-unknown} (influxd built from github.com/influxdata/influxdb, flux-enabled for the v2 API)"
+echo "==> Chromium:  $(chromium --version 2>/dev/null | head -1)"

@@ -36,7 +36,7 @@ func startDemo(ctx context.Context, cfg *configs.Config, mqttURL string, clock *
 	if err != nil {
 		return fmt.Errorf("demo.to: %w", err)
 	}
-	readings, err := demoReadings(cfg.Stations, from, to)
+	readings, err := demoReadings(cfg.Stations, demoSources, from, to)
 	if err != nil {
 		return err
 	}
@@ -61,18 +61,12 @@ func startDemo(ctx context.Context, cfg *configs.Config, mqttURL string, clock *
 	return nil
 }
 
-// demoReadings loads the bundled data of the configured demo stations with
-// hour ends in (from, to].
-func demoReadings(stations []aqwarn.Station, from, to time.Time) ([]aqwarn.Reading, error) {
+// demoReadings loads the bundled data of the stations (mapped to their
+// source station by sources) with hour ends in (from, to].
+func demoReadings(stations []aqwarn.Station, sources map[string]string, from, to time.Time) ([]aqwarn.Reading, error) {
 	files, err := fs.Glob(simulate.Data, "data/*.csv.gz")
 	if err != nil {
 		return nil, err
-	}
-	byName := map[string][]string{}
-	for _, s := range stations {
-		if src, ok := demoSources[s.ID]; ok {
-			byName[src] = append(byName[src], s.ID)
-		}
 	}
 	var out []aqwarn.Reading
 	for _, name := range files {
@@ -85,18 +79,32 @@ func demoReadings(stations []aqwarn.Station, from, to time.Time) ([]aqwarn.Readi
 		if err != nil {
 			return nil, fmt.Errorf("demo data %s: %w", name, err)
 		}
-		for _, r := range rows {
-			if !r.Time.After(from) || r.Time.After(to) {
-				continue
-			}
-			for _, id := range byName[r.Station] {
-				rd := r
-				rd.Station = id
-				out = append(out, rd)
-			}
-		}
+		out = append(out, mapReadings(rows, stations, sources, from, to)...)
 	}
 	return out, nil
+}
+
+// mapReadings renames source stations' readings to the stations replaying
+// them, keeping hour ends in (from, to].
+func mapReadings(rows []aqwarn.Reading, stations []aqwarn.Station, sources map[string]string, from, to time.Time) []aqwarn.Reading {
+	byName := map[string][]string{}
+	for _, s := range stations {
+		if src, ok := sources[s.ID]; ok {
+			byName[src] = append(byName[src], s.ID)
+		}
+	}
+	var out []aqwarn.Reading
+	for _, r := range rows {
+		if !r.Time.After(from) || r.Time.After(to) {
+			continue
+		}
+		for _, id := range byName[r.Station] {
+			rd := r
+			rd.Station = id
+			out = append(out, rd)
+		}
+	}
+	return out
 }
 
 // readBeijing converts the bundled CSV into the readings a station would send.

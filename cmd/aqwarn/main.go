@@ -29,6 +29,8 @@ const usage = `aqwarn — air-quality early warning (HJ 633 AQI, county heavy-po
 Usage:
   aqwarn [serve] [flags]   run the service (embedded broker, store and demo stations by default)
   aqwarn aqi [flags]       compute AQI from JSON lines (stdin) or station CSV files
+  aqwarn replay [flags]    run the warning engine over station CSV history (auto-approving)
+  aqwarn simulate [flags]  publish station data over MQTT as stations do (demo episode or CSV files)
   aqwarn help              this text
 
 Run "aqwarn COMMAND -h" for the flags of a command.
@@ -45,6 +47,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runServe(ctx, args, getenv, stdout, stderr)
 	case "aqi":
 		return runAQI(ctx, args, stdin, stdout, stderr)
+	case "replay":
+		return runReplay(ctx, args, stdout, stderr)
+	case "simulate":
+		return runSimulate(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -108,6 +108,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	db.Now = now
 	closers = append(closers, func() { db.Close() })
+	warn, err := wireAlert(cfg, db, now, log) // the warning engine (wire_alert.go)
+	if err != nil {
+		return err
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -150,7 +154,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	pipe.Metrics = ingest.NewMetrics(reg)
 	pipe.Logger = log.With("component", "ingest")
 	pipe.Now = now
-	pipe.BatchSize, pipe.BatchWait = cfg.Ingest.BatchSize, cfg.Ingest.BatchWait
+	pipe.BatchSize, pipe.BatchWait, pipe.Writers = cfg.Ingest.BatchSize, cfg.Ingest.BatchWait, cfg.Ingest.Writers
 	wake := make(chan struct{}, 1) // new durable data for the AQI job
 	pipe.OnDurable = func([]aqwarn.Reading) {
 		select {
@@ -178,9 +182,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 				return
 			}
 			recv.HandleJSON("mqtt:"+topic, station, payload, ack)
-		}}})
+		}}, hj212Route(prefix, recv), warn.forecastRoute(prefix)})
 	pipe.OnDeadLetter = func(d aqwarn.DeadLetter) {
 		go mq.Publish(context.Background(), prefix+"/deadletter", deadLetterJSON(d), false)
+	}
+	health, err := wireIngest(ctx, cfg, pipe, recv, reg, now, log, stdout, &closers) // HJ 212 listener, station health
+	if err != nil {
+		return err
 	}
 	if err := mq.Connect(ctx); err != nil {
 		return fmt.Errorf("MQTT broker %s: %w", mqttURL, err)
@@ -227,6 +235,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	sched.Start()
 	closers = append(closers, func() { sched.Shutdown() })
+	pubw, err := wirePublish(ctx, cfg, getenv, db, warn, mqttURL, now, clock, reg, log, &closers) // delivery (wire_publish.go)
+	if err != nil {
+		return err
+	}
+	if err := warn.start(ctx, job.Runs, &closers); err != nil {
+		return err
+	}
 	if cfg.AQI.OnData > 0 {
 		// New data wakes the job, at most once per interval (real time).
 		jctx, stopJob := context.WithCancel(context.Background())
@@ -258,7 +273,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	srv := &http.Server{Handler: api.NewHandler(api.Deps{
 		AQI: job, DeadLetters: db, Stations: cfg.Stations, Regions: cfg.Regions, Ready: checks,
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), StaleAfter: cfg.AQI.StaleAfter,
-		Now: now, Logger: log.With("component", "http"),
+		Now: now, Logger: log.With("component", "http"), StationHealth: health,
+		History: db, CORSOrigins: cfg.HTTP.CORSOrigins, RateLimit: cfg.HTTP.RateLimit, RateBurst: cfg.HTTP.RateBurst,
+		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, TrustedProxies: cfg.HTTP.TrustedProxies,
+		Alert: warn.API, Staff: warn.Staff, Publish: pubw.API,
 	}), ReadHeaderTimeout: 10 * time.Second}
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- srv.Serve(ln) }()

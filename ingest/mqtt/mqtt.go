@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -41,6 +42,16 @@ type Config struct {
 	Logger      *slog.Logger
 	// CleanSession is false unless a test wants a throw-away client.
 	CleanSession bool
+	// Workers is how many long-lived goroutines run the handlers (default
+	// 4). paho starts a goroutine per message; handing the message to a
+	// worker keeps the decoding off those fresh, small stacks, whose growth
+	// cost more than the decoding itself at tens of thousands a second.
+	Workers int
+}
+
+type job struct {
+	h Handler
+	m paho.Message
 }
 
 // Client is a connected subscriber that can also publish.
@@ -50,6 +61,9 @@ type Client struct {
 	client    paho.Client
 	log       *slog.Logger
 	connected atomic.Bool
+	jobs      chan job
+	quit      chan struct{}
+	closeOnce sync.Once
 }
 
 // New prepares a client for the routes; Connect starts it.
@@ -57,7 +71,13 @@ func New(cfg Config, routes []Route) *Client {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{cfg: cfg, routes: routes, log: cfg.Logger}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 4
+	}
+	c := &Client{cfg: cfg, routes: routes, log: cfg.Logger, jobs: make(chan job, 1024), quit: make(chan struct{})}
+	for range cfg.Workers {
+		go c.work()
+	}
 	opts := paho.NewClientOptions().
 		AddBroker(cfg.URL).
 		SetClientID(cfg.ClientID).
@@ -69,6 +89,7 @@ func New(cfg Config, routes []Route) *Client {
 		SetConnectRetryInterval(time.Second).
 		SetMaxReconnectInterval(10 * time.Second).
 		SetKeepAlive(30 * time.Second).
+		SetCustomOpenConnectionFn(openConnection).
 		// Handlers run concurrently; they only enqueue, and the ack tells
 		// the broker when a message is durable, not when it was read.
 		SetOrderMatters(false).
@@ -96,7 +117,7 @@ func (c *Client) onConnect(pc paho.Client) {
 		}
 		h := r.Handle
 		tok := pc.Subscribe(filter, 1, func(_ paho.Client, m paho.Message) {
-			h(m.Topic(), m.Payload(), m.Ack)
+			c.dispatch(h, m)
 		})
 		go func() {
 			if tok.WaitTimeout(10*time.Second) && tok.Error() != nil {
@@ -151,10 +172,51 @@ func (c *Client) Publish(ctx context.Context, topic string, payload []byte, reta
 	}
 }
 
+// Pending is a QoS 1 publish in flight.
+type Pending struct{ tok paho.Token }
+
+// Done is closed when the broker acknowledged the message (or it failed).
+func (p Pending) Done() <-chan struct{} { return p.tok.Done() }
+
+// Err is the outcome once Done is closed.
+func (p Pending) Err() error { return p.tok.Error() }
+
+// PublishAsync sends payload with QoS 1 without waiting. With a persistent
+// session (CleanSession false) the message is kept in the client's store
+// until the broker acknowledges it and is sent again after a reconnect, so a
+// broker restart loses nothing the caller handed over. At most 65535
+// messages may be in flight at once.
+func (c *Client) PublishAsync(topic string, payload []byte) Pending {
+	return Pending{c.client.Publish(topic, 1, false, payload)}
+}
+
+// dispatch hands a message to the workers. It blocks while they are all
+// busy and the bounded hand-over queue is full: paho's goroutine for this
+// message waits, the client itself does not. After Close the message is
+// dropped unacknowledged; the broker delivers it again.
+func (c *Client) dispatch(h Handler, m paho.Message) {
+	select {
+	case c.jobs <- job{h, m}:
+	case <-c.quit:
+	}
+}
+
+func (c *Client) work() {
+	for {
+		select {
+		case j := <-c.jobs:
+			j.h(j.m.Topic(), j.m.Payload(), j.m.Ack)
+		case <-c.quit:
+			return
+		}
+	}
+}
+
 // Close disconnects, giving in-flight work a moment to finish.
 func (c *Client) Close() {
 	c.connected.Store(false)
 	c.client.Disconnect(250)
+	c.closeOnce.Do(func() { close(c.quit) })
 }
 
 // StationFromTopic returns the {station} level of prefix/stations/{station}/kind.

@@ -22,13 +22,12 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
 // Server is a started external server process.
 type Server struct {
-	t       testing.TB
+	t       TB
 	name    string
 	bin     string
 	args    []string
@@ -119,7 +118,7 @@ func (s *Server) Log() string {
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
-func FreePort(t testing.TB) int {
+func FreePort(t TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -130,7 +129,7 @@ func FreePort(t testing.TB) int {
 }
 
 // missing fails under CI and skips elsewhere.
-func missing(t testing.TB, what, install string) {
+func missing(t TB, what, install string) {
 	t.Helper()
 	msg := fmt.Sprintf("%s not found; install it with: %s (or run `make test`)", what, install)
 	if os.Getenv("CI") != "" || os.Getenv("AQWARN_REQUIRE_SERVERS") != "" {
@@ -155,7 +154,7 @@ func (m *Mosquitto) URL() string { return "tcp://" + m.Addr() }
 
 // StartMosquitto starts Mosquitto with persistence on, so restarts keep
 // sessions and queued messages as a production broker would.
-func StartMosquitto(t testing.TB) *Mosquitto {
+func StartMosquitto(t TB) *Mosquitto {
 	t.Helper()
 	bin := os.Getenv("AQWARN_MOSQUITTO")
 	if bin == "" {
@@ -180,6 +179,12 @@ max_inflight_messages 0
 max_queued_messages 0
 max_queued_bytes 0
 `, port, dir)
+	if os.Geteuid() == 0 {
+		// Started as root, Mosquitto switches to the user "mosquitto", which
+		// cannot write the test's private directory: persistence would fail
+		// silently (in the log) and a restart would lose every message.
+		conf += "user root\n"
+	}
 	confPath := filepath.Join(dir, "mosquitto.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
@@ -212,7 +217,7 @@ func (x *Influx) URL() string { return "http://" + x.Addr() }
 func (x *Influx) Bucket() string { return x.Database + "/autogen" }
 
 // StartInflux starts influxd 1.8 with flux enabled and creates a database.
-func StartInflux(t testing.TB) *Influx {
+func StartInflux(t TB) *Influx {
 	t.Helper()
 	bin := os.Getenv("AQWARN_INFLUXD")
 	if bin == "" {

@@ -131,10 +131,9 @@ func readingLine(sb *strings.Builder, r aqwarn.Reading) string {
 	return sb.String()
 }
 
-func escapeTag(s string) string {
-	r := strings.NewReplacer(",", `\,`, " ", `\ `, "=", `\=`)
-	return r.Replace(s)
-}
+var tagEscaper = strings.NewReplacer(",", `\,`, " ", `\ `, "=", `\=`)
+
+func escapeTag(s string) string { return tagEscaper.Replace(s) }
 
 // Readings returns the readings of the interval whose end lies in (from, to],
 // ordered by station and time.

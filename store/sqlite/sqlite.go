@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -86,7 +87,7 @@ var migrations = []string{
 }
 
 func (s *DB) migrate(ctx context.Context) error {
-	for _, m := range migrations {
+	for _, m := range append(migrations, alertMigrations...) {
 		if _, err := s.db.ExecContext(ctx, m); err != nil {
 			return &aqwarn.Error{Code: aqwarn.EINTERNAL, Op: "sqlite.migrate", Message: "migration failed", Err: err}
 		}
@@ -94,8 +95,10 @@ func (s *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
-// WriteReadings stores readings; a reading with the same station, time and
-// interval replaces the earlier one, so replays are harmless.
+// WriteReadings stores readings. A reading with the same station, time and
+// interval as a stored one is merged into it pollutant by pollutant, as
+// InfluxDB merges the fields of one point: replays are harmless, and the
+// parts of a split HJ 212 packet (PNUM/PNO) add up to one reading.
 func (s *DB) WriteReadings(ctx context.Context, rs []aqwarn.Reading) error {
 	if len(rs) == 0 {
 		return nil
@@ -111,7 +114,20 @@ func (s *DB) WriteReadings(ctx context.Context, rs []aqwarn.Reading) error {
 		return unavailable("sqlite.WriteReadings", err)
 	}
 	defer st.Close()
+	old, err := tx.PrepareContext(ctx, `SELECT measures FROM readings WHERE station = ? AND t = ? AND interval_s = ?`)
+	if err != nil {
+		return unavailable("sqlite.WriteReadings", err)
+	}
+	defer old.Close()
 	for _, r := range rs {
+		var prev string
+		switch err := old.QueryRowContext(ctx, r.Station, r.Time.Unix(), int64(r.Interval/time.Second)).Scan(&prev); {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return unavailable("sqlite.WriteReadings", err)
+		default:
+			r.Values = mergeMeasures(prev, r.Values)
+		}
 		m, err := json.Marshal(r.Values)
 		if err != nil {
 			return &aqwarn.Error{Code: aqwarn.EINTERNAL, Op: "sqlite.WriteReadings", Err: err}
@@ -124,6 +140,28 @@ func (s *DB) WriteReadings(ctx context.Context, rs []aqwarn.Reading) error {
 		return unavailable("sqlite.WriteReadings", err)
 	}
 	return nil
+}
+
+// mergeMeasures adds the stored measures (JSON) that ms does not carry.
+func mergeMeasures(stored string, ms []aqwarn.Measure) []aqwarn.Measure {
+	var prev []aqwarn.Measure
+	if json.Unmarshal([]byte(stored), &prev) != nil {
+		return ms
+	}
+	out := append([]aqwarn.Measure(nil), ms...)
+	for _, p := range prev {
+		if !slices.ContainsFunc(ms, func(m aqwarn.Measure) bool { return m.Pollutant == p.Pollutant }) {
+			out = append(out, p)
+		}
+	}
+	rank := func(p string) int {
+		if i := slices.Index(aqwarn.Pollutants, p); i >= 0 {
+			return i
+		}
+		return len(aqwarn.Pollutants)
+	}
+	slices.SortStableFunc(out, func(a, b aqwarn.Measure) int { return rank(a.Pollutant) - rank(b.Pollutant) })
+	return out
 }
 
 // Readings returns the readings of the given interval whose end lies in

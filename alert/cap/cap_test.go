@@ -1,0 +1,237 @@
+package cap
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aqwarn/aqwarn/alert"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata/")
+
+var sender = Sender{ID: "ecology.jianghua.example", NameZH: "江华瑶族自治县重污染天气应急指挥部办公室",
+	NameEN: "Jianghua heavy-pollution emergency command office", DivisionCode: "431129", AgencyCode: "011",
+	Web: "https://aqwarn.example/warnings"}
+
+func TestIdentifier(t *testing.T) {
+	sent := time.Date(2026, 12, 1, 8, 0, 5, 0, time.UTC) // 16:00:05 in Beijing
+	tests := []struct {
+		name string
+		s    Sender
+		seq  int
+		want string // "" means an error
+	}{
+		// Defaults fill the internal code and extension; the time is Beijing time.
+		{"defaults", sender, 0, "43112901100000_20261201160005_0"},
+		// Explicit internal code and extension, sequence 7.
+		{"explicit", Sender{DivisionCode: "431129", AgencyCode: "011", InternalCode: "123", Extension: "45"}, 7,
+			"43112901112345_20261201160005_7"},
+		// A five-digit division code is rejected.
+		{"short division", Sender{DivisionCode: "43112", AgencyCode: "011"}, 0, ""},
+		// Letters in the agency code are rejected.
+		{"agency letters", Sender{DivisionCode: "431129", AgencyCode: "0A1"}, 0, ""},
+		// The sequence is one digit.
+		{"sequence 10", sender, 10, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Identifier(tc.s, sent, tc.seq)
+			if tc.want == "" {
+				if err == nil {
+					t.Fatalf("got %q, want an error", got)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("got %q, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
+}
+
+func plan(t *testing.T) *alert.Plan {
+	t.Helper()
+	p, err := alert.LoadPlan(filepath.Join("..", "..", "configs", "plans", "jianghua-2024.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func publicMeasures(p *alert.Plan, l alert.Level) []alert.Measure {
+	var out []alert.Measure
+	for _, m := range p.MeasuresFor(l) {
+		if m.Public {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// episode is a yellow issue, an upgrade to orange, a downgrade and a lift.
+func episode(t *testing.T) []*Alert {
+	p := plan(t)
+	region, _ := p.Region("jianghua")
+	at := func(d, h int) time.Time { return time.Date(2026, 12, d, h, 0, 0, 0, cst) }
+	level := func(id string) (alert.LevelSpec, int) {
+		l, ok := p.LevelByID(id)
+		if !ok {
+			t.Fatalf("level %s", id)
+		}
+		return *p.Spec(l), int(p.MaxLevel() - l)
+	}
+	yellow, ry := level("yellow")
+	orange, ro := level("orange")
+	ly, _ := p.LevelByID("yellow")
+	lo, _ := p.LevelByID("orange")
+	var out []*Alert
+	var refs []Reference
+	for _, n := range []Notice{
+		{Kind: KindIssue, Sent: at(1, 16), Level: yellow, Rank: ry, Onset: at(2, 0), Expires: at(4, 0),
+			Measures: publicMeasures(p, ly), MaxAQI: 230},
+		{Kind: KindUpgrade, Sent: at(2, 16), Level: orange, Rank: ro, Onset: at(2, 0), Expires: at(5, 12),
+			Measures: publicMeasures(p, lo), MaxAQI: 280},
+		{Kind: KindDowngrade, Sent: at(4, 10), Level: yellow, Rank: ry, Onset: at(2, 0), Expires: at(5, 12),
+			Measures: publicMeasures(p, ly)},
+		{Kind: KindLift, Sent: at(5, 16), Level: yellow, Rank: ry},
+	} {
+		n.Region = region
+		n.References = refs
+		a, err := Build(sender, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs = append(refs, a.Ref())
+		out = append(out, a)
+	}
+	return out
+}
+
+// TestCAPGolden: the four messages of an episode match their golden files
+// and validate against the OASIS CAP 1.2 schema.
+func TestCAPGolden(t *testing.T) {
+	alerts := episode(t)
+	wantTypes := []string{"Alert", "Update", "Update", "Cancel"}
+	for i, a := range alerts {
+		if a.MsgType != wantTypes[i] {
+			t.Errorf("message %d: msgType %s, want %s", i, a.MsgType, wantTypes[i])
+		}
+		if got := strings.Count(a.References, ","); got != 2*i {
+			t.Errorf("message %d: references %q, want %d earlier messages", i, a.References, i)
+		}
+		b, err := a.XML()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte("Z<")) {
+			t.Errorf("message %d has a time in Z", i)
+		}
+		name := []string{"issue", "upgrade", "downgrade", "lift"}[i] + ".cap.xml"
+		golden(t, name, b)
+		validate(t, filepath.Join("testdata", name))
+	}
+	if alerts[0].Infos[0].Language != "zh-CN" || alerts[0].Infos[1].Language != "en-US" {
+		t.Error("info blocks must be zh-CN then en-US")
+	}
+}
+
+// TestFeedGolden: the Atom feed of the episode, newest first.
+func TestFeedGolden(t *testing.T) {
+	alerts := episode(t)
+	var entries []FeedEntry
+	for i := len(alerts) - 1; i >= 0; i-- {
+		entries = append(entries, FeedEntry{Alert: alerts[i],
+			URL: "https://aqwarn.example/api/v1/warnings/1/cap.xml?id=" + alerts[i].Identifier})
+	}
+	b, err := Feed(FeedMeta{ID: "tag:aqwarn.example,2026:warnings", Title: "江华县重污染天气预警 / Jianghua heavy-pollution warnings",
+		SelfURL: "https://aqwarn.example/api/v1/warnings/feed.atom", Author: sender.NameZH}, entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "feed.atom", b)
+	if !bytes.Contains(b, []byte("<updated>2026-12-05T16:00:00+08:00</updated>")) {
+		t.Error("feed updated is not the newest message's time")
+	}
+}
+
+// TestBuildErrors: an update without references is refused.
+func TestBuildErrors(t *testing.T) {
+	p := plan(t)
+	l, _ := p.LevelByID("orange")
+	if _, err := Build(sender, Notice{Kind: KindUpgrade, Sent: time.Now(), Level: *p.Spec(l)}); err == nil {
+		t.Error("upgrade without references accepted")
+	}
+	if _, err := Build(Sender{ID: "a b", DivisionCode: "431129", AgencyCode: "011"}, Notice{Kind: KindIssue, Sent: time.Now()}); err == nil {
+		t.Error("sender with a space accepted")
+	}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (run with -update to accept):\n%s", name, got)
+	}
+}
+
+// validate runs xmllint against the OASIS schema in testdata.
+func validate(t *testing.T, path string) {
+	t.Helper()
+	bin, err := exec.LookPath("xmllint")
+	if err != nil {
+		msg := "xmllint not found; install it with: apt-get install -y libxml2-utils (or run `make test`)"
+		if os.Getenv("CI") != "" || os.Getenv("AQWARN_REQUIRE_SERVERS") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	out, err := exec.Command(bin, "--noout", "--schema", filepath.Join("testdata", "CAP-v1.2.xsd"), path).CombinedOutput()
+	if err != nil {
+		t.Errorf("%s does not validate against CAP 1.2: %v\n%s", path, err, out)
+	}
+}
+
+// TestSchemaRejectsZ: the validation is real — a time in Z fails it.
+func TestSchemaRejectsZ(t *testing.T) {
+	a := episode(t)[0]
+	b, _ := a.XML()
+	bad := bytes.Replace(b, []byte("2026-12-01T16:00:00+08:00"), []byte("2026-12-01T08:00:00Z"), 1)
+	path := filepath.Join(t.TempDir(), "bad.xml")
+	if err := os.WriteFile(path, bad, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("xmllint", "--noout", "--schema", filepath.Join("testdata", "CAP-v1.2.xsd"), path).CombinedOutput()
+	if err == nil {
+		t.Fatalf("a time in Z validated:\n%s", out)
+	}
+}
+
+// TestParseRoundTrip: a message read back writes the same bytes.
+func TestParseRoundTrip(t *testing.T) {
+	for _, a := range episode(t) {
+		b, _ := a.XML()
+		back, err := Parse(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b2, _ := back.XML()
+		if !bytes.Equal(b, b2) {
+			t.Errorf("%s changed on a round trip", a.Identifier)
+		}
+	}
+}

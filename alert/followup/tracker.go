@@ -1,0 +1,118 @@
+package followup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aqwarn/aqwarn/alert/notify"
+)
+
+// Store keeps notices and task states for the tracker. (Units change them
+// through the store's Acknowledge and FinishTask, called by the API and
+// the MQTT ack route.)
+type Store interface {
+	// Assign records a transition's outcome in one transaction: earlier
+	// open notices of the warning close; notices are added (known
+	// (transition, unit) pairs are kept); tasks are upserted with the
+	// state Merge gives.
+	Assign(ctx context.Context, warningID int64, notices []Notice, tasks []TaskState) error
+	// OpenNotices lists notices neither acknowledged nor closed.
+	OpenNotices(ctx context.Context) ([]Notice, error)
+	// MarkNotice saves the resend count and escalation time.
+	MarkNotice(ctx context.Context, n Notice) error
+}
+
+// Tracker applies the acknowledgement policy.
+type Tracker struct {
+	Store  Store
+	Policy Policy
+	Now    func() time.Time
+	// Remind re-sends a notice (k-th reminder); Escalate tells the command
+	// office that a unit has not acknowledged. Both enqueue deliveries.
+	Remind   func(ctx context.Context, n Notice, k int) error
+	Escalate func(ctx context.Context, n Notice) error
+	Logger   *slog.Logger
+}
+
+// Record stores what a transition assigned: a notice for each unit that
+// must acknowledge, and every task state.
+func (t *Tracker) Record(ctx context.Context, warningID int64, transition string, at time.Time, lift bool,
+	tasks, released map[string][]notify.Task, followups []TaskState) error {
+	// The acknowledgement clock starts when the notice goes out, which
+	// may be later than the transition (a delivery resumed after a stop).
+	sent := at
+	if t.Now != nil {
+		sent = t.Now()
+	}
+	var notices []Notice
+	var states []TaskState
+	for unit, ts := range tasks {
+		if !lift {
+			notices = append(notices, Notice{Transition: transition, WarningID: warningID, Unit: unit, Sent: sent})
+		}
+		for _, task := range ts {
+			states = append(states, TaskState{WarningID: warningID, Unit: unit, Task: task.ID, Kind: task.Kind,
+				TextZH: task.TextZH, TextEN: task.TextEN, State: TaskAssigned, Assigned: at, Updated: at})
+		}
+	}
+	for unit, ts := range released {
+		state := TaskReleased
+		if lift {
+			state = TaskClosed
+		}
+		for _, task := range ts {
+			states = append(states, TaskState{WarningID: warningID, Unit: unit, Task: task.ID, Kind: task.Kind,
+				TextZH: task.TextZH, TextEN: task.TextEN, State: state, Assigned: at, Updated: at})
+		}
+	}
+	states = append(states, followups...)
+	return t.Store.Assign(ctx, warningID, notices, states)
+}
+
+// Check acts on every open notice that is due: reminders, then escalation.
+// Run it periodically (gocron); it is safe to run again after a failure.
+func (t *Tracker) Check(ctx context.Context) error {
+	now := time.Now
+	if t.Now != nil {
+		now = t.Now
+	}
+	open, err := t.Store.OpenNotices(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, n := range open {
+		switch Due(n, now(), t.Policy) {
+		case Resend:
+			if t.Remind == nil {
+				continue
+			}
+			if err := t.Remind(ctx, n, n.Resends+1); err != nil {
+				errs = append(errs, fmt.Errorf("remind %s of %s: %w", n.Unit, n.Transition, err))
+				continue
+			}
+			n.Resends++
+		case Escalate:
+			if t.Escalate == nil {
+				continue
+			}
+			if err := t.Escalate(ctx, n); err != nil {
+				errs = append(errs, fmt.Errorf("escalate %s of %s: %w", n.Unit, n.Transition, err))
+				continue
+			}
+			n.Escalated = now()
+			if t.Logger != nil {
+				t.Logger.Warn("unit has not acknowledged; escalated to the command office", "unit", n.Unit, "transition", n.Transition)
+			}
+		default:
+			continue
+		}
+		if err := t.Store.MarkNotice(ctx, n); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,149 @@
+package alert
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Proposal statuses. A proposal is pending until its chain completes
+// (approved) or someone rejects it; an approved proposal becomes published
+// when its transition is recorded. A pending proposal is superseded when the
+// engine proposes something else for the region, and an approved one when
+// the warning in force changed under it.
+const (
+	StatusPending    = "pending"
+	StatusApproved   = "approved"
+	StatusPublished  = "published"
+	StatusRejected   = "rejected"
+	StatusSuperseded = "superseded"
+)
+
+// Transition kinds: what a published proposal did to the region's warning.
+const (
+	KindIssue        = "issue"
+	KindUpgrade      = "upgrade"
+	KindDowngrade    = "downgrade"
+	KindLift         = "lift"
+	KindHealthNotice = "health_notice"
+)
+
+// ProposalRecord is a proposal as kept: the engine's Proposal with its
+// evidence, the approval chain's state and where it stands.
+type ProposalRecord struct {
+	ID       int64    `json:"id"`
+	Key      string   `json:"key"`
+	Region   string   `json:"region"`
+	Status   string   `json:"status"`
+	Proposal Proposal `json:"proposal"`
+	// FromID and LevelID are the plan's ids of the active and target
+	// levels, which survive a plan reload where Level numbers may not.
+	FromID   string   `json:"from_id"`
+	LevelID  string   `json:"level_id"`
+	Approval Approval `json:"approval"`
+	// NextRoles are who may sign now (empty when closed).
+	NextRoles []string `json:"next_roles"`
+	// Baseline is set when the data behind the proposal include a
+	// baseline forecast (persistence), not a forecaster's.
+	Baseline bool      `json:"baseline"`
+	Created  time.Time `json:"created"`
+	Updated  time.Time `json:"updated"`
+	By       string    `json:"by"` // "engine" or the staff member who proposed
+}
+
+// Warning is one warning episode of a region, from issue to lift.
+type Warning struct {
+	ID           int64        `json:"id"`
+	Region       string       `json:"region"`
+	PlanID       string       `json:"plan_id"`
+	LevelID      string       `json:"level"`
+	Since        time.Time    `json:"since"`
+	EpisodeStart time.Time    `json:"episode_start"`
+	ExpectedEnd  time.Time    `json:"expected_end"`
+	Issued       time.Time    `json:"issued"`
+	Lifted       *time.Time   `json:"lifted,omitempty"`
+	Transitions  []Transition `json:"transitions,omitempty"`
+}
+
+// Transition is one published change: it is recorded once (Key is unique),
+// and the publishing side delivers from the list of transitions.
+type Transition struct {
+	ID          int64     `json:"id"`
+	Key         string    `json:"key"` // the proposal's idempotency key
+	WarningID   int64     `json:"warning_id,omitempty"`
+	Region      string    `json:"region"`
+	Kind        string    `json:"kind"`
+	FromID      string    `json:"from"`
+	ToID        string    `json:"to"`
+	At          time.Time `json:"at"`
+	Start       time.Time `json:"start"`
+	ExpectedEnd time.Time `json:"expected_end"`
+	ProposalID  int64     `json:"proposal_id"`
+	Approval    Approval  `json:"approval"`
+	Proposal    Proposal  `json:"proposal"`
+}
+
+// AuditEntry is one line of the append-only audit log.
+type AuditEntry struct {
+	ID      int64           `json:"id"`
+	At      time.Time       `json:"at"`
+	Actor   string          `json:"actor"`
+	Role    string          `json:"role,omitempty"`
+	Action  string          `json:"action"`
+	Subject string          `json:"subject"`
+	Comment string          `json:"comment,omitempty"`
+	Detail  json.RawMessage `json:"detail,omitempty"`
+}
+
+// ProposalFilter selects proposals; zero fields select everything.
+type ProposalFilter struct {
+	Status string
+	Region string
+	Limit  int
+}
+
+// ProposalStore keeps proposals; the key is unique.
+type ProposalStore interface {
+	// AddProposal stores rec unless its key is known. It returns the stored
+	// record (the earlier one when the key was known) and whether it was new.
+	AddProposal(ctx context.Context, rec ProposalRecord, audit AuditEntry) (ProposalRecord, bool, error)
+	// UpdateProposal saves status and approval, appending the audit entries
+	// in the same transaction.
+	UpdateProposal(ctx context.Context, rec ProposalRecord, audit ...AuditEntry) error
+	Proposal(ctx context.Context, id int64) (ProposalRecord, error)
+	ProposalByKey(ctx context.Context, key string) (ProposalRecord, bool, error)
+	Proposals(ctx context.Context, f ProposalFilter) ([]ProposalRecord, error)
+}
+
+// WarningStore keeps warnings and their transitions.
+type WarningStore interface {
+	// Publish records t (once: a known key changes nothing and returns
+	// false), saves w (inserting it when w.ID is 0, t.WarningID then set to
+	// the new id; nil for a health notice), marks the proposal published and
+	// appends the audit entry, all in one transaction.
+	Publish(ctx context.Context, proposalID int64, t Transition, w *Warning, audit AuditEntry) (Transition, bool, error)
+	ActiveWarnings(ctx context.Context) ([]Warning, error)
+	Warning(ctx context.Context, id int64) (Warning, error)
+	// Transitions lists transitions with id > after, oldest first.
+	Transitions(ctx context.Context, after int64, limit int) ([]Transition, error)
+}
+
+// AuditLog is the append-only audit log.
+type AuditLog interface {
+	AppendAudit(ctx context.Context, e AuditEntry) error
+	Audit(ctx context.Context, after int64, limit int) ([]AuditEntry, error)
+}
+
+// PromptStore keeps upstream prompts.
+type PromptStore interface {
+	AddPrompt(ctx context.Context, u UpstreamPrompt, audit AuditEntry) (bool, error)
+	Prompts(ctx context.Context, activeAt time.Time) ([]UpstreamPrompt, error)
+}
+
+// Store is everything the Service persists.
+type Store interface {
+	ProposalStore
+	WarningStore
+	AuditLog
+	PromptStore
+}

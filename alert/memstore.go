@@ -1,0 +1,255 @@
+package alert
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+)
+
+// MemStore is a Store in memory, for replays (years of hours in seconds)
+// and tests. The service's state store is store/sqlite; both obey the same
+// contract (one transition per key, append-only audit).
+type MemStore struct {
+	mu          sync.Mutex
+	proposals   []ProposalRecord
+	byKey       map[string]int
+	warnings    []Warning
+	transitions []Transition
+	tkeys       map[string]int
+	audit       []AuditEntry
+	prompts     []UpstreamPrompt
+	forecasts   []Forecast
+	// KeepAudit false drops audit entries (a replay does not read them).
+	KeepAudit bool
+}
+
+var (
+	_ Store         = (*MemStore)(nil)
+	_ ForecastStore = (*MemStore)(nil)
+)
+
+// NewMemStore returns an empty store that keeps its audit log.
+func NewMemStore() *MemStore { return &MemStore{KeepAudit: true} }
+
+func (m *MemStore) appendAudit(e AuditEntry) {
+	if m.KeepAudit {
+		e.ID = int64(len(m.audit) + 1)
+		m.audit = append(m.audit, e)
+	}
+}
+
+func (m *MemStore) AddProposal(_ context.Context, rec ProposalRecord, audit AuditEntry) (ProposalRecord, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.byKey == nil {
+		m.byKey = map[string]int{}
+	}
+	if i, ok := m.byKey[rec.Key]; ok {
+		return m.proposals[i], false, nil
+	}
+	rec.ID = int64(len(m.proposals) + 1)
+	m.byKey[rec.Key] = len(m.proposals)
+	m.proposals = append(m.proposals, rec)
+	audit.Subject = fmt.Sprintf("proposal %d", rec.ID)
+	m.appendAudit(audit)
+	return rec, true, nil
+}
+
+func (m *MemStore) UpdateProposal(_ context.Context, rec ProposalRecord, audit ...AuditEntry) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if rec.ID < 1 || int(rec.ID) > len(m.proposals) {
+		return &Error{Code: CodeNotFound, Message: fmt.Sprintf("no proposal %d", rec.ID)}
+	}
+	m.proposals[rec.ID-1] = rec
+	for _, a := range audit {
+		m.appendAudit(a)
+	}
+	return nil
+}
+
+func (m *MemStore) Proposal(_ context.Context, id int64) (ProposalRecord, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if id < 1 || int(id) > len(m.proposals) {
+		return ProposalRecord{}, &Error{Code: CodeNotFound, Message: fmt.Sprintf("no proposal %d", id), MessageZH: "没有该提议"}
+	}
+	return m.proposals[id-1], nil
+}
+
+func (m *MemStore) ProposalByKey(_ context.Context, key string) (ProposalRecord, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i, ok := m.byKey[key]
+	if !ok {
+		return ProposalRecord{}, false, nil
+	}
+	return m.proposals[i], true, nil
+}
+
+func (m *MemStore) Proposals(_ context.Context, f ProposalFilter) ([]ProposalRecord, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []ProposalRecord
+	for i := len(m.proposals) - 1; i >= 0; i-- {
+		p := m.proposals[i]
+		if (f.Status == "" || p.Status == f.Status) && (f.Region == "" || p.Region == f.Region) {
+			out = append(out, p)
+			if f.Limit > 0 && len(out) == f.Limit {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+func (m *MemStore) Publish(_ context.Context, proposalID int64, t Transition, w *Warning, audit AuditEntry) (Transition, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.tkeys == nil {
+		m.tkeys = map[string]int{}
+	}
+	if proposalID >= 1 && int(proposalID) <= len(m.proposals) {
+		m.proposals[proposalID-1].Status = StatusPublished
+		m.proposals[proposalID-1].Updated = t.At
+	}
+	if i, ok := m.tkeys[t.Key]; ok {
+		return m.transitions[i], false, nil
+	}
+	if w != nil {
+		if w.ID == 0 {
+			w.ID = int64(len(m.warnings) + 1)
+			m.warnings = append(m.warnings, *w)
+		} else {
+			m.warnings[w.ID-1] = *w
+		}
+		t.WarningID = w.ID
+	}
+	t.ID = int64(len(m.transitions) + 1)
+	m.tkeys[t.Key] = len(m.transitions)
+	m.transitions = append(m.transitions, t)
+	m.appendAudit(audit)
+	return t, true, nil
+}
+
+func (m *MemStore) ActiveWarnings(context.Context) ([]Warning, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Warning
+	for _, w := range m.warnings {
+		if w.Lifted == nil {
+			out = append(out, w)
+		}
+	}
+	return out, nil
+}
+
+// AllWarnings returns every warning with its transitions, oldest first.
+func (m *MemStore) AllWarnings() []Warning {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := slices.Clone(m.warnings)
+	for _, t := range m.transitions {
+		if t.WarningID > 0 {
+			out[t.WarningID-1].Transitions = append(out[t.WarningID-1].Transitions, t)
+		}
+	}
+	return out
+}
+
+func (m *MemStore) Warning(_ context.Context, id int64) (Warning, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if id < 1 || int(id) > len(m.warnings) {
+		return Warning{}, &Error{Code: CodeNotFound, Message: fmt.Sprintf("no warning %d", id), MessageZH: "没有该预警"}
+	}
+	w := m.warnings[id-1]
+	for _, t := range m.transitions {
+		if t.WarningID == id {
+			w.Transitions = append(w.Transitions, t)
+		}
+	}
+	return w, nil
+}
+
+func (m *MemStore) Transitions(_ context.Context, after int64, limit int) ([]Transition, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Transition
+	for _, t := range m.transitions {
+		if t.ID > after {
+			out = append(out, t)
+			if limit > 0 && len(out) == limit {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+func (m *MemStore) AppendAudit(_ context.Context, e AuditEntry) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.appendAudit(e)
+	return nil
+}
+
+func (m *MemStore) Audit(_ context.Context, after int64, limit int) ([]AuditEntry, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []AuditEntry
+	for _, e := range m.audit {
+		if e.ID > after {
+			out = append(out, e)
+			if limit > 0 && len(out) == limit {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+func (m *MemStore) AddPrompt(_ context.Context, u UpstreamPrompt, audit AuditEntry) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if slices.ContainsFunc(m.prompts, func(p UpstreamPrompt) bool { return p.ID == u.ID }) {
+		return false, nil
+	}
+	m.prompts = append(m.prompts, u)
+	m.appendAudit(audit)
+	return true, nil
+}
+
+func (m *MemStore) Prompts(_ context.Context, at time.Time) ([]UpstreamPrompt, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []UpstreamPrompt
+	for _, p := range m.prompts {
+		if p.End.After(at) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+func (m *MemStore) AddForecast(_ context.Context, f Forecast) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	f.ID = int64(len(m.forecasts) + 1)
+	m.forecasts = append(m.forecasts, f)
+	return f.ID, nil
+}
+
+func (m *MemStore) Forecasts(_ context.Context, region string, from, to time.Time) ([]Forecast, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Forecast
+	for _, f := range m.forecasts {
+		if (region == "" || f.Region == region) && !f.IssuedAt.Before(from) && !f.IssuedAt.After(to) {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}

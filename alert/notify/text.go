@@ -1,0 +1,111 @@
+package notify
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+var cst = time.FixedZone("CST", 8*3600)
+
+func clock(t time.Time) string { return t.In(cst).Format("2006-01-02 15:04") }
+
+// Title is a one-line subject in Chinese with the English after it.
+func Title(m Message) string {
+	return m.HeadlineZH + " / " + m.HeadlineEN
+}
+
+// Text renders a delivery as bilingual text; markdown adds headings and
+// bold for the robot channels.
+func Text(d Delivery, markdown bool) string {
+	m := d.Message
+	var b strings.Builder
+	h := func(s string) {
+		if markdown {
+			b.WriteString("### " + s + "\n\n")
+		} else {
+			b.WriteString(s + "\n\n")
+		}
+	}
+	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	if m.Overdue != nil {
+		h(fmt.Sprintf("【未叫应】%s 未确认收到预警通知", m.Overdue.NameZH))
+		line("%s has not acknowledged the notice below (sent %s).\n", orName(m.Overdue), clock(m.At))
+	}
+	if m.Reminder > 0 {
+		line("【第%d次提醒 / reminder %d】请尽快叫应。", m.Reminder, m.Reminder)
+	}
+	h(m.HeadlineZH)
+	if d.Recipient.Unit != PublicUnit {
+		line("致：%s", d.Recipient.NameZH)
+	}
+	line("预警级别：%s %s", m.LevelZH, m.ResponseZH)
+	line("区域：%s", m.RegionZH)
+	if !m.Start.IsZero() {
+		line("开始时间：%s", clock(m.Start))
+	}
+	if !m.ExpectedEnd.IsZero() {
+		line("预计结束：%s", clock(m.ExpectedEnd))
+	}
+	line("发布时间：%s", clock(m.At))
+	list := func(title string, items []string) {
+		if len(items) == 0 {
+			return
+		}
+		b.WriteString("\n" + title + "\n")
+		for i, s := range items {
+			fmt.Fprintf(&b, "%d. %s\n", i+1, s)
+		}
+	}
+	zh := func(ts []Task) []string {
+		out := make([]string, len(ts))
+		for i, t := range ts {
+			out[i] = t.TextZH
+			if !t.Due.IsZero() {
+				out[i] += "（截止 " + clock(t.Due) + "）"
+			}
+		}
+		return out
+	}
+	en := func(ts []Task) []string {
+		out := make([]string, len(ts))
+		for i, t := range ts {
+			out[i] = t.TextEN
+			if !t.Due.IsZero() {
+				out[i] += " (due " + clock(t.Due) + ")"
+			}
+		}
+		return out
+	}
+	list("防护建议与措施：", m.AdviceZH)
+	list("本单位任务清单：", zh(m.Tasks))
+	list("以下任务解除：", zh(m.Released))
+	if m.AckURL != "" {
+		line("\n请收到后立即叫应（确认）：%s", m.AckURL)
+	}
+	b.WriteString("\n")
+	h(m.HeadlineEN)
+	line("Level: %s %s", m.LevelEN, m.ResponseEN)
+	line("Area: %s", m.RegionEN)
+	if !m.Start.IsZero() {
+		line("Starts: %s (UTC+8)", clock(m.Start))
+	}
+	if !m.ExpectedEnd.IsZero() {
+		line("Expected end: %s (UTC+8)", clock(m.ExpectedEnd))
+	}
+	list("Advice and measures:", m.AdviceEN)
+	list("Your tasks:", en(m.Tasks))
+	list("Tasks released:", en(m.Released))
+	if m.AckURL != "" {
+		line("\nPlease acknowledge at once: %s", m.AckURL)
+	}
+	line("\nref: %s", d.Key)
+	return b.String()
+}
+
+func orName(r *Recipient) string {
+	if r.NameEN != "" {
+		return r.NameEN
+	}
+	return r.Unit
+}

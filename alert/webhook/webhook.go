@@ -1,0 +1,153 @@
+// Package webhook delivers notices as signed JSON POSTs.
+//
+// The body is JSON (Payload). Two headers let the receiver check it came from
+// us and is fresh: X-Aqwarn-Timestamp (unix seconds) and X-Aqwarn-Signature,
+// "sha256=" + hex(HMAC-SHA256(secret, timestamp + "." + body)). Receivers
+// reject timestamps outside a tolerance (replay) and use
+// X-Aqwarn-Idempotency-Key to drop a redelivered notice (Verify does the
+// first two).
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aqwarn/aqwarn/alert/notify"
+)
+
+// Header names.
+const (
+	HeaderTimestamp   = "X-Aqwarn-Timestamp"
+	HeaderSignature   = "X-Aqwarn-Signature"
+	HeaderKey         = "X-Aqwarn-Idempotency-Key"
+	HeaderRedelivery  = "X-Aqwarn-Redelivery"
+	DefaultTolerance  = 5 * time.Minute
+	signaturePrefix   = "sha256="
+	maxResponseToRead = 64 << 10
+)
+
+// Payload is the JSON body.
+type Payload struct {
+	Key        string           `json:"key"`
+	Unit       notify.Recipient `json:"unit"`
+	Redelivery bool             `json:"redelivery,omitempty"`
+	Message    notify.Message   `json:"message"`
+}
+
+// Notifier posts to the channel's target URL.
+type Notifier struct {
+	Client *http.Client // default: 10 s timeout
+	// Secret returns the signing key of a channel by its secret_env name
+	// (typically os.Getenv); the empty name asks for the default key.
+	Secret func(name string) string
+	Now    func() time.Time
+}
+
+var _ notify.Notifier = (*Notifier)(nil)
+
+// Sign returns the signature header value of body sent at ts.
+func Sign(secret []byte, ts int64, body []byte) string {
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte(strconv.FormatInt(ts, 10)))
+	mac.Write([]byte("."))
+	mac.Write(body)
+	return signaturePrefix + hex.EncodeToString(mac.Sum(nil))
+}
+
+// Errors of Verify.
+var (
+	ErrBadSignature = errors.New("webhook: signature does not match")
+	ErrStale        = errors.New("webhook: timestamp outside tolerance (replay?)")
+)
+
+// Verify checks a received request's timestamp and signature headers.
+func Verify(secret []byte, h http.Header, body []byte, now time.Time, tolerance time.Duration) error {
+	ts, err := strconv.ParseInt(h.Get(HeaderTimestamp), 10, 64)
+	if err != nil {
+		return fmt.Errorf("webhook: bad %s: %w", HeaderTimestamp, err)
+	}
+	if d := now.Sub(time.Unix(ts, 0)); d > tolerance || d < -tolerance {
+		return ErrStale
+	}
+	if !hmac.Equal([]byte(h.Get(HeaderSignature)), []byte(Sign(secret, ts, body))) {
+		return ErrBadSignature
+	}
+	return nil
+}
+
+// Notify posts one delivery.
+func (n *Notifier) Notify(ctx context.Context, d notify.Delivery) (bool, error) {
+	secret := ""
+	if n.Secret != nil {
+		secret = n.Secret(d.Channel.SecretEnv)
+	}
+	if secret == "" {
+		return false, fmt.Errorf("webhook %s: no signing secret (set %s)", d.Channel.Target, orDefault(d.Channel.SecretEnv))
+	}
+	body, err := json.Marshal(Payload{Key: d.Key, Unit: d.Recipient, Redelivery: d.Redelivery, Message: d.Message})
+	if err != nil {
+		return false, err
+	}
+	now := time.Now
+	if n.Now != nil {
+		now = n.Now
+	}
+	ts := now().Unix()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.Channel.Target, bytes.NewReader(body))
+	if err != nil {
+		return false, fmt.Errorf("webhook %s: %w", d.Channel.Target, err)
+	}
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
+	req.Header.Set(HeaderSignature, Sign([]byte(secret), ts, body))
+	req.Header.Set(HeaderKey, d.Key)
+	if d.Redelivery {
+		req.Header.Set(HeaderRedelivery, "true")
+	}
+	return Do(n.Client, req)
+}
+
+func orDefault(name string) string {
+	if name == "" {
+		return "the default webhook secret"
+	}
+	return name
+}
+
+// Do sends req and classifies the outcome: network failures, timeouts, 408,
+// 429 and 5xx may pass later (retry); other non-2xx answers will not.
+func Do(c *http.Client, req *http.Request) (bool, error) {
+	if c == nil {
+		c = &http.Client{Timeout: 10 * time.Second}
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return true, fmt.Errorf("%s %s: %w", req.Method, redact(req.URL.String()), err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseToRead))
+	if resp.StatusCode/100 == 2 {
+		return false, nil
+	}
+	retry := resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout
+	return retry, fmt.Errorf("%s %s: %s: %s", req.Method, redact(req.URL.String()), resp.Status, strings.TrimSpace(string(b)))
+}
+
+// redact drops the query (robot tokens, signatures) from a URL in errors.
+func redact(u string) string {
+	if i := strings.IndexByte(u, '?'); i >= 0 {
+		return u[:i] + "?…"
+	}
+	return u
+}

@@ -1,0 +1,321 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/aqwarn/aqwarn"
+	"github.com/aqwarn/aqwarn/alert"
+	"github.com/aqwarn/aqwarn/alert/cap"
+	"github.com/aqwarn/aqwarn/alert/followup"
+	"github.com/aqwarn/aqwarn/alert/notify"
+	"github.com/aqwarn/aqwarn/alert/publish"
+	"github.com/aqwarn/aqwarn/alert/report"
+)
+
+// PublishStore is what the delivery endpoints read and change.
+type PublishStore interface {
+	RecentCAPs(ctx context.Context, limit int) ([]publish.CAPRecord, error)
+	WarningCAPs(ctx context.Context, warningID int64) ([]publish.CAPRecord, error)
+	Acknowledge(ctx context.Context, warningID int64, unit, by string, at time.Time) (int, error)
+	FinishTask(ctx context.Context, warningID int64, unit, task, note string, at time.Time) error
+	Board(ctx context.Context, warningID int64) ([]followup.TaskState, error)
+	Notices(ctx context.Context, warningID int64) ([]followup.Notice, error)
+}
+
+// PublishDeps are the delivery side's dependencies (units.go, feed.go);
+// nil: those routes answer 503.
+type PublishDeps struct {
+	Store PublishStore
+	// Deliveries lists the notification log by state ("" for all), newest
+	// problems first for duty staff.
+	Deliveries func(ctx context.Context, states []string, unit string, limit int) ([]notify.Entry, error)
+	// Report gathers an episode's report input (the episode is the warning).
+	Report  func(ctx context.Context, warningID int64) (report.Input, error)
+	Units   []alert.Unit
+	Feed    cap.FeedMeta
+	BaseURL string // public address; empty: from the request
+	Now     func() time.Time
+}
+
+func (p *PublishDeps) ready(c *gin.Context) bool {
+	if p == nil || p.Store == nil {
+		writeError(c, aqwarn.Errorf(aqwarn.EUNAVAILABLE, "warning delivery is not running"))
+		return false
+	}
+	return true
+}
+
+func (p *PublishDeps) base(c *gin.Context) string {
+	if p.BaseURL != "" {
+		return strings.TrimSuffix(p.BaseURL, "/")
+	}
+	scheme := "http"
+	if c.Request.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + c.Request.Host
+}
+
+func (p *PublishDeps) unit(c *gin.Context) (alert.Unit, bool) {
+	id := c.Param("unit")
+	for _, u := range p.Units {
+		if u.ID == id {
+			return u, true
+		}
+	}
+	writeError(c, aqwarn.Errorf(aqwarn.ENOTFOUND, "no member unit %q in the plan", id))
+	return alert.Unit{}, false
+}
+
+type ackRequest struct {
+	WarningID int64 `json:"warning_id"` // 0: every open notice of the unit
+}
+
+// handleAck records a unit's acknowledgement (叫应) of its notices.
+func handleAck(p *PublishDeps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !p.ready(c) {
+			return
+		}
+		u, ok := p.unit(c)
+		if !ok {
+			return
+		}
+		var req ackRequest
+		if c.Request.ContentLength > 0 && !bindJSON(c, &req) {
+			return
+		}
+		n, err := p.Store.Acknowledge(c.Request.Context(), req.WarningID, u.ID, "api:"+staffOf(c).User, p.Now())
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"unit": u.ID, "acknowledged": n})
+	}
+}
+
+type doneRequest struct {
+	WarningID int64  `json:"warning_id" binding:"required"`
+	Note      string `json:"note"`
+}
+
+// handleTaskDone records a unit's report that a task is done, with a note.
+func handleTaskDone(p *PublishDeps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !p.ready(c) {
+			return
+		}
+		u, ok := p.unit(c)
+		if !ok {
+			return
+		}
+		var req doneRequest
+		if !bindJSON(c, &req) {
+			return
+		}
+		if err := p.Store.FinishTask(c.Request.Context(), req.WarningID, u.ID, c.Param("task"), req.Note, p.Now()); err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"unit": u.ID, "task": c.Param("task"), "state": followup.TaskDone})
+	}
+}
+
+// boardView is the duty board of a warning: unit × task × state, and each
+// unit's acknowledgement.
+type boardView struct {
+	WarningID int64                 `json:"warning_id"`
+	Units     []boardUnit           `json:"units"`
+	Tasks     []followup.TaskState  `json:"tasks"`
+	Notices   []followup.Notice     `json:"notices"`
+	Counts    map[string]int        `json:"counts"`
+	Late      []report.LateUnit     `json:"late"`
+	unitIndex map[string]*boardUnit `json:"-"`
+}
+
+type boardUnit struct {
+	ID      string         `json:"id"`
+	NameZH  string         `json:"name_zh"`
+	NameEN  string         `json:"name_en"`
+	Acked   bool           `json:"acknowledged"`
+	Tasks   map[string]int `json:"tasks"` // state → count
+	Pending int            `json:"notices_unacknowledged"`
+}
+
+// handleBoard shows duty staff where every unit stands.
+func handleBoard(p *PublishDeps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !p.ready(c) {
+			return
+		}
+		id, ok := pathID(c)
+		if !ok {
+			return
+		}
+		ctx := c.Request.Context()
+		tasks, err := p.Store.Board(ctx, id)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		notices, err := p.Store.Notices(ctx, id)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		v := boardView{WarningID: id, Tasks: tasks, Notices: notices, Counts: map[string]int{}, unitIndex: map[string]*boardUnit{}}
+		for _, u := range p.Units {
+			if u.Role == alert.UnitUpstream {
+				continue
+			}
+			v.Units = append(v.Units, boardUnit{ID: u.ID, NameZH: u.NameZH, NameEN: u.NameEN, Tasks: map[string]int{}})
+		}
+		for i := range v.Units {
+			v.unitIndex[v.Units[i].ID] = &v.Units[i]
+		}
+		for _, t := range tasks {
+			v.Counts[t.State]++
+			if u := v.unitIndex[t.Unit]; u != nil {
+				u.Tasks[t.State]++
+			}
+		}
+		for _, n := range notices {
+			if u := v.unitIndex[n.Unit]; u != nil {
+				if n.AckedAt.IsZero() && !n.Closed {
+					u.Pending++
+				}
+				u.Acked = u.Acked || !n.AckedAt.IsZero()
+			}
+		}
+		var names []report.UnitName
+		for _, u := range p.Units {
+			names = append(names, report.UnitName{ID: u.ID, NameZH: u.NameZH, NameEN: u.NameEN})
+		}
+		v.Late = report.Compute(report.Input{GeneratedAt: p.Now(), Units: names, Notices: notices, Tasks: tasks}).Late
+		c.JSON(http.StatusOK, v)
+	}
+}
+
+// handleDeliveries lists the notification log (?state=failed for what duty
+// staff must follow up by other means).
+func handleDeliveries(p *PublishDeps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !p.ready(c) || p.Deliveries == nil {
+			if p != nil && p.Store != nil {
+				writeError(c, aqwarn.Errorf(aqwarn.EUNAVAILABLE, "the notification log is not available"))
+			}
+			return
+		}
+		var states []string
+		if s := c.Query("state"); s != "" {
+			states = strings.Split(s, ",")
+		}
+		limit, _ := strconv.Atoi(c.DefaultQuery("limit", "200"))
+		es, err := p.Deliveries(c.Request.Context(), states, c.Query("unit"), max(1, min(limit, 1000)))
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		type row struct {
+			Key       string    `json:"key"`
+			Unit      string    `json:"unit"`
+			Channel   string    `json:"channel"`
+			Target    string    `json:"target"`
+			State     string    `json:"state"`
+			Attempts  int       `json:"attempts"`
+			Created   time.Time `json:"created"`
+			SentAt    time.Time `json:"sent_at,omitzero"`
+			NextAt    time.Time `json:"next_at,omitzero"`
+			LastError string    `json:"last_error,omitempty"`
+		}
+		out := make([]row, 0, len(es))
+		for _, e := range es {
+			target := e.Channel.Target
+			if i := strings.IndexByte(target, '?'); i >= 0 {
+				target = target[:i] + "?…" // robot tokens stay out of the API
+			}
+			out = append(out, row{e.Key, e.Recipient.Unit, e.Channel.Kind, target, e.State, e.Attempts, e.Created, e.SentAt, e.NextAt, e.LastError})
+		}
+		c.JSON(http.StatusOK, gin.H{"deliveries": out})
+	}
+}
+
+// handleReport serves the episode report: ?format=csv, HTML otherwise.
+func handleReport(p *PublishDeps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !p.ready(c) || p.Report == nil {
+			if p != nil && p.Store != nil {
+				writeError(c, aqwarn.Errorf(aqwarn.EUNAVAILABLE, "reports are not available"))
+			}
+			return
+		}
+		id, ok := pathID(c)
+		if !ok {
+			return
+		}
+		in, err := p.Report(c.Request.Context(), id)
+		if err != nil {
+			writeError(c, alertError(err))
+			return
+		}
+		if c.Query("format") == "csv" {
+			b, err := report.CSV(in)
+			if err != nil {
+				writeError(c, err)
+				return
+			}
+			c.Header("Content-Disposition", `attachment; filename="episode-`+strconv.FormatInt(id, 10)+`.csv"`)
+			c.Data(http.StatusOK, "text/csv; charset=utf-8", b)
+			return
+		}
+		b, err := report.HTML(in)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.Data(http.StatusOK, "text/html; charset=utf-8", b)
+	}
+}
+
+// unitView is a member unit as duty staff see it: who, role, duty and how
+// it is reached (channel kinds; targets are not shown, they may hold tokens).
+type unitView struct {
+	ID       string   `json:"id"`
+	NameZH   string   `json:"name_zh"`
+	NameEN   string   `json:"name_en"`
+	Role     string   `json:"role"`
+	Contact  string   `json:"contact,omitempty"`
+	DutyZH   string   `json:"duty_zh,omitempty"`
+	DutyEN   string   `json:"duty_en,omitempty"`
+	Channels []string `json:"channels"`
+}
+
+// handleUnits lists the plan's member units.
+func handleUnits(p *PublishDeps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !p.ready(c) {
+			return
+		}
+		out := make([]unitView, 0, len(p.Units))
+		for _, u := range p.Units {
+			v := unitView{ID: u.ID, NameZH: u.NameZH, NameEN: u.NameEN, Role: u.Role, Contact: u.Contact, DutyZH: u.DutyZH, DutyEN: u.DutyEN}
+			if v.Role == "" {
+				v.Role = alert.UnitMember
+			}
+			if u.Role != alert.UnitUpstream {
+				v.Channels = append(v.Channels, notify.ChannelMQTT)
+			}
+			for _, ch := range u.Channels {
+				v.Channels = append(v.Channels, ch.Kind)
+			}
+			out = append(out, v)
+		}
+		c.JSON(http.StatusOK, gin.H{"units": out})
+	}
+}

@@ -1,0 +1,412 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/aqwarn/aqwarn"
+	"github.com/aqwarn/aqwarn/alert"
+)
+
+// AlertDeps is the warning engine as the API sees it.
+type AlertDeps struct {
+	Service *alert.Service
+}
+
+func (a *AlertDeps) ready(c *gin.Context) bool {
+	if a == nil || a.Service == nil {
+		writeError(c, aqwarn.Errorf(aqwarn.EUNAVAILABLE, "the warning engine is not running"))
+		return false
+	}
+	return true
+}
+
+// alertError turns the engine's errors into the service's one shape; the
+// status table maps their codes.
+func alertError(err error) error {
+	var e *alert.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	msg := e.Message
+	if len(e.Problems) > 0 {
+		msg += ": " + strings.Join(e.Problems, "; ")
+	}
+	if e.MessageZH != "" {
+		msg += " (" + e.MessageZH + ")"
+	}
+	code := e.Code
+	if code == alert.CodeNotFound {
+		code = aqwarn.ENOTFOUND
+	}
+	return &aqwarn.Error{Code: code, Message: msg, Err: err}
+}
+
+func pathID(c *gin.Context) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id < 1 {
+		writeError(c, aqwarn.Errorf(aqwarn.ENOTFOUND, "no such id: %q", c.Param("id")))
+		return 0, false
+	}
+	return id, true
+}
+
+func bindJSON(c *gin.Context, v any) bool {
+	if err := c.ShouldBindJSON(v); err != nil {
+		writeError(c, &aqwarn.Error{Code: "bad_request", Message: "the body is not valid JSON for this endpoint: " + err.Error()})
+		return false
+	}
+	return true
+}
+
+// requirePlanRole admits staff whose token carries a role of the plan
+// (the ids come from the plan file, not from code): 403 otherwise.
+func requirePlanRole(a *AlertDeps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !a.ready(c) {
+			return
+		}
+		if planRole(a.Service.Plan, staffOf(c)) == "" {
+			writeError(c, aqwarn.Errorf(aqwarn.EFORBIDDEN, "this needs a role of plan %s", a.Service.Plan.ID))
+			return
+		}
+		c.Next()
+	}
+}
+
+// planRole is the caller's first role that the plan knows.
+func planRole(p *alert.Plan, st Staff) string {
+	for _, r := range st.Roles {
+		if _, ok := p.Role(r); ok {
+			return r
+		}
+	}
+	return ""
+}
+
+// warningView is a warning as the public sees it.
+type warningView struct {
+	ID           int64            `json:"id"`
+	Region       string           `json:"region"`
+	Level        string           `json:"level"`
+	NameZH       string           `json:"name_zh,omitempty"`
+	NameEN       string           `json:"name_en,omitempty"`
+	Color        string           `json:"color,omitempty"`
+	Response     string           `json:"response,omitempty"`
+	Since        time.Time        `json:"since"`
+	EpisodeStart time.Time        `json:"episode_start"`
+	ExpectedEnd  time.Time        `json:"expected_end"`
+	Issued       time.Time        `json:"issued"`
+	Lifted       *time.Time       `json:"lifted,omitempty"`
+	Plan         string           `json:"plan"`
+	Transitions  []transitionView `json:"transitions,omitempty"`
+}
+
+type transitionView struct {
+	Kind        string    `json:"kind"`
+	From        string    `json:"from"`
+	To          string    `json:"to"`
+	At          time.Time `json:"at"`
+	Start       time.Time `json:"start"`
+	ExpectedEnd time.Time `json:"expected_end"`
+}
+
+func viewWarning(p *alert.Plan, w alert.Warning) warningView {
+	v := warningView{ID: w.ID, Region: w.Region, Level: w.LevelID, Since: w.Since.In(CST), EpisodeStart: w.EpisodeStart.In(CST),
+		ExpectedEnd: w.ExpectedEnd.In(CST), Issued: w.Issued.In(CST), Lifted: w.Lifted, Plan: w.PlanID}
+	if l, ok := p.LevelByID(w.LevelID); ok {
+		if s := p.Spec(l); s != nil {
+			v.NameZH, v.NameEN, v.Color, v.Response = s.NameZH, s.NameEN, s.Color, s.Response
+		}
+	}
+	for _, t := range w.Transitions {
+		v.Transitions = append(v.Transitions, transitionView{Kind: t.Kind, From: t.FromID, To: t.ToID, At: t.At.In(CST),
+			Start: t.Start.In(CST), ExpectedEnd: t.ExpectedEnd.In(CST)})
+	}
+	return v
+}
+
+func handleActiveWarnings(a *AlertDeps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !a.ready(c) {
+			return
+		}
+		ws, err := a.Service.Store.ActiveWarnings(c.Request.Context())
+		if err != nil {
+			writeError(c, alertError(err))
+			return
+		}
+		out := []warningView{}
+		for _, w := range ws {
+			out = append(out, viewWarning(a.Service.Plan, w))
+		}
+		c.JSON(http.StatusOK, gin.H{"warnings": out})
+	}
+}
+
+func handleWarning(a *AlertDeps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !a.ready(c) {
+			return
+		}
+		id, ok := pathID(c)
+		if !ok {
+			return
+		}
+		w, err := a.Service.Store.Warning(c.Request.Context(), id)
+		if err != nil {
+			writeError(c, alertError(err))
+			return
+		}
+		c.JSON(http.StatusOK, viewWarning(a.Service.Plan, w))
+	}
+}
+
+// proposalSummary is a proposal in a list (the evidence is in the detail).
+type proposalSummary struct {
+	ID          int64             `json:"id"`
+	Key         string            `json:"key"`
+	Region      string            `json:"region"`
+	Status      string            `json:"status"`
+	Action      alert.Action      `json:"action"`
+	From        string            `json:"from"`
+	Level       string            `json:"level"`
+	Start       time.Time         `json:"start"`
+	ExpectedEnd time.Time         `json:"expected_end"`
+	LeadHours   float64           `json:"lead_hours"`
+	ShortNotice bool              `json:"short_notice"`
+	Baseline    bool              `json:"baseline_forecast"`
+	Chain       string            `json:"chain"`
+	NextRoles   []string          `json:"next_roles"`
+	Signatures  []alert.Signature `json:"signatures"`
+	Created     time.Time         `json:"created"`
+	By          string            `json:"by"`
+}
+
+func summarise(r alert.ProposalRecord) proposalSummary {
+	next := r.Approval.NextRoles()
+	if r.Status != alert.StatusPending || next == nil {
+		next = []string{}
+	}
+	sigs := r.Approval.Signatures
+	if sigs == nil {
+		sigs = []alert.Signature{}
+	}
+	return proposalSummary{ID: r.ID, Key: r.Key, Region: r.Region, Status: r.Status, Action: r.Proposal.Action,
+		From: r.FromID, Level: r.LevelID, Start: r.Proposal.Start.In(CST), ExpectedEnd: r.Proposal.ExpectedEnd.In(CST),
+		LeadHours: r.Proposal.LeadTime.Hours(), ShortNotice: r.Proposal.ShortNotice, Baseline: r.Baseline,
+		Chain: r.Approval.ChainID, NextRoles: next, Signatures: sigs, Created: r.Created.In(CST), By: r.By}
+}
+
+func handleProposals(a *AlertDeps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !a.ready(c) {
+			return
+		}
+		limit, _ := strconv.Atoi(c.DefaultQuery("limit", "100"))
+		ps, err := a.Service.Store.Proposals(c.Request.Context(), alert.ProposalFilter{Status: c.Query("status"),
+			Region: c.Query("region"), Limit: min(max(limit, 1), 1000)})
+		if err != nil {
+			writeError(c, alertError(err))
+			return
+		}
+		out := []proposalSummary{}
+		for _, p := range ps {
+			out = append(out, summarise(p))
+		}
+		c.JSON(http.StatusOK, gin.H{"proposals": out})
+	}
+}
+
+func handleProposal(a *AlertDeps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !a.ready(c) {
+			return
+		}
+		id, ok := pathID(c)
+		if !ok {
+			return
+		}
+		p, err := a.Service.Store.Proposal(c.Request.Context(), id)
+		if err != nil {
+			writeError(c, alertError(err))
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"proposal": summarise(p), "detail": p.Proposal, "approval": p.Approval})
+	}
+}
+
+type signRequest struct {
+	Comment string `json:"comment"`
+	// Role picks one of the token's roles; by default the one the chain
+	// waits for.
+	Role string `json:"role"`
+}
+
+func handleSign(a *AlertDeps, approve bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !a.ready(c) {
+			return
+		}
+		id, ok := pathID(c)
+		if !ok {
+			return
+		}
+		var req signRequest
+		if c.Request.ContentLength != 0 && !bindJSON(c, &req) {
+			return
+		}
+		st := staffOf(c)
+		ctx := c.Request.Context()
+		role := req.Role
+		if role != "" && !slices.Contains(st.Roles, role) {
+			writeError(c, aqwarn.Errorf(aqwarn.EFORBIDDEN, "the token does not carry the role %q", role))
+			return
+		}
+		if role == "" {
+			rec, err := a.Service.Store.Proposal(ctx, id)
+			if err != nil {
+				writeError(c, alertError(err))
+				return
+			}
+			next := rec.Approval.NextRoles()
+			for _, r := range st.Roles {
+				if slices.Contains(next, r) {
+					role = r
+					break
+				}
+			}
+			if role == "" {
+				role = planRole(a.Service.Plan, st)
+			}
+			if role == "" {
+				writeError(c, aqwarn.Errorf(aqwarn.EFORBIDDEN, "the token carries no role of plan %s", a.Service.Plan.ID))
+				return
+			}
+		}
+		rec, err := a.Service.Sign(ctx, id, role, st.User, approve, req.Comment)
+		if err != nil {
+			writeError(c, alertError(err))
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"proposal": summarise(rec)})
+	}
+}
+
+type manualRequest struct {
+	Region string    `json:"region"`
+	Level  string    `json:"level"` // a level id of the plan, "none" to lift
+	Start  time.Time `json:"start"`
+	End    time.Time `json:"end"`
+	Reason string    `json:"reason"`
+}
+
+func handleManualProposal(a *AlertDeps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var req manualRequest
+		if !bindJSON(c, &req) {
+			return
+		}
+		p := a.Service.Plan
+		lvl, ok := p.LevelByID(req.Level)
+		if !ok {
+			writeError(c, aqwarn.Errorf(aqwarn.EINVALID, "level %q is not a level of plan %s", req.Level, p.ID))
+			return
+		}
+		st := staffOf(c)
+		rec, err := a.Service.ProposeManual(c.Request.Context(), req.Region, alert.ManualRequest{Level: lvl, Start: req.Start,
+			End: req.End, Reason: req.Reason, By: st.User}, planRole(p, st))
+		if err != nil {
+			writeError(c, alertError(err))
+			return
+		}
+		c.JSON(http.StatusCreated, gin.H{"proposal": summarise(rec)})
+	}
+}
+
+type promptRequest struct {
+	ID        string    `json:"id"`
+	Region    string    `json:"region"`
+	Level     string    `json:"level"`
+	Start     time.Time `json:"start"`
+	End       time.Time `json:"end"`
+	Issuer    string    `json:"issuer"`
+	Reference string    `json:"reference"`
+}
+
+func handleUpstreamPrompt(a *AlertDeps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var req promptRequest
+		if !bindJSON(c, &req) {
+			return
+		}
+		p := a.Service.Plan
+		lvl, ok := p.LevelByID(req.Level)
+		if !ok || lvl == alert.LevelNone {
+			writeError(c, aqwarn.Errorf(aqwarn.EINVALID, "level %q is not a warning level of plan %s", req.Level, p.ID))
+			return
+		}
+		st := staffOf(c)
+		u := alert.UpstreamPrompt{ID: req.ID, Region: req.Region, Level: lvl, Start: req.Start, End: req.End,
+			Issuer: req.Issuer, Reference: req.Reference}
+		if err := a.Service.AddPrompt(c.Request.Context(), u, st.User, planRole(p, st)); err != nil {
+			writeError(c, alertError(err))
+			return
+		}
+		pending, err := a.Service.Store.Proposals(c.Request.Context(), alert.ProposalFilter{Status: alert.StatusPending})
+		if err != nil {
+			writeError(c, alertError(err))
+			return
+		}
+		out := []proposalSummary{}
+		for _, p := range pending {
+			out = append(out, summarise(p))
+		}
+		c.JSON(http.StatusAccepted, gin.H{"pending": out})
+	}
+}
+
+func handleAudit(a *AlertDeps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !a.ready(c) {
+			return
+		}
+		after, _ := strconv.ParseInt(c.Query("after"), 10, 64)
+		limit, _ := strconv.Atoi(c.DefaultQuery("limit", "500"))
+		es, err := a.Service.Store.Audit(c.Request.Context(), after, limit)
+		if err != nil {
+			writeError(c, alertError(err))
+			return
+		}
+		resp := gin.H{"audit": es}
+		if len(es) > 0 {
+			resp["next_after"] = es[len(es)-1].ID
+		}
+		c.JSON(http.StatusOK, resp)
+	}
+}
+
+func handleTransitions(a *AlertDeps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !a.ready(c) {
+			return
+		}
+		after, _ := strconv.ParseInt(c.Query("after"), 10, 64)
+		limit, _ := strconv.Atoi(c.DefaultQuery("limit", "100"))
+		ts, err := a.Service.Store.Transitions(c.Request.Context(), after, limit)
+		if err != nil {
+			writeError(c, alertError(err))
+			return
+		}
+		if ts == nil {
+			ts = []alert.Transition{}
+		}
+		c.JSON(http.StatusOK, gin.H{"transitions": ts})
+	}
+}

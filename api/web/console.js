@@ -1,0 +1,108 @@
+// The duty console, first cut: pending proposals and approve/reject as the
+// roles of the token the user types in. The token stays in this tab
+// (sessionStorage) and goes only to this server.
+"use strict";
+
+(function () {
+  var KEY = "aqwarn.token";
+  function $(id) { return document.getElementById(id); }
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    for (var k in attrs || {}) e.setAttribute(k, attrs[k]);
+    if (text != null) e.textContent = text;
+    return e;
+  }
+  function token() { try { return sessionStorage.getItem(KEY) || ""; } catch (e) { return ""; } }
+  function setToken(t) { try { t ? sessionStorage.setItem(KEY, t) : sessionStorage.removeItem(KEY); } catch (e) { /* private mode */ } }
+  function fmtTime(s) {
+    var d = new Date(s);
+    if (!s || isNaN(d)) return s || "";
+    var cst = new Date(d.getTime() + 8 * 3600e3);
+    function p(n) { return (n < 10 ? "0" : "") + n; }
+    return cst.getUTCFullYear() + "-" + p(cst.getUTCMonth() + 1) + "-" + p(cst.getUTCDate()) + " " + p(cst.getUTCHours()) + ":" + p(cst.getUTCMinutes());
+  }
+  function say(text, isError) {
+    $("status").textContent = text;
+    $("status").className = isError ? "error" : "muted";
+  }
+
+  // api calls the server with the token and turns failures into the
+  // message of the one error shape.
+  function api(method, path, body) {
+    var opts = { method: method, headers: { Authorization: "Bearer " + token(), Accept: "application/json" } };
+    if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
+    return fetch(path, opts).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (j) {
+        if (!r.ok) {
+          var msg = (j.error && j.error.message) || ("HTTP " + r.status);
+          var hint = { 401: "令牌无效 · the token is not valid: ", 403: "无此权限 · not allowed for your role: ", 409: "状态已变化 · changed meanwhile: " }[r.status] || "";
+          var e = new Error(hint + msg);
+          e.status = r.status;
+          throw e;
+        }
+        return j;
+      });
+    });
+  }
+
+  function render(list) {
+    var body = document.querySelector("#proposals tbody");
+    body.textContent = "";
+    list.forEach(function (p) {
+      var tr = el("tr", { "data-id": p.id });
+      [p.id, p.region, p.action, (p.from ? p.from + " → " : "") + p.level, fmtTime(p.start), fmtTime(p.expected_end)].forEach(function (v) {
+        tr.appendChild(el("td", null, String(v == null ? "" : v)));
+      });
+      var lead = el("td", null, p.lead_hours == null ? "" : String(Math.round(p.lead_hours)));
+      if (p.short_notice) { lead.appendChild(el("span", { class: "short" }, " 短时 short notice")); }
+      tr.appendChild(lead);
+      tr.appendChild(el("td", null, p.chain || ""));
+      tr.appendChild(el("td", { class: "next" }, (p.next_roles || []).join(", ")));
+      var ctd = el("td");
+      var comment = el("input", { type: "text", "aria-label": "comment" });
+      ctd.appendChild(comment);
+      tr.appendChild(ctd);
+      var act = el("td");
+      [["approve", "批准 Approve"], ["reject", "驳回 Reject"]].forEach(function (a) {
+        var b = el("button", { type: "button", class: a[0], "data-action": a[0] }, a[1]);
+        b.addEventListener("click", function () { sign(p.id, a[0], comment.value); });
+        act.appendChild(b);
+      });
+      tr.appendChild(act);
+      body.appendChild(tr);
+    });
+  }
+
+  function load() {
+    if (!token()) { render([]); say("请输入令牌 · type in your token"); return Promise.resolve(); }
+    return api("GET", "/api/v1/proposals?status=pending").then(function (j) {
+      var list = j.proposals || [];
+      render(list);
+      say(list.length ? list.length + " 条待审批 · pending" : "没有待审批的建议 · nothing pending");
+    }, function (e) { render([]); say(e.message, true); });
+  }
+
+  function sign(id, action, comment) {
+    say("…");
+    return api("POST", "/api/v1/proposals/" + id + "/" + action, { comment: comment }).then(function (j) {
+      var p = j.proposal || {};
+      return load().then(function () { say("#" + id + ": " + (p.status || action) + " ✓"); });
+    }, function (e) { say("#" + id + ": " + e.message, true); });
+  }
+
+  $("signin-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    setToken($("token").value.trim());
+    $("token").value = "";
+    $("signout").hidden = false;
+    load();
+  });
+  $("signout").addEventListener("click", function () {
+    setToken("");
+    $("signout").hidden = true;
+    load();
+  });
+  $("signout").hidden = !token();
+  load();
+  setInterval(load, 30000);
+})();

@@ -1,0 +1,486 @@
+// Command aqbench measures ingest end to end: it starts a real Mosquitto and
+// a real InfluxDB 1.8 (internal/testenv), runs the aqwarn binary against them
+// as a child process, publishes readings from many stations over QoS 1 and
+// prints
+//
+//   - the publish-only rate of the load generator against the broker (the
+//     ceiling: the same messages on topics nobody subscribes to),
+//   - the end-to-end rate, from the first publish until the last reading is
+//     durable in InfluxDB, and its ratio to the ceiling,
+//   - p50/p99 publish-to-durable latency at a fixed publish rate,
+//   - the peak RSS of the service.
+//
+// Run it with `make bench-ingest`. Figures are printed, never asserted.
+//
+// Latency is measured from the outside: the service's durable counter
+// (aqwarn_ingest_durable_total) is sampled every 10 ms, and the
+// k-th reading published is taken as durable when the counter reaches k.
+// This assumes first-in first-out, which the pipeline keeps but MQTT
+// delivery with concurrent handlers only nearly does, so the figures are
+// good to a batch, not to a message.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aqwarn/aqwarn"
+	ingestmqtt "github.com/aqwarn/aqwarn/ingest/mqtt"
+	"github.com/aqwarn/aqwarn/internal/testenv"
+	"github.com/aqwarn/aqwarn/simulate"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "aqbench:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	bin         string
+	stations    int
+	readings    int
+	rate        int
+	rateSeconds int
+	window      int
+	batchSize   int
+	batchWait   time.Duration
+	writers     int
+	keep        bool
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	var o options
+	fs := flag.NewFlagSet("aqbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.bin, "aqwarn", "bin/aqwarn", "the aqwarn binary to run as the service")
+	fs.IntVar(&o.stations, "stations", 100, "number of stations")
+	fs.IntVar(&o.readings, "readings", 200000, "readings for the ceiling and end-to-end runs")
+	fs.IntVar(&o.rate, "rate", 10000, "fixed publish rate of the latency run (readings/s)")
+	fs.IntVar(&o.rateSeconds, "rate-seconds", 10, "duration of the latency run")
+	fs.IntVar(&o.window, "window", 20000, "QoS 1 publishes in flight at most")
+	fs.IntVar(&o.batchSize, "batch-size", 5000, "ingest.batch_size of the service")
+	fs.DurationVar(&o.batchWait, "batch-wait", 20*time.Millisecond, "ingest.batch_wait of the service")
+	fs.IntVar(&o.writers, "writers", 4, "ingest.writers of the service")
+	fs.BoolVar(&o.keep, "keep", false, "print the service log at the end")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if _, err := os.Stat(o.bin); err != nil {
+		return fmt.Errorf("%s: %w (build it: go build -o bin/aqwarn ./cmd/aqwarn)", o.bin, err)
+	}
+
+	env := &testenv.Runner{}
+	defer env.Close()
+	fmt.Fprintln(stdout, "starting Mosquitto and InfluxDB 1.8 …")
+	broker := testenv.StartMosquitto(env)
+	ix := testenv.StartInflux(env)
+	svc, err := startService(o, broker.URL(), ix, env.TempDir())
+	if err != nil {
+		return err
+	}
+	defer svc.stop()
+
+	base := time.Now().UTC().Truncate(time.Minute)
+	perStation := o.readings / o.stations
+	total := perStation * o.stations
+	mainRun := payloads(o.stations, perStation, base, 0)
+	latencyN := o.rate * o.rateSeconds
+	latencyRun := payloads(o.stations, latencyN/o.stations, base, perStation)
+
+	gen := ingestmqtt.New(ingestmqtt.Config{URL: broker.URL(), ClientID: "aqbench-loadgen", CleanSession: true}, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := gen.Connect(ctx); err != nil {
+		return err
+	}
+	if err := gen.WaitConnected(ctx); err != nil {
+		return err
+	}
+	defer gen.Close()
+
+	fmt.Fprintf(stdout, "%d stations, %d readings per run, QoS 1, %d publishes in flight at most\n", o.stations, total, o.window)
+
+	// 1. The ceiling: the same messages on topics nobody subscribes to.
+	start := time.Now()
+	if err := publishAll(gen, mainRun, "ceiling", o.window); err != nil {
+		return err
+	}
+	ceilDur := time.Since(start)
+	ceiling := float64(total) / ceilDur.Seconds()
+	fmt.Fprintf(stdout, "publish-only (ceiling):     %8.0f readings/s  (%d in %s)\n", ceiling, total, ceilDur.Round(time.Millisecond))
+
+	// 2. End to end: until the service has made the last reading durable.
+	d0, err := svc.metric("aqwarn_ingest_durable_total")
+	if err != nil {
+		return err
+	}
+	start = time.Now()
+	done := make(chan time.Time, 1)
+	go func() { done <- svc.waitDurable(d0+float64(total), 20*time.Millisecond) }()
+	if os.Getenv("AQBENCH_TRACE") != "" {
+		go func() {
+			for range 40 {
+				time.Sleep(time.Second)
+				a, _ := svc.metric("aqwarn_ingest_accepted_total")
+				d, _ := svc.metric("aqwarn_ingest_durable_total")
+				fmt.Fprintf(stderr, "t=%4.1fs accepted %.0f durable %.0f\n", time.Since(start).Seconds(), a, d)
+			}
+		}()
+	}
+	if err := publishAll(gen, mainRun, "aq", o.window); err != nil {
+		return err
+	}
+	pubDur := time.Since(start)
+	end := <-done
+	if end.IsZero() {
+		return fmt.Errorf("the service did not make %d readings durable within 5 minutes", total)
+	}
+	e2eDur := end.Sub(start)
+	e2e := float64(total) / e2eDur.Seconds()
+	n, err := influxCount(ix)
+	if err != nil {
+		return err
+	}
+	spooled, _ := svc.metric("aqwarn_ingest_spooled_total")
+	fmt.Fprintf(stdout, "end to end (to InfluxDB):  %8.0f readings/s  (%d in %s; publishing took %s)\n", e2e, total, e2eDur.Round(time.Millisecond), pubDur.Round(time.Millisecond))
+	fmt.Fprintf(stdout, "ratio end-to-end/ceiling:  %8.1f %%\n", 100*e2e/ceiling)
+	fmt.Fprintf(stdout, "InfluxDB holds %d points (want %d), %v spooled\n", n, total, spooled)
+	wsum, _ := svc.metric("aqwarn_ingest_batch_write_seconds_sum")
+	wcount, _ := svc.metric("aqwarn_ingest_batch_write_seconds_count")
+	if wcount > 0 {
+		fmt.Fprintf(stdout, "batches written: %.0f, mean write %.1f ms, %.1f s writing in total\n", wcount, 1000*wsum/wcount, wsum)
+	}
+
+	// 3. Latency at a fixed rate.
+	d0, _ = svc.metric("aqwarn_ingest_durable_total")
+	lat, err := latency(gen, svc, latencyRun, o.rate, d0)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "latency at %d readings/s for %d s (publish → durable): p50 %s, p99 %s, max %s\n",
+		o.rate, o.rateSeconds, pct(lat, 0.50), pct(lat, 0.99), pct(lat, 1))
+
+	rss, err := peakRSS(svc.cmd.Process.Pid)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "peak RSS of the service:   %8.1f MB\n", float64(rss)/1024)
+	fmt.Fprintf(stdout, "targets: end-to-end ≥ 90 %% of ceiling and ≥ 40000/s; p99 < 1 s; RSS < 300 MB\n")
+	if o.keep {
+		b, _ := os.ReadFile(svc.log)
+		fmt.Fprintf(stdout, "\nservice log:\n%s", b)
+	}
+	return nil
+}
+
+type msg struct {
+	station string
+	payload []byte
+}
+
+// payloads renders perStation 1-minute readings of every station,
+// interleaved (s0, s1, …, s0, …), going back from base: reading i of a
+// station ends i+skip minutes before base. All six pollutants, as a real
+// station sends them.
+func payloads(stations, perStation int, base time.Time, skip int) []msg {
+	out := make([]msg, 0, stations*perStation)
+	for i := range perStation {
+		for s := range stations {
+			v := float64((i*7+s)%300) + 0.5
+			r := aqwarn.Reading{Station: fmt.Sprintf("b%03d", s), Time: base.Add(-time.Duration(i+skip) * time.Minute), Interval: time.Minute,
+				Values: []aqwarn.Measure{{Pollutant: aqwarn.SO2, Value: v / 10}, {Pollutant: aqwarn.NO2, Value: v / 3},
+					{Pollutant: aqwarn.PM10, Value: v * 1.5}, {Pollutant: aqwarn.CO, Value: v / 100},
+					{Pollutant: aqwarn.O3, Value: v / 2}, {Pollutant: aqwarn.PM25, Value: v}}}
+			out = append(out, msg{r.Station, simulate.EncodeJSON(r)})
+		}
+	}
+	return out
+}
+
+// publishAll publishes every message on prefix/stations/{station}/readings
+// with at most window unacknowledged, and returns once the broker has
+// acknowledged them all.
+func publishAll(c *ingestmqtt.Client, ms []msg, prefix string, window int) error {
+	ring := make([]ingestmqtt.Pending, 0, window)
+	head := 0
+	wait := func(p ingestmqtt.Pending) error {
+		select {
+		case <-p.Done():
+			return p.Err()
+		case <-time.After(time.Minute):
+			return fmt.Errorf("publish not acknowledged within a minute")
+		}
+	}
+	for _, m := range ms {
+		p := c.PublishAsync(prefix+"/stations/"+m.station+"/readings", m.payload)
+		if len(ring) < window {
+			ring = append(ring, p)
+			continue
+		}
+		if err := wait(ring[head]); err != nil {
+			return err
+		}
+		ring[head] = p
+		head = (head + 1) % window
+	}
+	for _, p := range ring {
+		if err := wait(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// latency publishes at a fixed rate and returns, for each reading, the
+// time from its publish to the moment the durable counter passed it.
+func latency(c *ingestmqtt.Client, svc *service, ms []msg, rate int, d0 float64) ([]time.Duration, error) {
+	type sample struct {
+		t time.Time
+		n float64
+	}
+	var samples []sample
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for {
+			n, err := svc.metric("aqwarn_ingest_durable_total")
+			if err == nil {
+				samples = append(samples, sample{time.Now(), n - d0})
+				if n-d0 >= float64(len(ms)) {
+					return
+				}
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}()
+	sent := make([]time.Time, len(ms))
+	interval := time.Second / time.Duration(rate)
+	start := time.Now()
+	var pend []ingestmqtt.Pending
+	for k, m := range ms {
+		due := start.Add(time.Duration(k) * interval)
+		if d := time.Until(due); d > 0 {
+			time.Sleep(d) // pacing the load, not waiting for a condition
+		}
+		sent[k] = time.Now()
+		pend = append(pend, c.PublishAsync("aq/stations/"+m.station+"/readings", m.payload))
+	}
+	for _, p := range pend {
+		<-p.Done()
+	}
+	select {
+	case <-sampled:
+	case <-time.After(2 * time.Minute):
+		close(stop)
+		<-sampled
+		return nil, fmt.Errorf("latency run: not every reading became durable within 2 minutes")
+	}
+	out := make([]time.Duration, len(ms))
+	j := 0
+	for k := range ms {
+		for j < len(samples) && samples[j].n < float64(k+1) {
+			j++
+		}
+		if j == len(samples) {
+			return nil, fmt.Errorf("latency run: reading %d never seen durable", k)
+		}
+		out[k] = max(0, samples[j].t.Sub(sent[k]))
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a] < out[b] })
+	return out, nil
+}
+
+func pct(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(q*float64(len(sorted))) - 1
+	i = min(max(i, 0), len(sorted)-1)
+	return sorted[i].Round(time.Millisecond)
+}
+
+// service is the aqwarn binary running against the test servers.
+type service struct {
+	cmd  *exec.Cmd
+	url  string
+	log  string
+	done chan struct{}
+}
+
+var listening = regexp.MustCompile(`listening on (http://\S+)`)
+
+func startService(o options, brokerURL string, ix *testenv.Influx, dir string) (*service, error) {
+	var b strings.Builder
+	fmt.Fprintf(&b, `http: {addr: "127.0.0.1:0"}
+mqtt: {embedded: false, url: %q, client_id: aqwarn-bench, topic_prefix: aq}
+store: {dir: %q, readings: influx}
+influx: {url: %q, bucket: %q}
+aqi: {edition: auto, schedule: "5 * * * *", on_data: 0s}
+ingest: {queue_size: 20000, batch_size: %d, batch_wait: %s, writers: %d}
+demo: {enabled: false}
+regions:
+  - {id: county, name_zh: 测试县, name_en: Bench County}
+stations:
+`, brokerURL, filepath.Join(dir, "store"), ix.URL(), ix.Bucket(), o.batchSize, o.batchWait, o.writers)
+	for s := range o.stations {
+		fmt.Fprintf(&b, "  - {id: b%03d, name_zh: 站%d, name_en: Bench %d, region: county, pollutants: [so2, no2, pm10, co, o3, pm25]}\n", s, s, s)
+	}
+	cfg := filepath.Join(dir, "aqwarn.yaml")
+	if err := os.WriteFile(cfg, []byte(b.String()), 0o644); err != nil {
+		return nil, err
+	}
+	s := &service{log: filepath.Join(dir, "aqwarn.log"), done: make(chan struct{})}
+	logf, err := os.Create(s.log)
+	if err != nil {
+		return nil, err
+	}
+	s.cmd = exec.Command(o.bin, "serve", "--config", cfg, "--log-level", "warn")
+	s.cmd.Stderr = logf
+	out, err := s.cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() { s.cmd.Wait(); logf.Close(); close(s.done) }()
+	urls := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+				urls <- m[1]
+			}
+		}
+	}()
+	select {
+	case s.url = <-urls:
+	case <-s.done:
+		b, _ := os.ReadFile(s.log)
+		return nil, fmt.Errorf("aqwarn exited at start:\n%s", b)
+	case <-time.After(time.Minute):
+		s.stop()
+		return nil, fmt.Errorf("aqwarn did not start within a minute")
+	}
+	// Wait until it is subscribed: /readyz checks the broker connection.
+	for deadline := time.Now().Add(time.Minute); ; {
+		resp, err := http.Get(s.url + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			s.stop()
+			return nil, fmt.Errorf("aqwarn not ready within a minute")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (s *service) stop() {
+	s.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-s.done:
+	case <-time.After(time.Minute):
+		s.cmd.Process.Kill()
+		<-s.done
+	}
+}
+
+// metric reads one unlabelled sample from the service's /metrics.
+// Scraping costs the service CPU, so the bench scrapes every 10–20 ms only
+// and without compression.
+func (s *service) metric(name string) (float64, error) {
+	req, _ := http.NewRequest(http.MethodGet, s.url+"/metrics", nil)
+	req.Header.Set("Accept-Encoding", "identity")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			return strconv.ParseFloat(v, 64)
+		}
+	}
+	return 0, sc.Err()
+}
+
+// waitDurable polls until the durable counter reaches n and returns when it
+// did (zero after 5 minutes).
+func (s *service) waitDurable(n float64, every time.Duration) time.Time {
+	deadline := time.Now().Add(5 * time.Minute)
+	for time.Now().Before(deadline) {
+		if v, err := s.metric("aqwarn_ingest_durable_total"); err == nil && v >= n {
+			return time.Now()
+		}
+		time.Sleep(every)
+	}
+	return time.Time{}
+}
+
+// influxCount counts the PM2.5 points through the 1.x query API.
+func influxCount(ix *testenv.Influx) (int, error) {
+	resp, err := http.PostForm(ix.URL()+"/query", url.Values{"q": {`SELECT COUNT(pm25) FROM reading GROUP BY station`}, "db": {ix.Database}, "epoch": {"s"}})
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Results []struct {
+			Series []struct {
+				Values [][]json.Number `json:"values"`
+			} `json:"series"`
+		} `json:"results"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || len(body.Results) == 0 {
+		return 0, fmt.Errorf("influx count: %v", err)
+	}
+	n := 0
+	for _, s := range body.Results[0].Series {
+		for _, v := range s.Values {
+			c, _ := v[1].Int64()
+			n += int(c)
+		}
+	}
+	return n, nil
+}
+
+// peakRSS returns VmHWM of the process in kB.
+func peakRSS(pid int) (int, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+		}
+	}
+	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", pid)
+}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aqwarn/aqwarn/alert"
+)
+
+var updateReplay = flag.Bool("update-replay", false, "rewrite the replay golden files")
+
+func replayArgs(t *testing.T, extra ...string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("..", "..", "testdata", "beijing", "*.csv.gz"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no bundled Beijing excerpt: %v", err)
+	}
+	args := []string{"replay", "--plan", filepath.Join("..", "..", "configs", "plans", "jianghua-2024.yaml"), "--csv"}
+	args = append(args, files...) // as a shell glob would pass them
+	return append(args, extra...)
+}
+
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *updateReplay {
+		os.MkdirAll("testdata", 0o755)
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update-replay to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (run with -update-replay after checking):\n%s", name, got)
+	}
+}
+
+// The replay of the bundled excerpt (three stations, Aug 2013 and the
+// Nov–Dec 2015 smog) against golden timelines, in both formats and with
+// both kinds of forecast.
+func TestReplayGolden(t *testing.T) {
+	for _, tc := range []struct {
+		golden string
+		extra  []string
+	}{
+		{"replay-perfect.csv", []string{"--format", "csv"}},
+		{"replay-perfect.json", []string{"--format", "json"}},
+		{"replay-persistence-2015.csv", []string{"--forecast", "persistence", "--from", "2015-11-25", "--to", "2015-12-04", "--format", "csv"}},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if err := run(context.Background(), replayArgs(t, tc.extra...), nil, nil, &stdout, &stderr); err != nil {
+				t.Fatalf("%v\n%s", err, stderr.String())
+			}
+			checkGolden(t, tc.golden, stdout.Bytes())
+		})
+	}
+}
+
+// The 2015 smog must give a red warning with its upgrades and one lift.
+func TestReplaySmogIsRed(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), replayArgs(t, "--from", "2015-11-25", "--to", "2015-12-04"), nil, nil, &stdout, &stderr); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[1], "replay,red,yellow,") || !strings.Contains(lines[1], ",yes,500,") {
+		t.Fatalf("timeline:\n%s", stdout.String())
+	}
+}
+
+func TestReplayFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"replay"},
+		{"replay", "--csv", "x.csv", "--forecast", "oracle"},
+		{"replay", "--csv", "x.csv", "--format", "xml"},
+		{"replay", "--csv", "x.csv", "--from", "1 Dec"},
+	} {
+		var out, errb bytes.Buffer
+		if err := run(context.Background(), args, nil, nil, &out, &errb); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+	got := gatherFiles([]string{"--plan", "p", "--csv", "a", "b", "c", "--format", "json"})
+	want := "--plan p --csv a --csv b --csv c --format json"
+	if strings.Join(got, " ") != want {
+		t.Errorf("gatherFiles = %v", got)
+	}
+}
+
+// Replaying synthetic hours through the lifecycle: nothing proposed twice,
+// every warning lifted or still in force at the end.
+func TestReplayLifecycleInvariants(t *testing.T) {
+	plan, err := alert.LoadPlan(filepath.Join("..", "..", "configs", "plans", "jianghua-2024.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2016, 12, 1, 0, 0, 0, 0, time.UTC)
+	var obs []alert.Window
+	for h := 24; h < 24*20; h++ {
+		a := 80
+		if d := h / 24; d >= 5 && d < 9 { // four days of heavy smog
+			a = 260
+		}
+		end := t0.Add(time.Duration(h) * time.Hour)
+		obs = append(obs, alert.Window{Start: end.Add(-24 * time.Hour), End: end, AQI: a, Source: alert.SourceObserved})
+	}
+	rep, err := replay(context.Background(), plan, "r", obs, replayOptions{Forecast: "perfect", Horizon: 72})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Warnings) != 1 || rep.Warnings[0].End == nil || rep.Warnings[0].Level != "orange" || rep.Warnings[0].PeakAQI != 260 {
+		t.Fatalf("warnings %+v", rep.Warnings)
+	}
+}
