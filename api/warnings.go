@@ -92,20 +92,30 @@ func planRole(p *alert.Plan, st Staff) string {
 
 // warningView is a warning as the public sees it.
 type warningView struct {
-	ID           int64            `json:"id"`
-	Region       string           `json:"region"`
-	Level        string           `json:"level"`
-	NameZH       string           `json:"name_zh,omitempty"`
-	NameEN       string           `json:"name_en,omitempty"`
-	Color        string           `json:"color,omitempty"`
-	Response     string           `json:"response,omitempty"`
-	Since        time.Time        `json:"since"`
-	EpisodeStart time.Time        `json:"episode_start"`
-	ExpectedEnd  time.Time        `json:"expected_end"`
-	Issued       time.Time        `json:"issued"`
-	Lifted       *time.Time       `json:"lifted,omitempty"`
-	Plan         string           `json:"plan"`
-	Transitions  []transitionView `json:"transitions,omitempty"`
+	ID           int64      `json:"id"`
+	Region       string     `json:"region"`
+	Level        string     `json:"level"`
+	NameZH       string     `json:"name_zh,omitempty"`
+	NameEN       string     `json:"name_en,omitempty"`
+	Color        string     `json:"color,omitempty"`
+	Response     string     `json:"response,omitempty"`
+	Since        time.Time  `json:"since"`
+	EpisodeStart time.Time  `json:"episode_start"`
+	ExpectedEnd  time.Time  `json:"expected_end"`
+	Issued       time.Time  `json:"issued"`
+	Lifted       *time.Time `json:"lifted,omitempty"`
+	Plan         string     `json:"plan"`
+	// PublicMeasures are the plan's measures in force at this level that
+	// concern the public (schools, traffic, outdoor burning…), cumulative.
+	PublicMeasures []publicMeasure  `json:"public_measures"`
+	Transitions    []transitionView `json:"transitions,omitempty"`
+}
+
+type publicMeasure struct {
+	ID     string `json:"id"`
+	Kind   string `json:"kind"`
+	TextZH string `json:"text_zh"`
+	TextEN string `json:"text_en"`
 }
 
 type transitionView struct {
@@ -119,10 +129,18 @@ type transitionView struct {
 
 func viewWarning(p *alert.Plan, w alert.Warning) warningView {
 	v := warningView{ID: w.ID, Region: w.Region, Level: w.LevelID, Since: w.Since.In(CST), EpisodeStart: w.EpisodeStart.In(CST),
-		ExpectedEnd: w.ExpectedEnd.In(CST), Issued: w.Issued.In(CST), Lifted: w.Lifted, Plan: w.PlanID}
+		ExpectedEnd: w.ExpectedEnd.In(CST), Issued: w.Issued.In(CST), Lifted: w.Lifted, Plan: w.PlanID,
+		PublicMeasures: []publicMeasure{}}
 	if l, ok := p.LevelByID(w.LevelID); ok {
 		if s := p.Spec(l); s != nil {
 			v.NameZH, v.NameEN, v.Color, v.Response = s.NameZH, s.NameEN, s.Color, s.Response
+		}
+		if w.Lifted == nil {
+			for _, m := range p.MeasuresFor(l) {
+				if m.Public {
+					v.PublicMeasures = append(v.PublicMeasures, publicMeasure{m.ID, m.Kind, m.TextZH, m.TextEN})
+				}
+			}
 		}
 	}
 	for _, t := range w.Transitions {

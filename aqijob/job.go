@@ -213,7 +213,17 @@ func concOf(h aqi.Hour) map[string]float64 {
 }
 
 // valueOf converts a result to the API/storage form.
+//
+// The 2026 publication rule is applied to 2012-era data as well: an AQI of
+// 100 or less computed while a measured pollutant had no valid value is not
+// published (NA, flagged "incomplete"). HJ 633—2012 has no such rule, but
+// without it the first hours of a series, or a PM analyser outage, would
+// show "优" from ozone alone — a reading nobody should act on.
 func valueOf(r aqi.Result) aqwarn.AQIValue {
+	incomplete := !r.NA && r.Missing != 0 && r.AQI <= 100
+	if incomplete {
+		r.NA, r.Level, r.Primary = true, 0, 0
+	}
 	c := r.Category()
 	v := aqwarn.AQIValue{Level: r.Level, CategoryZH: c.ZH, CategoryEN: c.EN, Color: c.Color,
 		Primary: r.Primary.Names(), IAQI: map[string]int{}, Flags: r.Flags.Names(),
@@ -227,6 +237,9 @@ func valueOf(r aqi.Result) aqwarn.AQIValue {
 	}
 	if r.BeyondIndex {
 		v.Flags = append(v.Flags, "beyond_index")
+	}
+	if incomplete {
+		v.Flags = append(v.Flags, "incomplete")
 	}
 	for t := range aqi.NumTerms {
 		if r.IAQI[t] >= 0 {

@@ -91,3 +91,29 @@ func TestJobEditionByDate(t *testing.T) {
 		t.Errorf("got edition %d AQI %v, want 2012 and 132", rec.Edition, rec.Hourly.AQI)
 	}
 }
+
+// A 24-hour window with too few hours for the PM means is not "优" from
+// ozone alone: below 101 an incomplete AQI is not published, in either
+// edition; above 100 it is (the pollution is real whatever is missing).
+func TestJobIncompleteRollingIsNA(t *testing.T) {
+	last := time.Date(2015, 11, 25, 12, 0, 0, 0, time.UTC)
+	var rs memReadings
+	for i := range 12 { // only 12 hours: no valid 24-hour PM mean
+		h := last.Add(-time.Duration(i) * time.Hour)
+		rs = append(rs, aqwarn.Reading{Station: "sa", Time: h, Interval: time.Hour, Values: []aqwarn.Measure{
+			{Pollutant: "pm25", Value: 90}, {Pollutant: "o3", Value: 20}}})
+	}
+	j := &Job{Readings: rs, Stations: []aqwarn.Station{{ID: "sa", Region: "r", Pollutants: []string{"pm25", "o3"}}},
+		Regions: []aqwarn.Region{{ID: "r"}}, Now: func() time.Time { return last }}
+	if err := j.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rec := j.Current().Stations["sa"]
+	if rec.Rolling24h.AQI != nil || rec.Rolling24h.Level != 0 || len(rec.Rolling24h.Flags) == 0 || rec.Rolling24h.Flags[len(rec.Rolling24h.Flags)-1] != "incomplete" {
+		t.Errorf("rolling 24 h = %+v, want NA flagged incomplete", rec.Rolling24h)
+	}
+	// The hour itself is complete: PM2.5 90 under 2012 → 100 + 50·15/40 = 118.75 → 119.
+	if rec.Hourly.AQI == nil || *rec.Hourly.AQI != 119 {
+		t.Errorf("hourly = %+v, want 119", rec.Hourly)
+	}
+}
