@@ -85,3 +85,57 @@ func staffOf(c *gin.Context) Staff {
 	st, _ := v.(Staff)
 	return st
 }
+
+// UnitRolePrefix marks a member unit's role: "unit:<id>" with the id of a
+// unit of the plan. Such a token speaks for that unit only: its own tasks,
+// its acknowledgement (叫应) and its done reports.
+const UnitRolePrefix = "unit:"
+
+// UnitOfRole is the unit a member-unit role names ("unit:education" →
+// "education"); ok is false for every other role.
+func UnitOfRole(role string) (unit string, ok bool) {
+	unit, ok = strings.CutPrefix(role, UnitRolePrefix)
+	return unit, ok && unit != ""
+}
+
+// isStaff reports whether the token carries a role other than a member
+// unit's: duty staff may act for any unit (a unit that calls in by phone is
+// acknowledged by the duty officer).
+func (s Staff) isStaff() bool {
+	for _, r := range s.Roles {
+		if _, ok := UnitOfRole(r); !ok {
+			return true
+		}
+	}
+	return false
+}
+
+// mayActFor reports whether the caller may read and answer for unit: staff
+// for every unit, a member-unit token for its own unit only.
+func (s Staff) mayActFor(unit string) bool {
+	return s.isStaff() || slices.Contains(s.Roles, UnitRolePrefix+unit)
+}
+
+// refuseUnitTokens keeps member-unit tokens out of the staff endpoints
+// (proposals, audit, deliveries, the board…): 403.
+func refuseUnitTokens() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !staffOf(c).isStaff() {
+			writeError(c, aqwarn.Errorf(aqwarn.EFORBIDDEN, "a member unit's token opens only /api/v1/units/{unit}/… of its own unit"))
+			return
+		}
+		c.Next()
+	}
+}
+
+// requireOwnUnit admits staff, and a member unit's token for the :unit of
+// the path only: 403 for another unit's.
+func requireOwnUnit() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !staffOf(c).mayActFor(c.Param("unit")) {
+			writeError(c, aqwarn.Errorf(aqwarn.EFORBIDDEN, "this token speaks for another member unit, not %q", c.Param("unit")))
+			return
+		}
+		c.Next()
+	}
+}

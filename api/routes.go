@@ -8,6 +8,7 @@ import (
 func addRoutes(r *gin.Engine, d Deps) {
 	r.GET("/", handlePublicPage())
 	r.GET("/console", handleConsolePage())
+	r.GET("/unit", handleUnitPage())
 	r.GET("/assets/*file", handleAsset())
 	r.GET("/api/openapi.json", cacheControl(cacheDocs), handleOpenAPI())
 	r.GET("/healthz", handleHealthz())
@@ -21,7 +22,9 @@ func addRoutes(r *gin.Engine, d Deps) {
 	v1.GET("/aqi/history", cacheControl(cacheHistory), handleHistory(d))
 	v1.GET("/stations", cacheControl(cacheStations), handleStations(d.Stations, d.Regions))
 
-	staff := v1.Group("", requireStaff(d.Staff))
+	staff := v1.Group("", requireStaff(d.Staff), refuseUnitTokens())
+	// A member unit's own endpoints: staff, or the unit's own token (auth.go).
+	member := v1.Group("/units/:unit", requireStaff(d.Staff), requireOwnUnit())
 	staff.GET("/ingest/deadletters", handleDeadLetters(d.DeadLetters))
 	staff.GET("/stations/health", handleStationsHealth(d.StationHealth))
 
@@ -48,8 +51,9 @@ func addRoutes(r *gin.Engine, d Deps) {
 	v1.GET("/warnings/:id/cap.xml", handleCAP(pd))
 	staff.GET("/units", handleUnits(pd))
 	staff.GET("/warnings/:id/board", handleBoard(pd))
-	staff.POST("/units/:unit/ack", handleAck(pd))
-	staff.POST("/units/:unit/tasks/:task/done", handleTaskDone(pd))
+	member.GET("/tasks", handleUnitTasks(a, pd))
+	member.POST("/ack", handleAck(pd))
+	member.POST("/tasks/:task/done", handleTaskDone(pd))
 	staff.GET("/deliveries", handleDeliveries(pd))
 	staff.GET("/episodes/:id/report", handleReport(pd))
 }

@@ -29,6 +29,10 @@ func handlePublicPage() gin.HandlerFunc { return handlePage("index.html") }
 // user types in.
 func handleConsolePage() gin.HandlerFunc { return handlePage("console.html") }
 
+// handleUnitPage serves the member-unit page (/unit): a unit signs in with
+// its own token, sees its tasks, acknowledges and reports them done.
+func handleUnitPage() gin.HandlerFunc { return handlePage("unit.html") }
+
 func handlePage(name string) gin.HandlerFunc {
 	page, err := fs.ReadFile(webFS, name)
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 func TestPublicPageAssets(t *testing.T) {
 	h := NewHandler(testDeps())
 	var refs [][]string
-	for _, url := range []string{"/", "/console"} {
+	for _, url := range []string{"/", "/console", "/unit"} {
 		page := get(t, h, url)
 		if page.Code != 200 || !strings.HasPrefix(page.Header().Get("Content-Type"), "text/html") {
 			t.Fatalf("%s: %d %q", url, page.Code, page.Header().Get("Content-Type"))
@@ -55,6 +55,7 @@ func TestAssetErrors(t *testing.T) {
 		"/assets/%2e%2e/openapi.go", // not even encoded
 		"/assets/index.html",        // the page lives at / only
 		"/assets/console.html",      // and the console at /console
+		"/assets/unit.html",         // and the member-unit page at /unit
 	} {
 		w := get(t, h, path)
 		if w.Code != http.StatusNotFound && w.Code != http.StatusMovedPermanently {
@@ -71,12 +72,12 @@ func TestAssetErrors(t *testing.T) {
 // which it treats as optional).
 func TestPublicPageUsesDocumentedEndpoints(t *testing.T) {
 	doc := loadOpenAPI(t)
-	for _, name := range []string{"app.js", "console.js"} {
+	for _, name := range []string{"app.js", "console.js", "unit.js", "board.js"} {
 		js, err := fs.ReadFile(webFS, name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, m := range regexp.MustCompile(`"(/api/v1/[a-z0-9/_-]+)`).FindAllStringSubmatch(string(js), -1) {
+		for _, m := range regexp.MustCompile(`"(/api/v1/[a-z0-9/_{}.-]+)`).FindAllStringSubmatch(string(js), -1) {
 			path := strings.TrimSuffix(m[1], "/")
 			if doc.Paths.Find(path) == nil {
 				t.Errorf("%s reads %s, which is not in openapi.json", name, path)

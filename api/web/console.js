@@ -63,6 +63,9 @@
       ctd.appendChild(comment);
       tr.appendChild(ctd);
       var act = el("td");
+      var evb = el("button", { type: "button", class: "evidence-toggle", "aria-expanded": String(!!openEvidence[p.id]) }, "证据 Evidence");
+      evb.addEventListener("click", function () { toggleEvidence(p, tr, evb); });
+      act.appendChild(evb);
       [["approve", "批准 Approve"], ["reject", "驳回 Reject"]].forEach(function (a) {
         var b = el("button", { type: "button", class: a[0], "data-action": a[0] }, a[1]);
         b.addEventListener("click", function () { sign(p.id, a[0], comment.value); });
@@ -70,7 +73,31 @@
       });
       tr.appendChild(act);
       body.appendChild(tr);
+      if (openEvidence[p.id]) showEvidence(p, tr);
     });
+  }
+
+  // The evidence chart (evidence.js) opens under its proposal and stays
+  // open across refreshes; details are fetched once.
+  var openEvidence = {}, details = {};
+  function toggleEvidence(p, tr, button) {
+    openEvidence[p.id] = !openEvidence[p.id];
+    button.setAttribute("aria-expanded", String(openEvidence[p.id]));
+    var next = tr.nextElementSibling;
+    if (next && next.classList.contains("evidence-row")) next.remove();
+    if (openEvidence[p.id]) showEvidence(p, tr);
+  }
+  function showEvidence(p, tr) {
+    var row = el("tr", { class: "evidence-row", id: "evidence-" + p.id });
+    var td = el("td", { colspan: "11" }, "…");
+    row.appendChild(td);
+    tr.parentNode.insertBefore(row, tr.nextSibling);
+    var got = details[p.id] ? Promise.resolve(details[p.id]) : api("GET", "/api/v1/proposals/" + p.id);
+    got.then(function (j) {
+      details[p.id] = j;
+      td.textContent = "";
+      td.appendChild(window.aqwarnEvidenceChart(j.proposal, j.detail));
+    }, function (e) { td.textContent = e.message; });
   }
 
   function load() {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -46,7 +47,11 @@ func wireAlert(cfg *configs.Config, db *sqlite.DB, now func() time.Time, log *sl
 	var bad []string
 	for _, t := range cfg.Auth.Tokens {
 		for _, r := range t.Roles {
-			if _, ok := plan.Role(r); !ok {
+			if unit, ok := api.UnitOfRole(r); ok {
+				if !slices.ContainsFunc(plan.Units, func(u alert.Unit) bool { return u.ID == unit }) {
+					bad = append(bad, fmt.Sprintf("auth token of %s: role %q names no member unit of plan %s", t.User, r, plan.ID))
+				}
+			} else if _, ok := plan.Role(r); !ok {
 				bad = append(bad, fmt.Sprintf("auth token of %s: role %q is not in plan %s", t.User, r, plan.ID))
 			}
 		}
