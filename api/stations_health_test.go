@@ -22,7 +22,7 @@ func TestStationsHealth(t *testing.T) {
 	h.Evaluate(t0.Add(70 * time.Minute)) // sb silent for 70 min
 	d := testDeps()
 	d.StationHealth = h
-	d.Staff = []StaffToken{{SHA256: HashToken("duty"), User: "duty officer"}}
+	d.Staff = []StaffToken{{SHA256: HashToken("duty"), User: "duty officer", Roles: []string{"duty_officer"}}}
 	srv := httptest.NewServer(NewHandler(d))
 	defer srv.Close()
 

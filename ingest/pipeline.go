@@ -315,6 +315,11 @@ func (p *Pipeline) replayLoop(ctx context.Context) {
 			case <-ctx.Done():
 				return
 			case <-p.wake:
+				// A batch was spooled. The flag may have been cleared since
+				// (this loop found the spool empty just before the batch
+				// was committed): replay anyway, or the batch — already
+				// acknowledged — would stay in the spool until the next outage.
+				p.setSpooling(true)
 				continue
 			}
 		}

@@ -16,7 +16,8 @@ echo "==> go test -race ./..."
 # servers, and a closing "N passed, N failed, N skipped" line.
 set +e
 go test -race -count=1 -timeout 40m -json "$@" ./... | go run ./internal/testsummary
-status=${PIPESTATUS[0]}
-summary=${PIPESTATUS[1]}
+statuses=("${PIPESTATUS[@]}")
+status=${statuses[0]}
+summary=${statuses[1]}
 set -e
 if [ "$status" != 0 ] || [ "$summary" != 0 ]; then exit 1; fi

@@ -62,6 +62,7 @@ type options struct {
 	batchWait   time.Duration
 	writers     int
 	keep        bool
+	trace       bool
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
@@ -78,6 +79,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&o.batchWait, "batch-wait", 20*time.Millisecond, "ingest.batch_wait of the service")
 	fs.IntVar(&o.writers, "writers", 4, "ingest.writers of the service")
 	fs.BoolVar(&o.keep, "keep", false, "print the service log at the end")
+	fs.BoolVar(&o.trace, "trace", false, "print accepted and durable counts every second of the end-to-end run")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -133,7 +135,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	start = time.Now()
 	done := make(chan time.Time, 1)
 	go func() { done <- svc.waitDurable(d0+float64(total), 20*time.Millisecond) }()
-	if os.Getenv("AQBENCH_TRACE") != "" {
+	if o.trace {
 		go func() {
 			for range 40 {
 				time.Sleep(time.Second)

@@ -257,23 +257,43 @@ func TestNeverLoseServiceKilled(t *testing.T) {
 	broker := testenv.StartMosquitto(t)
 	ix := testenv.StartInflux(t)
 	bin := buildAqwarn(t)
-	cfg := ingestConfig(t, broker.URL(), ix.URL(), ix.Bucket(), t.TempDir())
+	store := t.TempDir()
+	cfg := ingestConfig(t, broker.URL(), ix.URL(), ix.Bucket(), store)
 	base := loadBase()
 
 	svc := startBinary(t, bin, cfg)
+	first := svc
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		// What the two runs, the broker and the dead letters say, for the next person.
+		b1, _ := os.ReadFile(first.log)
+		t.Logf("first run's log:\n%s", b1)
+		b2, _ := os.ReadFile(svc.log)
+		t.Logf("second run's log:\n%s", b2)
+		if db, err := sqlite.Open(context.Background(), store); err == nil {
+			dls, _ := db.ListDeadLetters(context.Background(), "", "", 0, 20)
+			t.Logf("dead letters: %+v", dls)
+			db.Close()
+		}
+		t.Logf("mosquitto log:\n%s", broker.Log())
+	})
 	gen := newLoadGen(t, broker.URL(), base)
-	gen.publish(4000)
-	// Kill it while it is busy: some readings are durable, others queued or in flight.
+	gen.publish(1000)
 	eventually(t, "the first readings in InfluxDB", time.Minute, func() bool { return storedCount(t, ix) > 0 })
+	// Kill it in the middle of a burst: some readings durable, others
+	// queued, in a batch being written, or in flight from the broker.
+	gen.publish(6000) // handed to paho: on its way to the broker and the service
 	svc.kill(t)
 	stored := storedCount(t, ix)
-	gen.publish(3000) // while the service is down: the broker keeps them
+	gen.publish(2000) // while the service is down: the broker keeps them
 	gen.confirmed()
 	svc = startBinary(t, bin, cfg)
-	gen.publish(3000)
+	gen.publish(1000)
 	gen.confirmed()
 	checkExactlyOnce(t, ix, base, nlStations*nlPerStation)
-	t.Logf("killed with %d of the first 4000 readings in InfluxDB", stored)
+	t.Logf("killed with %d of the first 7000 readings in InfluxDB", stored)
 	svc.stop(t)
 }
 
