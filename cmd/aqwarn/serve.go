@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -45,6 +46,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	mqttAddr := fs.String("mqtt-embedded-addr", "", "embedded broker address (overrides mqtt.embedded_addr)")
 	storeDir := fs.String("store-dir", "", "embedded store directory (overrides store.dir)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	pprofAddr := fs.String("pprof", getenv("AQWARN_PPROF_ADDR"), "serve net/http/pprof on this address (keep it on loopback), e.g. 127.0.0.1:6060")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: aqwarn serve [flags]\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -80,6 +82,16 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	if *pprofAddr != "" {
+		// Profiling for benchmarks and incidents, on its own listener so it
+		// never shares the public API's port.
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		go http.ListenAndServe(*pprofAddr, mux)
+	}
 
 	// Closers run in reverse order at the end, whatever happens.
 	var closers []func()
