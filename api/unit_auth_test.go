@@ -68,7 +68,7 @@ func unitDeps(t *testing.T) (Deps, int64) {
 		{SHA256: HashToken("tok-fin"), User: "fin", Roles: []string{"unit:finance"}},
 	}
 	d.Alert = &AlertDeps{Service: &alert.Service{Plan: plan, Store: mem, Now: d.Now}}
-	d.Publish = &PublishDeps{Store: dl, Units: plan.Units, Now: d.Now}
+	d.Publish = &PublishDeps{Store: dl, Units: plan.Units, Now: d.Now, Audit: mem}
 	return d, tr.WarningID
 }
 
@@ -116,6 +116,27 @@ func TestUnitTokens(t *testing.T) {
 				t.Errorf("%s %s as %q: %d, want %d: %s", tc.method, tc.path, tc.token, rec.Code, tc.want, rec.Body)
 			}
 		})
+	}
+	// Every accepted acknowledgement and done report is in the audit log,
+	// with who and in which role; refused ones are not.
+	entries, err := d.Alert.Service.Store.Audit(context.Background(), 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		if e.Action != "unit_ack" && e.Action != "task_done" {
+			continue // the fixture's own publication
+		}
+		got = append(got, e.Action+" "+e.Subject+" by "+e.Actor+" ("+e.Role+") "+e.Comment)
+	}
+	want := []string{
+		"unit_ack warning 1 unit education by edu (unit:education) ",
+		"task_done warning 1 unit education task r3-education by edu (unit:education) 已通知",
+		"unit_ack warning 1 unit finance by duty (duty_officer) ",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("audit log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

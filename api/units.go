@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -36,8 +37,11 @@ type PublishDeps struct {
 	// problems first for duty staff.
 	Deliveries func(ctx context.Context, states []string, unit string, limit int) ([]notify.Entry, error)
 	// Report gathers an episode's report input (the episode is the warning).
-	Report  func(ctx context.Context, warningID int64) (report.Input, error)
-	Units   []alert.Unit
+	Report func(ctx context.Context, warningID int64) (report.Input, error)
+	Units  []alert.Unit
+	// Audit receives a line for every acknowledgement and done report
+	// made through the API (nil: not audited).
+	Audit   alert.AuditLog
 	Feed    cap.FeedMeta
 	BaseURL string // public address; empty: from the request
 	Now     func() time.Time
@@ -49,6 +53,16 @@ func (p *PublishDeps) ready(c *gin.Context) bool {
 		return false
 	}
 	return true
+}
+
+// audit appends who did what to the audit log, when one is configured.
+func (p *PublishDeps) audit(c *gin.Context, action, subject, comment string) error {
+	if p.Audit == nil {
+		return nil
+	}
+	st := staffOf(c)
+	return p.Audit.AppendAudit(c.Request.Context(), alert.AuditEntry{At: p.Now(), Actor: st.User,
+		Role: strings.Join(st.Roles, ","), Action: action, Subject: subject, Comment: comment})
 }
 
 func (p *PublishDeps) base(c *gin.Context) string {
@@ -96,6 +110,10 @@ func handleAck(p *PublishDeps) gin.HandlerFunc {
 			writeError(c, err)
 			return
 		}
+		if err := p.audit(c, "unit_ack", fmt.Sprintf("warning %d unit %s", req.WarningID, u.ID), ""); err != nil {
+			writeError(c, err)
+			return
+		}
 		c.JSON(http.StatusOK, gin.H{"unit": u.ID, "acknowledged": n})
 	}
 }
@@ -120,6 +138,10 @@ func handleTaskDone(p *PublishDeps) gin.HandlerFunc {
 			return
 		}
 		if err := p.Store.FinishTask(c.Request.Context(), req.WarningID, u.ID, c.Param("task"), req.Note, p.Now()); err != nil {
+			writeError(c, err)
+			return
+		}
+		if err := p.audit(c, "task_done", fmt.Sprintf("warning %d unit %s task %s", req.WarningID, u.ID, c.Param("task")), req.Note); err != nil {
 			writeError(c, err)
 			return
 		}

@@ -144,7 +144,7 @@ func wirePublish(ctx context.Context, cfg *configs.Config, getenv func(string) s
 	}
 	w.tracker = &followup.Tracker{Store: dl, Now: now, Policy: policy, Remind: w.pub.Remind, Escalate: w.pub.Escalate, Logger: logger}
 	w.pub.Tracker = w.tracker
-	w.API = &api.PublishDeps{Store: dl, Units: plan.Units, BaseURL: pc.BaseURL, Now: now, Report: w.reportInput,
+	w.API = &api.PublishDeps{Store: dl, Units: plan.Units, BaseURL: pc.BaseURL, Now: now, Report: w.reportInput, Audit: db,
 		Feed: cap.FeedMeta{ID: "tag:" + pc.SenderID + ":warnings", Title: plan.NameZH + " 预警 / " + plan.NameEN + " warnings",
 			Author: pc.SenderNameZH},
 		Deliveries: func(ctx context.Context, states []string, unit string, limit int) ([]notify.Entry, error) {
