@@ -13,6 +13,7 @@ import (
 	"net/http/pprof"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 	_ "time/tzdata" // Asia/Shanghai for the cron schedules, whatever the host has
 
@@ -151,6 +152,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	mqttURL := cfg.MQTT.URL
 	if cfg.MQTT.Embedded {
 		b, err := broker.Start(cfg.MQTT.EmbeddedAddr, log.With("component", "broker"))
+		if errors.Is(err, syscall.EADDRINUSE) {
+			// Typically a system Mosquitto on 1883 (Debian starts one when the
+			// package is installed). Everything in this process finds the
+			// embedded broker by its real address, so any free port will do.
+			log.Warn("embedded MQTT broker address in use; taking a free port instead", "addr", cfg.MQTT.EmbeddedAddr)
+			b, err = broker.Start("127.0.0.1:0", log.With("component", "broker"))
+		}
 		if err != nil {
 			return fmt.Errorf("embedded MQTT broker on %s: %w", cfg.MQTT.EmbeddedAddr, err)
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -292,4 +293,29 @@ func TestDemoServesAQIWithinAMinute(t *testing.T) {
 			len(cur.Stations), cur.County.Edition, cur.County.Time)
 	}
 	t.Logf("demo county AQI after %s: %d at %s", time.Since(start).Round(time.Millisecond), *cur.County.Hourly.AQI, cur.County.Time)
+}
+
+// A system Mosquitto already on the embedded broker's port (Debian starts
+// one with the package) must not stop `make run`: the embedded broker takes
+// a free port and the demo still works.
+func TestDemoStartsWhenBrokerPortIsTaken(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	svc := startService(t, []string{"serve", "--demo"}, map[string]string{
+		"AQWARN_HTTP_ADDR":          "127.0.0.1:0",
+		"AQWARN_MQTT_EMBEDDED_ADDR": taken.Addr().String(),
+		"AQWARN_STORE_DIR":          t.TempDir(),
+	})
+	if strings.Contains(svc.Stdout.String(), taken.Addr().String()) {
+		t.Fatalf("the embedded broker claims the taken address:\n%s", svc.Stdout.String())
+	}
+	var cur struct {
+		County *struct{} `json:"county"`
+	}
+	eventually(t, "the demo county AQI", 60*time.Second, func() bool {
+		return getJSON(t, svc.URL+"/api/v1/aqi/current", &cur) == 200 && cur.County != nil
+	})
 }
