@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"testing"
 	"time"
 
@@ -155,7 +156,9 @@ func TestBrowserPublicPage(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#lang`))); err != nil {
 		t.Fatal(err)
 	}
-	if name, title := textOf(t, ctx, `#county-name`), textOf(t, ctx, `h1`); name != cur.County.NameEN || title != "Air quality now" {
+	// The switch re-renders the page: wait for the new texts, never race them.
+	name := waitText(t, ctx, `#county-name`, func(s string) bool { return s == cur.County.NameEN })
+	if title := waitText(t, ctx, `h1`, func(s string) bool { return s == "Air quality now" }); name != cur.County.NameEN || title != "Air quality now" {
 		t.Errorf("after switching to English: county %q, title %q", name, title)
 	}
 	screenshot(t, ctx, "public-page-en.png")
@@ -183,6 +186,20 @@ func textOf(t *testing.T, ctx context.Context, css string) string {
 		t.Fatalf("text of %s: %v", css, err)
 	}
 	return s
+}
+
+// waitText polls the text of the first element matching css until ok
+// accepts it or 10 s pass, and returns the last text seen ("" while the
+// element is absent, e.g. during a re-render).
+func waitText(t *testing.T, ctx context.Context, css string, ok func(string) bool) string {
+	t.Helper()
+	js := `(function(){var e=document.querySelector(` + strconv.Quote(css) + `);return e?e.textContent:""})()`
+	var s string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if s = eval[string](t, ctx, js); ok(s) || time.Now().After(deadline) {
+			return s
+		}
+	}
 }
 
 func eval[T any](t *testing.T, ctx context.Context, js string) T {

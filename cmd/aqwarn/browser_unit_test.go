@@ -161,7 +161,10 @@ func TestBrowserUnitAcknowledges(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#lang`))); err != nil {
 		t.Fatal(err)
 	}
-	if title, ack := textOf(t, ctx, `h1`), textOf(t, ctx, `#ack-state`); title != "Member unit: tasks and acknowledgement" || !strings.Contains(ack, "Acknowledged") {
+	// The switch re-renders the page: wait for the new texts, never race them.
+	title := waitText(t, ctx, `h1`, func(s string) bool { return s == "Member unit: tasks and acknowledgement" })
+	ack := waitText(t, ctx, `#ack-state`, func(s string) bool { return strings.Contains(s, "Acknowledged") })
+	if title != "Member unit: tasks and acknowledgement" || !strings.Contains(ack, "Acknowledged") {
 		t.Errorf("in English: title %q, acknowledgement %q", title, ack)
 	}
 	screenshot(t, ctx, "unit-page-en.png")
