@@ -340,6 +340,27 @@ func (p *Plan) index() {
 // Thresholds returns the distinct AQI thresholds the levels use, ascending.
 func (p *Plan) Thresholds() []int { return slices.Clone(p.thresholds) }
 
+// OneDayThreshold is the lowest AQI above which a single window (one day)
+// is enough for a level by itself — a day that alone calls for a warning
+// (200 in the county plan: yellow for > 200 over 24 h). Forecast
+// verification counts such days. 0 when no level is reachable in one window.
+func (p *Plan) OneDayThreshold() int {
+	best := 0
+	for _, l := range p.Levels {
+		for _, c := range l.AnyOf {
+			thr, ok := 0, len(c.AllOf) > 0
+			for _, t := range c.AllOf {
+				ok = ok && t.MinHours <= p.WindowHours
+				thr = max(thr, t.AQIAbove)
+			}
+			if ok && (best == 0 || thr < best) {
+				best = thr
+			}
+		}
+	}
+	return best
+}
+
 // Window returns the length of one daily-AQI window.
 func (p *Plan) Window() time.Duration { return hours(p.WindowHours) }
 

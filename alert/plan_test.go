@@ -28,6 +28,10 @@ func TestShippedPlans(t *testing.T) {
 	if r, ok := p.Region("tuojiang"); !ok || r.Parent != "jianghua" || r.Warned() {
 		t.Errorf("region tuojiang = %+v, want a town of jianghua that is not a warning area", r)
 	}
+	// One day above 200 is a yellow warning by itself; > 150 needs 48 h.
+	if got := p.OneDayThreshold(); got != 200 {
+		t.Errorf("one-day threshold = %d, want 200", got)
+	}
 	// The county plan warns county-wide; the towns are listed, not warned.
 	if w := p.WarningRegions(); len(w) != 1 || w[0].ID != "jianghua" {
 		t.Errorf("warning regions = %+v, want the county only", w)

@@ -61,13 +61,16 @@ type VerificationRow struct {
 
 // SourceScore summarises a source over the rows.
 type SourceScore struct {
-	Source           string  `json:"source"`
-	Days             int     `json:"days"`
-	MeanAbsError     float64 `json:"mean_abs_error"`
-	Bias             float64 `json:"bias"`
-	LevelHitRate     float64 `json:"level_hit_rate"`
-	WarningDaysFcast int     `json:"days_forecast_over_200"`
-	WarningDaysObs   int     `json:"days_observed_over_200"`
+	Source       string  `json:"source"`
+	Days         int     `json:"days"`
+	MeanAbsError float64 `json:"mean_abs_error"`
+	Bias         float64 `json:"bias"`
+	LevelHitRate float64 `json:"level_hit_rate"`
+	// WarningThreshold is the plan's one-day threshold (see
+	// Plan.OneDayThreshold); the day counts are days above it.
+	WarningThreshold int `json:"warning_threshold"`
+	WarningDaysFcast int `json:"days_forecast_over_threshold"`
+	WarningDaysObs   int `json:"days_observed_over_threshold"`
 }
 
 // Verification compares, for every past day in [from, to) (dates, China
@@ -131,7 +134,7 @@ func (s *Service) Verification(ctx context.Context, from, to time.Time) ([]Verif
 		}
 		return compareStrings(a.Source, b.Source)
 	})
-	return rows, score(rows), nil
+	return rows, score(rows, s.Plan.OneDayThreshold()), nil
 }
 
 func compareStrings(a, b string) int {
@@ -144,13 +147,13 @@ func compareStrings(a, b string) int {
 	return 0
 }
 
-func score(rows []VerificationRow) []SourceScore {
+func score(rows []VerificationRow, threshold int) []SourceScore {
 	by := map[string]*SourceScore{}
 	var names []string
 	for _, r := range rows {
 		sc := by[r.Source]
 		if sc == nil {
-			sc = &SourceScore{Source: r.Source}
+			sc = &SourceScore{Source: r.Source, WarningThreshold: threshold}
 			by[r.Source] = sc
 			names = append(names, r.Source)
 		}
@@ -160,10 +163,10 @@ func score(rows []VerificationRow) []SourceScore {
 		if r.ForecastLevel == r.ObservedLevel {
 			sc.LevelHitRate++
 		}
-		if r.ForecastAQI > 200 {
+		if r.ForecastAQI > threshold {
 			sc.WarningDaysFcast++
 		}
-		if r.ObservedAQI > 200 {
+		if r.ObservedAQI > threshold {
 			sc.WarningDaysObs++
 		}
 	}
