@@ -4,6 +4,7 @@
 "use strict";
 
 (function () {
+  var $ = aqwarnDOM.$, el = aqwarnDOM.el, pickLang = aqwarnDOM.pickLang; // dom.js
   var T = {
     zh: {
       title: "空气质量实况", county: "全县", aqiHourly: "实时 AQI", trend: "近 72 小时趋势",
@@ -42,24 +43,8 @@
 
   var state = { lang: pickLang(), current: null, stations: null, history: null, warnings: [], error: false };
 
-  function pickLang() {
-    var q = new URLSearchParams(location.search).get("lang");
-    if (q === "zh" || q === "en") return q;
-    try {
-      var saved = localStorage.getItem("aqwarn.lang");
-      if (saved === "zh" || saved === "en") return saved;
-    } catch (e) { /* private mode */ }
-    return (navigator.language || "zh").toLowerCase().indexOf("zh") === 0 ? "zh" : "en";
-  }
 
   function t(key) { return T[state.lang][key]; }
-  function $(id) { return document.getElementById(id); }
-  function el(tag, attrs, text) {
-    var e = document.createElement(tag);
-    for (var k in attrs || {}) e.setAttribute(k, attrs[k]);
-    if (text != null) e.textContent = text;
-    return e;
-  }
   function svgEl(tag, attrs, text) {
     var e = document.createElementNS("http://www.w3.org/2000/svg", tag);
     for (var k in attrs || {}) e.setAttribute(k, attrs[k]);

@@ -6,14 +6,8 @@
 "use strict";
 
 (function () {
+  var $ = aqwarnDOM.$, el = aqwarnDOM.el, pickLang = aqwarnDOM.pickLang; // dom.js
   var KEY = "aqwarn.token";
-  function $(id) { return document.getElementById(id); }
-  function el(tag, attrs, text) {
-    var e = document.createElement(tag);
-    for (var k in attrs || {}) e.setAttribute(k, attrs[k]);
-    if (text != null) e.textContent = text;
-    return e;
-  }
   function token() { try { return sessionStorage.getItem(KEY) || ""; } catch (e) { return ""; } }
   function fmtTime(s) {
     var d = new Date(s);

@@ -4,14 +4,8 @@
 "use strict";
 
 (function () {
+  var $ = aqwarnDOM.$, el = aqwarnDOM.el, pickLang = aqwarnDOM.pickLang; // dom.js
   var KEY = "aqwarn.token";
-  function $(id) { return document.getElementById(id); }
-  function el(tag, attrs, text) {
-    var e = document.createElement(tag);
-    for (var k in attrs || {}) e.setAttribute(k, attrs[k]);
-    if (text != null) e.textContent = text;
-    return e;
-  }
   function token() { try { return sessionStorage.getItem(KEY) || ""; } catch (e) { return ""; } }
   function setToken(t) { try { t ? sessionStorage.setItem(KEY, t) : sessionStorage.removeItem(KEY); } catch (e) { /* private mode */ } }
   function fmtTime(s) {

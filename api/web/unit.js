@@ -5,6 +5,7 @@
 "use strict";
 
 (function () {
+  var $ = aqwarnDOM.$, el = aqwarnDOM.el, pickLang = aqwarnDOM.pickLang; // dom.js
   var T = {
     zh: {
       title: "成员单位任务与叫应", signin: "登录", unitLabel: "单位代码", tokenLabel: "单位令牌", signinButton: "登录",
@@ -31,23 +32,7 @@
   var TOKEN = "aqwarn.unit.token", UNIT = "aqwarn.unit.id";
   var state = { lang: pickLang(), data: null };
 
-  function pickLang() {
-    var q = new URLSearchParams(location.search).get("lang");
-    if (q === "zh" || q === "en") return q;
-    try {
-      var saved = localStorage.getItem("aqwarn.lang");
-      if (saved === "zh" || saved === "en") return saved;
-    } catch (e) { /* private mode */ }
-    return (navigator.language || "zh").toLowerCase().indexOf("zh") === 0 ? "zh" : "en";
-  }
   function t(key) { return T[state.lang][key]; }
-  function $(id) { return document.getElementById(id); }
-  function el(tag, attrs, text) {
-    var e = document.createElement(tag);
-    for (var k in attrs || {}) e.setAttribute(k, attrs[k]);
-    if (text != null) e.textContent = text;
-    return e;
-  }
   function stored(k) { try { return sessionStorage.getItem(k) || ""; } catch (e) { return ""; } }
   function store(k, v) { try { v ? sessionStorage.setItem(k, v) : sessionStorage.removeItem(k); } catch (e) { /* private mode */ } }
   function unitID() { return stored(UNIT); }
