@@ -25,12 +25,13 @@ func FuzzDecodeJSON(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, payload []byte, topic string) {
 		// The fast path agrees with encoding/json whenever it takes a payload.
-		if fast, ok := parseJSONReading(payload); ok {
+		var raw rawReading
+		if parseJSONFast(payload, &raw) {
 			var slow JSONReading
 			if err := json.Unmarshal(payload, &slow); err != nil {
 				t.Fatalf("fast path took %q, encoding/json says %v", payload, err)
 			}
-			if !reflect.DeepEqual(fast, slow) {
+			if fast := raw.jsonReading(); !reflect.DeepEqual(fast, slow) {
 				t.Fatalf("fast path %+v, encoding/json %+v for %q", fast, slow, payload)
 			}
 		}
@@ -65,6 +66,24 @@ func FuzzDecodeJSON(f *testing.F) {
 			}
 		}
 	})
+}
+
+// jsonReading is what encoding/json would have made of r.
+func (r *rawReading) jsonReading() JSONReading {
+	out := JSONReading{Station: string(r.station), Time: string(r.time), Interval: string(r.interval)}
+	if r.hasValues {
+		out.Values = map[string]JSONValue{}
+	}
+	for i := range r.n {
+		v := r.at(i)
+		jv := JSONValue{Unit: string(v.unit), Flag: string(v.flag)}
+		if v.hasValue {
+			x := v.value
+			jv.Value = &x
+		}
+		out.Values[string(v.name)] = jv
+	}
+	return out
 }
 
 func rank(p string) int {

@@ -56,67 +56,121 @@ var intervals = map[string]time.Duration{"1m": time.Minute, "5m": 5 * time.Minut
 // DecodeJSON turns a JSON payload received on the topic of topicStation into
 // a reading, or explains why not. now is the receiver's clock.
 func DecodeJSON(payload []byte, topicStation string, reg *Registry, lim Limits, now time.Time) (aqwarn.Reading, *Rejection) {
-	in, plain := parseJSONReading(payload)
-	if !plain {
-		if err := json.Unmarshal(payload, &in); err != nil {
+	var in rawReading
+	if !parseJSONFast(payload, &in) {
+		var slow JSONReading
+		if err := json.Unmarshal(payload, &slow); err != nil {
 			return aqwarn.Reading{}, reject(ReasonMalformedJSON, topicStation, "payload is not valid JSON: %v", err)
 		}
+		in.fromJSON(slow)
 	}
-	station := in.Station
-	if station == "" {
-		station = topicStation
-	}
-	if topicStation != "" && station != topicStation {
-		return aqwarn.Reading{}, reject(ReasonStationMismatch, topicStation, "topic names station %q but payload says %q", topicStation, in.Station)
+	// in holds views into payload: every string the reading keeps comes
+	// from the registry, the pollutant list or a copy.
+	station := topicStation
+	if len(in.station) > 0 {
+		if topicStation != "" && string(in.station) != topicStation {
+			return aqwarn.Reading{}, reject(ReasonStationMismatch, topicStation, "topic names station %q but payload says %q", topicStation, in.station)
+		}
+		station = string(in.station)
 	}
 	st, ok := reg.Station(station)
 	if !ok {
 		return aqwarn.Reading{}, reject(ReasonUnknownStation, station, "station %q is not in the registry", station)
 	}
-	t, err := time.Parse(time.RFC3339, in.Time)
+	t, err := time.Parse(time.RFC3339, string(in.time))
 	if err != nil {
-		return aqwarn.Reading{}, reject(ReasonBadTime, station, "time %q is not RFC 3339 with an offset (e.g. 2026-12-01T13:00:00+08:00)", in.Time)
+		return aqwarn.Reading{}, reject(ReasonBadTime, st.ID, "time %q is not RFC 3339 with an offset (e.g. 2026-12-01T13:00:00+08:00)", in.time)
 	}
-	iv, ok := intervals[in.Interval]
+	iv, ok := intervals[string(in.interval)]
 	if !ok {
-		return aqwarn.Reading{}, reject(ReasonBadInterval, station, "interval %q must be 1m, 5m or 1h", in.Interval)
+		return aqwarn.Reading{}, reject(ReasonBadInterval, st.ID, "interval %q must be 1m, 5m or 1h", in.interval)
 	}
 	r := aqwarn.Reading{Station: st.ID, Time: t.UTC(), Interval: iv}
 	if rej := checkTime(r, lim, now); rej != nil {
 		return aqwarn.Reading{}, rej
 	}
-	for name, v := range in.Values {
-		p := strings.ToLower(name)
-		if p == "pm2.5" {
-			p = aqwarn.PM25
-		}
-		if _, known := impossible[p]; !known {
+	for i := range in.n {
+		v := in.at(i)
+		p, known := pollutantName(v.name)
+		if !known {
 			continue // weather and other parameters are not ours to keep
+		}
+		if r.Values == nil {
+			r.Values = make([]aqwarn.Measure, 0, in.n)
 		}
 		for _, m := range r.Values {
 			if m.Pollutant == p {
 				// "pm25" and "PM2.5" in one payload: which to keep would
-				// depend on map order, so neither is taken.
-				return aqwarn.Reading{}, reject(ReasonMalformedJSON, station, "%s is given twice (as %q and another spelling)", p, name)
+				// depend on the sender's order, so neither is taken.
+				return aqwarn.Reading{}, reject(ReasonMalformedJSON, st.ID, "%s is given twice (as %q and another spelling)", p, v.name)
 			}
 		}
-		if v.Value == nil {
-			return aqwarn.Reading{}, reject(ReasonBadValue, station, "%s has no value", p)
+		if !v.hasValue {
+			return aqwarn.Reading{}, reject(ReasonBadValue, st.ID, "%s has no value", p)
 		}
-		val, rej := toStandardUnit(p, *v.Value, v.Unit, station)
+		unit := unitName(v.unit)
+		val, rej := toStandardUnit(p, v.value, unit, st.ID)
 		if rej != nil {
 			return aqwarn.Reading{}, rej
 		}
-		if rej := checkValue(p, val, *v.Value, v.Unit, station); rej != nil {
+		if rej := checkValue(p, val, v.value, unit, st.ID); rej != nil {
 			return aqwarn.Reading{}, rej
 		}
-		r.Values = append(r.Values, aqwarn.Measure{Pollutant: p, Value: val, Flag: strings.ToUpper(v.Flag)})
+		r.Values = append(r.Values, aqwarn.Measure{Pollutant: p, Value: val, Flag: flagName(v.flag)})
 	}
 	if len(r.Values) == 0 {
-		return aqwarn.Reading{}, reject(ReasonNoValues, station, "no pollutant values (want any of %s)", strings.Join(aqwarn.Pollutants, ", "))
+		return aqwarn.Reading{}, reject(ReasonNoValues, st.ID, "no pollutant values (want any of %s)", strings.Join(aqwarn.Pollutants, ", "))
 	}
 	sortMeasures(r.Values)
 	return r, nil
+}
+
+// pollutantName returns our name of a pollutant named in a payload (any
+// case; "pm2.5" for pm25), or false for anything we do not keep.
+func pollutantName(b []byte) (string, bool) {
+	for _, p := range aqwarn.Pollutants {
+		if string(b) == p {
+			return p, true
+		}
+	}
+	lower := strings.ToLower(string(b))
+	if lower == "pm2.5" {
+		return aqwarn.PM25, true
+	}
+	for _, p := range aqwarn.Pollutants {
+		if lower == p {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// unitName returns the unit as a string, without allocating for the
+// common spellings.
+func unitName(b []byte) string {
+	for _, u := range [...]string{"ug/m3", "mg/m3", "ppb", "ppm", ""} {
+		if string(b) == u {
+			return u
+		}
+	}
+	return string(b)
+}
+
+// upperFlags holds the one-letter HJ 212 flags, upper-cased.
+var upperFlags = func() (t [128]string) {
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c], t[c+'a'-'A'] = string(c), string(c)
+	}
+	return t
+}()
+
+// flagName upper-cases a flag; the usual one-letter flags without
+// allocating.
+func flagName(b []byte) string {
+	if len(b) == 1 && b[0] < 128 && upperFlags[b[0]] != "" {
+		return upperFlags[b[0]]
+	}
+	return strings.ToUpper(string(b))
 }
 
 func checkTime(r aqwarn.Reading, lim Limits, now time.Time) *Rejection {

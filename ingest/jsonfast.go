@@ -1,67 +1,130 @@
 package ingest
 
 import (
+	"slices"
 	"strconv"
 	"unicode/utf8"
 )
 
-// parseJSONReading is the hot path of DecodeJSON: a scanner for the
-// documented payload that avoids encoding/json's reflection, which was the
-// largest cost of ingest at tens of thousands of readings a second. It
-// takes only the plain form — the four keys spelled exactly, string values
-// without escapes, each key once — and reports ok=false for anything else
+// rawReading is a payload's content before any checking. The fast path
+// fills it with views into the payload — nothing is copied, nothing
+// allocated — and DecodeJSON copies out only what the reading keeps; the
+// fallback fills it from what encoding/json decoded.
+type rawReading struct {
+	station, time, interval []byte
+	hasValues               bool        // "values" was an object (not null or missing)
+	n                       int         // number of values
+	first                   [8]rawValue // the first values: no allocation for the usual six
+	rest                    []rawValue
+}
+
+func (r *rawReading) add(v rawValue) {
+	if r.n < len(r.first) {
+		r.first[r.n] = v
+	} else {
+		r.rest = append(r.rest, v)
+	}
+	r.n++
+}
+
+// at returns value i (0 ≤ i < n).
+func (r *rawReading) at(i int) *rawValue {
+	if i < len(r.first) {
+		return &r.first[i]
+	}
+	return &r.rest[i-len(r.first)]
+}
+
+// rawValue is one member of "values".
+type rawValue struct {
+	name     []byte
+	value    float64
+	hasValue bool // false: "value" was null or missing
+	unit     []byte
+	flag     []byte
+}
+
+// fromJSON fills r from encoding/json's result, in name order so that
+// which of two bad values is reported does not depend on map order.
+func (r *rawReading) fromJSON(in JSONReading) {
+	r.station, r.time, r.interval = []byte(in.Station), []byte(in.Time), []byte(in.Interval)
+	r.hasValues = in.Values != nil
+	names := make([]string, 0, len(in.Values))
+	for name := range in.Values {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		v := in.Values[name]
+		rv := rawValue{name: []byte(name), unit: []byte(v.Unit), flag: []byte(v.Flag)}
+		if v.Value != nil {
+			rv.value, rv.hasValue = *v.Value, true
+		}
+		r.add(rv)
+	}
+}
+
+// parseJSONFast is the hot path of DecodeJSON: a scanner for the documented
+// payload that avoids encoding/json's reflection and allocations, the
+// largest costs of ingest at tens of thousands of readings a second. It
+// takes only the plain form — the keys spelled exactly, string values
+// without escapes, each key once — and reports false for anything else
 // (escapes, other keys, other spellings, duplicates, odd types, invalid
 // JSON), which DecodeJSON then hands to encoding/json. Whenever it reports
-// ok, the result equals what json.Unmarshal gives (FuzzJSONFastPath checks).
-func parseJSONReading(b []byte) (JSONReading, bool) {
+// true, r holds what json.Unmarshal gives (FuzzDecodeJSON checks).
+func parseJSONFast(b []byte, r *rawReading) bool {
 	p := jsonScanner{b: b}
-	var out JSONReading
 	var seen [4]bool
-	ok := p.object(func(key string) bool {
-		switch key {
+	if !p.eat('{') {
+		return false
+	}
+	for more := !p.eat('}'); more; {
+		key, ok := p.str()
+		if !ok || !p.eat(':') {
+			return false
+		}
+		switch string(key) {
 		case "station":
 			if seen[0] {
 				return false
 			}
 			seen[0] = true
-			return p.str(&out.Station)
+			if r.station, ok = p.str(); !ok {
+				return false
+			}
 		case "time":
 			if seen[1] {
 				return false
 			}
 			seen[1] = true
-			return p.str(&out.Time)
+			if r.time, ok = p.str(); !ok {
+				return false
+			}
 		case "interval":
 			if seen[2] {
 				return false
 			}
 			seen[2] = true
-			return p.str(&out.Interval)
+			if r.interval, ok = p.str(); !ok {
+				return false
+			}
 		case "values":
 			if seen[3] {
 				return false
 			}
 			seen[3] = true
-			if p.null() {
-				return true
+			if !p.null() && !p.values(r) {
+				return false
 			}
-			out.Values = map[string]JSONValue{}
-			return p.object(func(name string) bool {
-				if _, dup := out.Values[name]; dup {
-					return false
-				}
-				v, ok := p.value()
-				out.Values[name] = v
-				return ok
-			})
+		default:
+			return false
 		}
-		return false
-	})
-	if !ok {
-		return JSONReading{}, false
+		if more, ok = p.next(); !ok {
+			return false
+		}
 	}
 	p.ws()
-	return out, p.i == len(p.b)
+	return p.i == len(p.b)
 }
 
 type jsonScanner struct {
@@ -89,51 +152,36 @@ func (p *jsonScanner) eat(c byte) bool {
 	return false
 }
 
-// object reads {"key": <member>, …}, calling member after each colon.
-func (p *jsonScanner) object(member func(key string) bool) bool {
-	if !p.eat('{') {
-		return false
+// next is what follows an object member: a comma (more members) or the
+// closing brace.
+func (p *jsonScanner) next() (more, ok bool) {
+	if p.eat(',') {
+		return true, true
 	}
-	if p.eat('}') {
-		return true
-	}
-	for {
-		var key string
-		if !p.str(&key) || !p.eat(':') || !member(key) {
-			return false
-		}
-		if p.eat(',') {
-			continue
-		}
-		return p.eat('}')
-	}
+	return false, p.eat('}')
 }
 
-// str reads a string without escapes or control characters into dst.
-// encoding/json replaces invalid UTF-8 with U+FFFD; such strings are left
-// to it as well.
-func (p *jsonScanner) str(dst *string) bool {
+// str reads a string without escapes or control characters and returns
+// a view of its bytes. encoding/json replaces invalid UTF-8 with U+FFFD;
+// such strings are left to it as well.
+func (p *jsonScanner) str() ([]byte, bool) {
 	if !p.eat('"') {
-		return false
+		return nil, false
 	}
 	start := p.i
 	for p.i < len(p.b) {
 		c := p.b[p.i]
 		switch {
 		case c == '"':
-			s := p.b[start:p.i]
+			s := p.b[start:p.i:p.i]
 			p.i++
-			if !validUTF8(s) {
-				return false
-			}
-			*dst = string(s)
-			return true
+			return s, validUTF8(s)
 		case c == '\\' || c < 0x20:
-			return false
+			return nil, false
 		}
 		p.i++
 	}
-	return false
+	return nil, false
 }
 
 func validUTF8(s []byte) bool {
@@ -154,39 +202,84 @@ func (p *jsonScanner) null() bool {
 	return false
 }
 
+// values reads {"<name>": {…}, …} into r; a name given twice is left
+// to encoding/json (which keeps the last).
+func (p *jsonScanner) values(r *rawReading) bool {
+	if !p.eat('{') {
+		return false
+	}
+	r.hasValues = true
+	for more := !p.eat('}'); more; {
+		name, ok := p.str()
+		if !ok || !p.eat(':') {
+			return false
+		}
+		for i := range r.n {
+			if string(r.at(i).name) == string(name) {
+				return false
+			}
+		}
+		v, ok := p.value()
+		if !ok {
+			return false
+		}
+		v.name = name
+		r.add(v)
+		if more, ok = p.next(); !ok {
+			return false
+		}
+	}
+	return true
+}
+
 // value reads {"value": number|null, "unit": "…", "flag": "…"}.
-func (p *jsonScanner) value() (JSONValue, bool) {
-	var v JSONValue
+func (p *jsonScanner) value() (rawValue, bool) {
+	var v rawValue
 	var seen [3]bool
-	ok := p.object(func(key string) bool {
-		switch key {
+	if !p.eat('{') {
+		return v, false
+	}
+	for more := !p.eat('}'); more; {
+		key, ok := p.str()
+		if !ok || !p.eat(':') {
+			return v, false
+		}
+		switch string(key) {
 		case "value":
 			if seen[0] {
-				return false
+				return v, false
 			}
 			seen[0] = true
-			if p.null() {
-				return true
+			if !p.null() {
+				if v.value, ok = p.number(); !ok {
+					return v, false
+				}
+				v.hasValue = true
 			}
-			x, ok := p.number()
-			v.Value = &x
-			return ok
 		case "unit":
 			if seen[1] {
-				return false
+				return v, false
 			}
 			seen[1] = true
-			return p.str(&v.Unit)
+			if v.unit, ok = p.str(); !ok {
+				return v, false
+			}
 		case "flag":
 			if seen[2] {
-				return false
+				return v, false
 			}
 			seen[2] = true
-			return p.str(&v.Flag)
+			if v.flag, ok = p.str(); !ok {
+				return v, false
+			}
+		default:
+			return v, false
 		}
-		return false
-	})
-	return v, ok
+		if more, ok = p.next(); !ok {
+			return v, false
+		}
+	}
+	return v, true
 }
 
 // number reads a JSON number (RFC 8259 grammar) that fits a float64.

@@ -5,8 +5,13 @@
 //
 //   - the publish-only rate of the load generator against the broker (the
 //     ceiling: the same messages on topics nobody subscribes to),
+//   - the broker's forwarding ceiling: the same messages delivered over QoS 1
+//     to a subscriber that only acknowledges (what no service on this broker
+//     and these cores can beat),
 //   - the end-to-end rate, from the first publish until the last reading is
-//     durable in InfluxDB, and its ratio to the ceiling,
+//     durable in InfluxDB, and its ratio to both ceilings,
+//   - for every run, the CPU each process used (cores, and µs per reading),
+//     so it shows where the time of the shared cores went,
 //   - p50/p99 publish-to-durable latency at a fixed publish rate,
 //   - the peak RSS of the service.
 //
@@ -15,9 +20,10 @@
 // Latency is measured from the outside: the service's durable counter
 // (aqwarn_ingest_durable_total) is sampled every 10 ms, and the
 // k-th reading published is taken as durable when the counter reaches k.
-// This assumes first-in first-out, which the pipeline keeps but MQTT
-// delivery with concurrent handlers only nearly does, so the figures are
-// good to a batch, not to a message.
+// This assumes first-in first-out, which the pipeline keeps for the
+// messages of one connection, so the figures are good to a batch, not to a
+// message. Scraping /metrics costs the service some CPU; the end-to-end run
+// samples every 50 ms.
 package main
 
 import (
@@ -36,6 +42,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aqwarn/aqwarn"
@@ -61,6 +68,7 @@ type options struct {
 	batchSize   int
 	batchWait   time.Duration
 	writers     int
+	conns       int
 	keep        bool
 	trace       bool
 }
@@ -74,7 +82,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.readings, "readings", 200000, "readings for the ceiling and end-to-end runs")
 	fs.IntVar(&o.rate, "rate", 10000, "fixed publish rate of the latency run (readings/s)")
 	fs.IntVar(&o.rateSeconds, "rate-seconds", 10, "duration of the latency run")
-	fs.IntVar(&o.window, "window", 20000, "QoS 1 publishes in flight at most")
+	fs.IntVar(&o.window, "window", 20000, "QoS 1 publishes in flight at most (over all connections)")
+	fs.IntVar(&o.conns, "conns", 4, "connections of the load generator (stations are spread over them)")
 	fs.IntVar(&o.batchSize, "batch-size", 5000, "ingest.batch_size of the service")
 	fs.DurationVar(&o.batchWait, "batch-wait", 20*time.Millisecond, "ingest.batch_wait of the service")
 	fs.IntVar(&o.writers, "writers", 4, "ingest.writers of the service")
@@ -105,36 +114,46 @@ func run(args []string, stdout, stderr io.Writer) error {
 	latencyN := o.rate * o.rateSeconds
 	latencyRun := payloads(o.stations, latencyN/o.stations, base, perStation)
 
-	gen := ingestmqtt.New(ingestmqtt.Config{URL: broker.URL(), ClientID: "aqbench-loadgen", CleanSession: true}, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := gen.Connect(ctx); err != nil {
+	gen, err := dialLoadgen(broker.URL(), "aqbench-loadgen", o.conns, o.window)
+	if err != nil {
 		return err
 	}
-	if err := gen.WaitConnected(ctx); err != nil {
-		return err
-	}
-	defer gen.Close()
+	defer gen.close()
 
-	fmt.Fprintf(stdout, "%d stations, %d readings per run, QoS 1, %d publishes in flight at most\n", o.stations, total, o.window)
+	fmt.Fprintf(stdout, "%d stations, %d readings per run, QoS 1, %d connections, %d publishes in flight at most\n", o.stations, total, o.conns, o.window)
+
+	ps := procs{{"loadgen", os.Getpid()}, {"mosquitto", broker.Pid()}, {"service", svc.cmd.Process.Pid}, {"influxd", ix.Pid()}}
 
 	// 1. The ceiling: the same messages on topics nobody subscribes to.
+	c0 := ps.snap()
 	start := time.Now()
-	if err := publishAll(gen, mainRun, "ceiling", o.window); err != nil {
+	if err := gen.publishAll(mainRun, "ceiling"); err != nil {
 		return err
 	}
 	ceilDur := time.Since(start)
+	c1 := ps.snap()
 	ceiling := float64(total) / ceilDur.Seconds()
 	fmt.Fprintf(stdout, "publish-only (ceiling):     %8.0f readings/s  (%d in %s)\n", ceiling, total, ceilDur.Round(time.Millisecond))
+	ps.report(stdout, "ceiling", c0, c1, total, ceilDur)
+
+	// 1b. The broker's forwarding ceiling: the same messages delivered over
+	// QoS 1 to a subscriber that does nothing but acknowledge. No service
+	// can do better than this on the same broker and cores.
+	fwd, err := forwardCeiling(broker.URL(), gen, mainRun, ps, stdout)
+	if err != nil {
+		return err
+	}
 
 	// 2. End to end: until the service has made the last reading durable.
+	ps.settle(30 * time.Second)
 	d0, err := svc.metric("aqwarn_ingest_durable_total")
 	if err != nil {
 		return err
 	}
+	c0 = ps.snap()
 	start = time.Now()
 	done := make(chan time.Time, 1)
-	go func() { done <- svc.waitDurable(d0+float64(total), 20*time.Millisecond) }()
+	go func() { done <- svc.waitDurable(d0+float64(total), 50*time.Millisecond) }()
 	if o.trace {
 		go func() {
 			for range 40 {
@@ -145,7 +164,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			}
 		}()
 	}
-	if err := publishAll(gen, mainRun, "aq", o.window); err != nil {
+	if err := gen.publishAll(mainRun, "aq"); err != nil {
 		return err
 	}
 	pubDur := time.Since(start)
@@ -154,6 +173,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("the service did not make %d readings durable within 5 minutes", total)
 	}
 	e2eDur := end.Sub(start)
+	c1 = ps.snap()
 	e2e := float64(total) / e2eDur.Seconds()
 	n, err := influxCount(ix)
 	if err != nil {
@@ -161,7 +181,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	spooled, _ := svc.metric("aqwarn_ingest_spooled_total")
 	fmt.Fprintf(stdout, "end to end (to InfluxDB):  %8.0f readings/s  (%d in %s; publishing took %s)\n", e2e, total, e2eDur.Round(time.Millisecond), pubDur.Round(time.Millisecond))
-	fmt.Fprintf(stdout, "ratio end-to-end/ceiling:  %8.1f %%\n", 100*e2e/ceiling)
+	ps.report(stdout, "end-to-end", c0, c1, total, e2eDur)
+	fmt.Fprintf(stdout, "ratio end-to-end/ceiling:  %8.1f %%   (to the forwarding ceiling: %.1f %%; durable kept pace with publishing: %.1f %%)\n",
+		100*e2e/ceiling, 100*e2e/fwd, 100*pubDur.Seconds()/e2eDur.Seconds())
 	fmt.Fprintf(stdout, "InfluxDB holds %d points (want %d), %v spooled\n", n, total, spooled)
 	wsum, _ := svc.metric("aqwarn_ingest_batch_write_seconds_sum")
 	wcount, _ := svc.metric("aqwarn_ingest_batch_write_seconds_count")
@@ -169,7 +191,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "batches written: %.0f, mean write %.1f ms, %.1f s writing in total\n", wcount, 1000*wsum/wcount, wsum)
 	}
 
-	// 3. Latency at a fixed rate.
+	// 3. Latency at a fixed rate, once the servers are idle again.
+	if d := ps.settle(30 * time.Second); d > time.Second {
+		fmt.Fprintf(stdout, "(waited %s for the servers to finish the previous run's background work)\n", d.Round(100*time.Millisecond))
+	}
 	d0, _ = svc.metric("aqwarn_ingest_durable_total")
 	lat, err := latency(gen, svc, latencyRun, o.rate, d0)
 	if err != nil {
@@ -191,9 +216,52 @@ func run(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// forwardCeiling publishes ms on topics a null subscriber (QoS 1, acking
+// every message at once) listens to and returns the rate until the last
+// message reached it.
+func forwardCeiling(brokerURL string, gen *loadgen, ms []msg, ps procs, stdout io.Writer) (float64, error) {
+	var got atomic.Int64
+	all := make(chan struct{})
+	n := int64(len(ms))
+	sub := ingestmqtt.New(ingestmqtt.Config{URL: brokerURL, ClientID: "aqbench-null", CleanSession: true},
+		[]ingestmqtt.Route{{Filter: "fwd/stations/+/readings", Handle: func(_ string, _ []byte, ack func()) {
+			ack()
+			if got.Add(1) == n {
+				close(all)
+			}
+		}}})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := sub.Connect(ctx); err != nil {
+		return 0, err
+	}
+	if err := sub.WaitConnected(ctx); err != nil {
+		return 0, err
+	}
+	defer sub.Close()
+	time.Sleep(200 * time.Millisecond) // the SUBACK: subscribing runs in the OnConnect handler
+	c0 := ps.snap()
+	start := time.Now()
+	if err := gen.publishAll(ms, "fwd"); err != nil {
+		return 0, err
+	}
+	select {
+	case <-all:
+	case <-time.After(time.Minute):
+		return 0, fmt.Errorf("forwarding ceiling: %d of %d messages arrived within a minute", got.Load(), n)
+	}
+	d := time.Since(start)
+	c1 := ps.snap()
+	rate := float64(n) / d.Seconds()
+	fmt.Fprintf(stdout, "broker forwarding ceiling:  %8.0f readings/s  (%d to a subscriber that only acknowledges, in %s)\n", rate, n, d.Round(time.Millisecond))
+	ps.report(stdout, "forwarding", c0, c1, int(n), d)
+	return rate, nil
+}
+
 type msg struct {
-	station string
-	payload []byte
+	station      string
+	stationIndex int
+	payload      []byte
 }
 
 // payloads renders perStation 1-minute readings of every station,
@@ -209,49 +277,15 @@ func payloads(stations, perStation int, base time.Time, skip int) []msg {
 				Values: []aqwarn.Measure{{Pollutant: aqwarn.SO2, Value: v / 10}, {Pollutant: aqwarn.NO2, Value: v / 3},
 					{Pollutant: aqwarn.PM10, Value: v * 1.5}, {Pollutant: aqwarn.CO, Value: v / 100},
 					{Pollutant: aqwarn.O3, Value: v / 2}, {Pollutant: aqwarn.PM25, Value: v}}}
-			out = append(out, msg{r.Station, simulate.EncodeJSON(r)})
+			out = append(out, msg{r.Station, s, simulate.EncodeJSON(r)})
 		}
 	}
 	return out
 }
 
-// publishAll publishes every message on prefix/stations/{station}/readings
-// with at most window unacknowledged, and returns once the broker has
-// acknowledged them all.
-func publishAll(c *ingestmqtt.Client, ms []msg, prefix string, window int) error {
-	ring := make([]ingestmqtt.Pending, 0, window)
-	head := 0
-	wait := func(p ingestmqtt.Pending) error {
-		select {
-		case <-p.Done():
-			return p.Err()
-		case <-time.After(time.Minute):
-			return fmt.Errorf("publish not acknowledged within a minute")
-		}
-	}
-	for _, m := range ms {
-		p := c.PublishAsync(prefix+"/stations/"+m.station+"/readings", m.payload)
-		if len(ring) < window {
-			ring = append(ring, p)
-			continue
-		}
-		if err := wait(ring[head]); err != nil {
-			return err
-		}
-		ring[head] = p
-		head = (head + 1) % window
-	}
-	for _, p := range ring {
-		if err := wait(p); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // latency publishes at a fixed rate and returns, for each reading, the
 // time from its publish to the moment the durable counter passed it.
-func latency(c *ingestmqtt.Client, svc *service, ms []msg, rate int, d0 float64) ([]time.Duration, error) {
+func latency(g *loadgen, svc *service, ms []msg, rate int, d0 float64) ([]time.Duration, error) {
 	type sample struct {
 		t time.Time
 		n float64
@@ -276,20 +310,27 @@ func latency(c *ingestmqtt.Client, svc *service, ms []msg, rate int, d0 float64)
 			}
 		}
 	}()
+	// One connection, each publish sent at once: the time taken is the
+	// time it left.
+	pc := g.conns[0]
 	sent := make([]time.Time, len(ms))
 	interval := time.Second / time.Duration(rate)
 	start := time.Now()
-	var pend []ingestmqtt.Pending
 	for k, m := range ms {
 		due := start.Add(time.Duration(k) * interval)
 		if d := time.Until(due); d > 0 {
 			time.Sleep(d) // pacing the load, not waiting for a condition
 		}
 		sent[k] = time.Now()
-		pend = append(pend, c.PublishAsync("aq/stations/"+m.station+"/readings", m.payload))
+		if err := pc.publish("aq/stations/"+m.station+"/readings", m.payload); err != nil {
+			return nil, err
+		}
+		if err := pc.w.Flush(); err != nil {
+			return nil, err
+		}
 	}
-	for _, p := range pend {
-		<-p.Done()
+	if err := pc.drain(); err != nil {
+		return nil, err
 	}
 	select {
 	case <-sampled:

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -22,8 +21,12 @@ import (
 )
 
 // Handler receives a message; it must call ack exactly once when the message
-// is safe (durable or kept as a dead letter), and never otherwise. It should
-// not block for long: paho calls it on its own goroutine per message.
+// is safe (durable or kept as a dead letter), and never otherwise. Handlers
+// run one at a time on the client's delivery goroutine, in the order the
+// broker sent the messages: one that blocks holds up delivery (which is how
+// a full ingest queue pushes back on the broker), so a handler must never
+// wait for something that needs this client — such as the PUBACK of a
+// publish on it.
 type Handler func(topic string, payload []byte, ack func())
 
 // Route subscribes Filter (an MQTT topic filter) to Handle.
@@ -42,16 +45,6 @@ type Config struct {
 	Logger      *slog.Logger
 	// CleanSession is false unless a test wants a throw-away client.
 	CleanSession bool
-	// Workers is how many long-lived goroutines run the handlers (default
-	// 4). paho starts a goroutine per message; handing the message to a
-	// worker keeps the decoding off those fresh, small stacks, whose growth
-	// cost more than the decoding itself at tens of thousands a second.
-	Workers int
-}
-
-type job struct {
-	h Handler
-	m paho.Message
 }
 
 // Client is a connected subscriber that can also publish.
@@ -61,9 +54,6 @@ type Client struct {
 	client    paho.Client
 	log       *slog.Logger
 	connected atomic.Bool
-	jobs      chan job
-	quit      chan struct{}
-	closeOnce sync.Once
 }
 
 // New prepares a client for the routes; Connect starts it.
@@ -71,13 +61,7 @@ func New(cfg Config, routes []Route) *Client {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Workers <= 0 {
-		cfg.Workers = 4
-	}
-	c := &Client{cfg: cfg, routes: routes, log: cfg.Logger, jobs: make(chan job, 1024), quit: make(chan struct{})}
-	for range cfg.Workers {
-		go c.work()
-	}
+	c := &Client{cfg: cfg, routes: routes, log: cfg.Logger}
 	opts := paho.NewClientOptions().
 		AddBroker(cfg.URL).
 		SetClientID(cfg.ClientID).
@@ -90,11 +74,18 @@ func New(cfg Config, routes []Route) *Client {
 		SetMaxReconnectInterval(10 * time.Second).
 		SetKeepAlive(30 * time.Second).
 		SetCustomOpenConnectionFn(openConnection).
-		// Handlers run concurrently; they only enqueue, and the ack tells
-		// the broker when a message is durable, not when it was read.
-		SetOrderMatters(false).
+		SetStore(newOutboundStore()).
+		// Handlers run in order on paho's delivery goroutine: no goroutine
+		// per message (at tens of thousands a second, starting them and
+		// growing their stacks cost more than decoding). The ack tells the
+		// broker when a message is durable, not when it was read.
+		SetOrderMatters(true).
 		SetAutoAckDisabled(true).
 		SetResumeSubs(false).
+		// Messages come to one handler that matches our filters itself:
+		// paho's router splits the topic and every filter into slices for
+		// every message, which showed in the profile.
+		SetDefaultPublishHandler(c.route).
 		SetOnConnectHandler(c.onConnect).
 		SetConnectionLostHandler(func(_ paho.Client, err error) {
 			c.connected.Store(false)
@@ -115,10 +106,7 @@ func (c *Client) onConnect(pc paho.Client) {
 		if c.cfg.SharedGroup != "" {
 			filter = "$share/" + c.cfg.SharedGroup + "/" + filter
 		}
-		h := r.Handle
-		tok := pc.Subscribe(filter, 1, func(_ paho.Client, m paho.Message) {
-			c.dispatch(h, m)
-		})
+		tok := pc.Subscribe(filter, 1, nil) // nil: delivered to c.route
 		go func() {
 			if tok.WaitTimeout(10*time.Second) && tok.Error() != nil {
 				c.log.Error("mqtt subscribe failed", "filter", filter, "err", tok.Error())
@@ -190,25 +178,41 @@ func (c *Client) PublishAsync(topic string, payload []byte) Pending {
 	return Pending{c.client.Publish(topic, 1, false, payload)}
 }
 
-// dispatch hands a message to the workers. It blocks while they are all
-// busy and the bounded hand-over queue is full: paho's goroutine for this
-// message waits, the client itself does not. After Close the message is
-// dropped unacknowledged; the broker delivers it again.
-func (c *Client) dispatch(h Handler, m paho.Message) {
-	select {
-	case c.jobs <- job{h, m}:
-	case <-c.quit:
-	}
-}
-
-func (c *Client) work() {
-	for {
-		select {
-		case j := <-c.jobs:
-			j.h(j.m.Topic(), j.m.Payload(), j.m.Ack)
-		case <-c.quit:
+// route hands a message to the handler of the first route whose filter
+// matches its topic. A message no route takes (the broker should not send
+// one) is left unacknowledged and logged.
+func (c *Client) route(_ paho.Client, m paho.Message) {
+	topic := m.Topic()
+	for _, r := range c.routes {
+		if TopicMatches(r.Filter, topic) {
+			r.Handle(topic, m.Payload(), m.Ack)
 			return
 		}
+	}
+	c.log.Warn("mqtt message on a topic no route takes", "topic", topic)
+}
+
+// TopicMatches reports whether an MQTT topic filter (with + and #
+// wildcards) matches a topic name, without allocating.
+func TopicMatches(filter, topic string) bool {
+	for {
+		f, fRest, fMore := strings.Cut(filter, "/")
+		if f == "#" {
+			return true
+		}
+		t, tRest, tMore := strings.Cut(topic, "/")
+		if f != "+" && f != t {
+			return false
+		}
+		switch {
+		case !fMore && !tMore:
+			return true
+		case !tMore:
+			return fRest == "#" // "a/#" matches "a"
+		case !fMore:
+			return false
+		}
+		filter, topic = fRest, tRest
 	}
 }
 
@@ -216,7 +220,6 @@ func (c *Client) work() {
 func (c *Client) Close() {
 	c.connected.Store(false)
 	c.client.Disconnect(250)
-	c.closeOnce.Do(func() { close(c.quit) })
 }
 
 // StationFromTopic returns the {station} level of prefix/stations/{station}/kind.

@@ -111,6 +111,17 @@ func (s *Server) Kill() {
 	s.cmd = nil
 }
 
+// Pid is the process id of the running server (0 when stopped), for
+// benchmarks that account CPU time per process.
+func (s *Server) Pid() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
 // Log returns what the server printed so far.
 func (s *Server) Log() string {
 	b, _ := os.ReadFile(s.logPath)

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	ingestmqtt "github.com/aqwarn/aqwarn/ingest/mqtt"
+	"github.com/aqwarn/aqwarn/internal/testenv"
+)
+
+// The load generator's publishes reach a subscriber through a real
+// Mosquitto, each exactly once, every station's in order.
+func TestLoadgenDeliversEveryPublishInOrder(t *testing.T) {
+	broker := testenv.StartMosquitto(t)
+	const stations, perStation = 10, 300
+	ms := payloads(stations, perStation, time.Now().UTC().Truncate(time.Minute), 0)
+
+	var mu sync.Mutex
+	got := map[string][]string{}
+	all := make(chan struct{})
+	n := 0
+	sub := ingestmqtt.New(ingestmqtt.Config{URL: broker.URL(), ClientID: "loadgen-test-sub", CleanSession: true},
+		[]ingestmqtt.Route{{Filter: "t/stations/+/readings", Handle: func(topic string, payload []byte, ack func()) {
+			ack()
+			mu.Lock()
+			defer mu.Unlock()
+			got[topic] = append(got[topic], string(payload))
+			if n++; n == len(ms) {
+				close(all)
+			}
+		}}})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := sub.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.WaitConnected(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	time.Sleep(200 * time.Millisecond) // the subscription is made in the OnConnect handler
+
+	g, err := dialLoadgen(broker.URL(), "loadgen-test", 3, 64) // a small window: publishing waits for PUBACKs
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.close()
+	if err := g.publishAll(ms, "t"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-all:
+	case <-time.After(30 * time.Second):
+		mu.Lock()
+		t.Fatalf("%d of %d messages arrived", n, len(ms))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var sent, acked int64
+	for _, pc := range g.conns {
+		sent, acked = sent+pc.sent.Load(), acked+pc.acked.Load()
+	}
+	if sent != int64(len(ms)) || acked != sent {
+		t.Errorf("sent %d, acknowledged %d, want %d each", sent, acked, len(ms))
+	}
+	for _, m := range ms[:stations] {
+		topic := "t/stations/" + m.station + "/readings"
+		var want []string
+		for _, x := range ms {
+			if x.station == m.station {
+				want = append(want, string(x.payload))
+			}
+		}
+		if len(got[topic]) != len(want) {
+			t.Fatalf("%s: %d messages, want %d", topic, len(got[topic]), len(want))
+		}
+		for i := range want {
+			if got[topic][i] != want[i] {
+				t.Fatalf("%s: message %d out of order", topic, i)
+			}
+		}
+	}
+}
+
+func TestCPUTimeOfThisProcessGrows(t *testing.T) {
+	a, err := cpuTime(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for x, deadline := 0, time.Now().Add(10*time.Second); time.Now().Before(deadline); x++ {
+		b, err := cpuTime(os.Getpid())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b > a {
+			return
+		}
+		_ = x * x // burn CPU until the clock ticks
+	}
+	t.Fatal("CPU time did not grow in 10 s of spinning")
+}
