@@ -151,3 +151,69 @@ func TestStationFromTopic(t *testing.T) {
 		}
 	}
 }
+
+// Two instances in one shared-subscription group split the load: every
+// message reaches exactly one of them, and both get some.
+func TestSharedSubscriptionSplitsTheLoad(t *testing.T) {
+	broker := testenv.StartMosquitto(t)
+	ctx := context.Background()
+	var boxes [2]*inbox
+	for i := range boxes {
+		boxes[i] = &inbox{msgs: map[string]int{}}
+		c := mqtt.New(mqtt.Config{URL: broker.URL(), ClientID: fmt.Sprintf("ingest-shared-%d", i), SharedGroup: "aqwarn"},
+			[]mqtt.Route{{Filter: "aq/stations/+/readings", Handle: boxes[i].handle(true)}})
+		if err := c.Connect(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.WaitConnected(ctx)
+	}
+	pub, err := simulate.DialMQTT(ctx, broker.URL(), "station-sim-shared")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	// Both subscriptions are made asynchronously: probe until each instance
+	// has had a message (Mosquitto deals shared messages round-robin).
+	waitFor(t, "both instances subscribed", func() bool {
+		pub.Publish(ctx, "aq/stations/s1/readings", []byte("probe"))
+		return boxes[0].count() > 0 && boxes[1].count() > 0
+	})
+	const n = 200
+	for i := range n {
+		if err := pub.Publish(ctx, fmt.Sprintf("aq/stations/s%d/readings", i%7), fmt.Appendf(nil, "m%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	total := func() (sum, a, b int) {
+		for i, box := range boxes {
+			box.mu.Lock()
+			for k := range n {
+				c := box.msgs[fmt.Sprintf("m%d", k)]
+				sum += c
+				if i == 0 {
+					a += c
+				} else {
+					b += c
+				}
+			}
+			box.mu.Unlock()
+		}
+		return
+	}
+	waitFor(t, "all messages", func() bool { s, _, _ := total(); return s >= n })
+	time.Sleep(200 * time.Millisecond) // a duplicate would arrive now
+	sum, a, b := total()
+	if sum != n {
+		t.Fatalf("%d deliveries of %d messages: some reached both instances", sum, n)
+	}
+	if a == 0 || b == 0 {
+		t.Fatalf("one instance took everything (%d / %d)", a, b)
+	}
+	for i := range n {
+		key := fmt.Sprintf("m%d", i)
+		if boxes[0].msgs[key]+boxes[1].msgs[key] != 1 {
+			t.Fatalf("%s delivered %d + %d times", key, boxes[0].msgs[key], boxes[1].msgs[key])
+		}
+	}
+}
