@@ -64,7 +64,10 @@ type Deps struct {
 var CST = time.FixedZone("CST", 8*3600)
 
 // NewHandler builds the HTTP handler.
-func NewHandler(d Deps) http.Handler {
+func NewHandler(d Deps) http.Handler { return headAsGet(newEngine(d)) }
+
+// newEngine builds the gin router with every route of routes.go.
+func newEngine(d Deps) *gin.Engine {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
@@ -88,6 +91,20 @@ func NewHandler(d Deps) http.Handler {
 	})
 	addRoutes(r, d)
 	return r
+}
+
+// headAsGet answers HEAD like GET, without the body (RFC 9110 §9.3.2):
+// uptime monitors and caches ask with HEAD. gin routes by method, so the
+// request goes on as a GET; the response writer still belongs to the HEAD
+// request, and net/http sends no body for it.
+func headAsGet(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			r = r.Clone(r.Context())
+			r.Method = http.MethodGet
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // statusOf is the one table from error codes to HTTP statuses.

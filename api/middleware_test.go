@@ -253,7 +253,7 @@ func TestBodyLimit(t *testing.T) {
 // A handler that panics still gets gin.Recovery's 500, not an empty 200
 // from the buffered writer.
 func TestPanicBehindConditional(t *testing.T) {
-	h := NewHandler(testDeps()).(*gin.Engine)
+	h := newEngine(testDeps())
 	h.GET("/boom", func(c *gin.Context) { panic("boom") })
 	if w := get(t, h, "/boom"); w.Code != http.StatusInternalServerError {
 		t.Errorf("status %d, want 500", w.Code)
