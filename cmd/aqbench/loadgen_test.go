@@ -43,6 +43,13 @@ func TestLoadgenDeliversEveryPublishInOrder(t *testing.T) {
 	defer sub.Close()
 	time.Sleep(200 * time.Millisecond) // the subscription is made in the OnConnect handler
 
+	// The lean subscriber of the forwarding ceiling gets them all too.
+	lean, err := startNullSub(broker.URL(), "loadgen-test-lean", "t/stations/+/readings", int64(len(ms)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lean.close()
+
 	g, err := dialLoadgen(broker.URL(), "loadgen-test", 3, 64) // a small window: publishing waits for PUBACKs
 	if err != nil {
 		t.Fatal(err)
@@ -56,6 +63,11 @@ func TestLoadgenDeliversEveryPublishInOrder(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		mu.Lock()
 		t.Fatalf("%d of %d messages arrived", n, len(ms))
+	}
+	select {
+	case <-lean.all:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the lean subscriber got %d of %d messages", lean.got.Load(), len(ms))
 	}
 	mu.Lock()
 	defer mu.Unlock()
