@@ -121,6 +121,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		{"/api/v1/ingest/deadletters", nil, 401},
 		{"/api/v1/warnings/active", nil, 503}, // no warning engine in these deps
 		{"/api/v1/warnings/1", nil, 503},
+		{"/api/v1/plan", nil, 503},
 		{"/healthz", nil, 200},
 		{"/readyz", nil, 200},
 		{"/api/openapi.json", nil, 200},

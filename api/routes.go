@@ -30,6 +30,7 @@ func addRoutes(r *gin.Engine, d Deps) {
 
 	// The warning engine (warnings.go, forecasts.go).
 	a := d.Alert
+	v1.GET("/plan", cacheControl(cacheStations), handlePlan(a))
 	v1.GET("/warnings/active", handleActiveWarnings(a))
 	v1.GET("/warnings/:id", handleWarning(a))
 	staff.GET("/proposals", handleProposals(a))

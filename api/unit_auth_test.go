@@ -190,8 +190,8 @@ func TestUnitTasksView(t *testing.T) {
 	}
 }
 
-// The member-unit endpoint's real answers, successes and failures, match
-// openapi.json.
+// The member-unit endpoint's real answers, successes and failures, and the
+// plan's, match openapi.json.
 func TestUnitTasksMatchOpenAPI(t *testing.T) {
 	doc := loadOpenAPI(t)
 	d, _ := unitDeps(t)
@@ -214,6 +214,7 @@ func TestUnitTasksMatchOpenAPI(t *testing.T) {
 		{"/api/v1/units/education/tasks?warning_id=9", "tok-edu", 404},
 		{"/api/v1/units/education/tasks?warning_id=0", "tok-edu", 422},
 		{"/unit", "", 200},
+		{"/api/v1/plan", "", 200}, // the plan these deps carry
 	} {
 		t.Run(tc.path+" "+tc.token, func(t *testing.T) {
 			req, _ := http.NewRequest(http.MethodGet, srv.URL+tc.path, nil)

@@ -1,5 +1,5 @@
-// The duty console, first cut: pending proposals and approve/reject as the
-// roles of the token the user types in. The token stays in this tab
+// The duty console: pending proposals and approve/reject as the roles of
+// the token the user types in, forecast upload and manual proposals. The token stays in this tab
 // (sessionStorage) and goes only to this server.
 "use strict";
 
@@ -110,6 +110,74 @@
       return load().then(function () { say("#" + id + ": " + (p.status || action) + " ✓"); });
     }, function (e) { say("#" + id + ": " + e.message, true); });
   }
+
+  // The forms take their regions and levels from the plan in force.
+  function sayIn(id, text, isError) {
+    $(id).textContent = text;
+    $(id).className = isError ? "error" : "muted";
+  }
+  function fillPlan(plan) {
+    var regions = (plan.regions || []).filter(function (r) { return r.warned; });
+    ["fc-region", "mp-region"].forEach(function (id) {
+      $(id).textContent = "";
+      regions.forEach(function (r) { $(id).appendChild(el("option", { value: r.id }, r.name_zh + " · " + r.name_en)); });
+    });
+    $("mp-level").textContent = "";
+    (plan.levels || []).forEach(function (l) {
+      $("mp-level").appendChild(el("option", { value: l.id }, l.name_zh + " · " + l.name_en + " (" + (l.when || []).join("; ") + ")"));
+    });
+    $("mp-level").appendChild(el("option", { value: "none" }, "解除 · Lift"));
+  }
+  fetch("/api/v1/plan", { headers: { Accept: "application/json" } }).then(function (r) {
+    if (!r.ok) throw new Error("HTTP " + r.status);
+    return r.json();
+  }).then(fillPlan, function (e) {
+    sayIn("forecast-status", "预案不可用 · the plan is not available: " + e.message, true);
+    sayIn("manual-status", "预案不可用 · the plan is not available: " + e.message, true);
+  });
+  // A datetime-local value is read as China Standard Time.
+  function cst(v) { return v ? v + (v.length === 16 ? ":00" : "") + "+08:00" : ""; }
+  // nowInto sets a datetime-local input to the current minute in China Standard Time.
+  function nowInto(id) { $(id).value = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 16); }
+  nowInto("fc-issued");
+
+  $("forecast-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var file = $("fc-file").files[0];
+    if (!file) { sayIn("forecast-status", "请选择文件 · choose a file", true); return; }
+    var form = new FormData();
+    form.append("file", file);
+    var q = "?region=" + encodeURIComponent($("fc-region").value) + "&source=" + encodeURIComponent($("fc-source").value.trim()) +
+      "&issued_at=" + encodeURIComponent(cst($("fc-issued").value));
+    sayIn("forecast-status", "…");
+    fetch("/api/v1/forecasts" + q, { method: "POST", headers: { Authorization: "Bearer " + token(), Accept: "application/json" }, body: form })
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (j) {
+          if (!r.ok) throw new Error((j.error && j.error.message) || ("HTTP " + r.status));
+          return j;
+        });
+      })
+      .then(function (j) {
+        var ids = (j.ids || []).map(function (id) { return "#" + id; }).join(", ");
+        sayIn("forecast-status", "已保存预报 " + ids + " · forecast kept " + ids + " (" + file.name + ")");
+        $("forecast-form").reset();
+        nowInto("fc-issued");
+        return load();
+      }, function (e) { sayIn("forecast-status", e.message, true); });
+  });
+
+  $("manual-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var body = { region: $("mp-region").value, level: $("mp-level").value, start: cst($("mp-start").value),
+      end: cst($("mp-end").value), reason: $("mp-reason").value.trim() };
+    sayIn("manual-status", "…");
+    api("POST", "/api/v1/proposals", body).then(function (j) {
+      var p = j.proposal || {};
+      sayIn("manual-status", "已提交建议 #" + p.id + " · proposal #" + p.id + " submitted (" + (p.status || "pending") + ")");
+      $("manual-form").reset();
+      return load();
+    }, function (e) { sayIn("manual-status", e.message, true); });
+  });
 
   $("signin-form").addEventListener("submit", function (ev) {
     ev.preventDefault();
