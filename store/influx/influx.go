@@ -96,6 +96,12 @@ func (s *Store) WriteReadings(ctx context.Context, rs []aqwarn.Reading) error {
 // readingLine renders a reading as line protocol. Building the text directly
 // avoids the client's per-point maps, which matter at tens of thousands of
 // readings a second.
+//
+// The flags of the values that are not valid go into one string field,
+// "flags" ("co:M,pm25:H"), written on every point — empty when all are
+// valid. InfluxDB merges the fields of a point written twice, so a flag in a
+// field of its own would outlive a correction that sends the value again
+// as valid; one field that is always written is replaced each time.
 func readingLine(sb *strings.Builder, r aqwarn.Reading) string {
 	sb.WriteString(MeasurementReading)
 	sb.WriteString(",interval=")
@@ -115,20 +121,44 @@ func readingLine(sb *strings.Builder, r aqwarn.Reading) string {
 		sb.WriteByte('=')
 		sb.WriteString(strconv.FormatFloat(m.Value, 'g', -1, 64))
 		n++
-		if !m.Valid() {
-			sb.WriteString(",")
-			sb.WriteString(m.Pollutant)
-			sb.WriteString(`_flag="`)
-			sb.WriteString(strings.ReplaceAll(m.Flag, `"`, ``))
-			sb.WriteString(`"`)
-		}
 	}
 	if n == 0 {
 		return ""
 	}
-	sb.WriteByte(' ')
+	sb.WriteString(`,flags="`)
+	first := true
+	for _, m := range r.Values {
+		if m.Valid() || math.IsNaN(m.Value) || math.IsInf(m.Value, 0) {
+			continue
+		}
+		if !first {
+			sb.WriteByte(',')
+		}
+		first = false
+		sb.WriteString(m.Pollutant)
+		sb.WriteByte(':')
+		sb.WriteString(flagEscaper.Replace(m.Flag))
+	}
+	sb.WriteString(`" `)
 	sb.WriteString(strconv.FormatInt(r.Time.Unix(), 10))
 	return sb.String()
+}
+
+// flagEscaper keeps a flag from breaking the string field or the list.
+var flagEscaper = strings.NewReplacer(`"`, ``, `\`, ``, `,`, ``, `:`, ``)
+
+// parseFlags reads the "flags" field: pollutant → flag.
+func parseFlags(s string) map[string]string {
+	if s == "" {
+		return nil
+	}
+	out := map[string]string{}
+	for _, kv := range strings.Split(s, ",") {
+		if p, f, ok := strings.Cut(kv, ":"); ok {
+			out[p] = f
+		}
+	}
+	return out
 }
 
 var tagEscaper = strings.NewReplacer(",", `\,`, " ", `\ `, "=", `\=`)
@@ -154,12 +184,17 @@ func (s *Store) Readings(ctx context.Context, interval time.Duration, from, to t
 		rec := res.Record()
 		station, _ := rec.ValueByKey("station").(string)
 		r := aqwarn.Reading{Station: station, Time: rec.Time().UTC(), Interval: interval}
+		fs, hasFlags := rec.ValueByKey("flags").(string)
+		flags := parseFlags(fs)
 		for _, p := range aqwarn.Pollutants {
 			v, ok := rec.ValueByKey(p).(float64)
 			if !ok {
 				continue
 			}
-			flag, _ := rec.ValueByKey(p + "_flag").(string)
+			flag := flags[p]
+			if !hasFlags {
+				flag, _ = rec.ValueByKey(p + "_flag").(string) // points written before the "flags" field
+			}
 			r.Values = append(r.Values, aqwarn.Measure{Pollutant: p, Value: v, Flag: flag})
 		}
 		out = append(out, r)

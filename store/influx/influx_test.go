@@ -81,3 +81,50 @@ func TestWriteFailsWhileDownThenRecovers(t *testing.T) {
 		t.Fatalf("write after restart: %v", err)
 	}
 }
+
+// A station that sends a reading again with other flags (a data logger's
+// correction) is taken at its latest word, as the SQLite store does: a value
+// flagged invalid and then resent as valid counts, and the other way round.
+func TestResentReadingTakesItsNewFlags(t *testing.T) {
+	srv := testenv.StartInflux(t)
+	ctx := context.Background()
+	s := influx.Open(influx.Config{URL: srv.URL(), Bucket: srv.Bucket()})
+	defer s.Close()
+	t0 := time.Date(2026, 12, 1, 5, 0, 0, 0, time.UTC)
+	reading := func(pm25Flag, coFlag string) []aqwarn.Reading {
+		return []aqwarn.Reading{{Station: "s1", Time: t0, Interval: time.Hour, Values: []aqwarn.Measure{
+			{Pollutant: "pm25", Value: 80, Flag: pm25Flag}, {Pollutant: "co", Value: 1.2, Flag: coFlag}}}}
+	}
+	flags := func() map[string]string {
+		t.Helper()
+		got, err := s.Readings(ctx, time.Hour, t0.Add(-time.Hour), t0)
+		if err != nil || len(got) != 1 {
+			t.Fatalf("readings: %v %+v", err, got)
+		}
+		out := map[string]string{}
+		for _, m := range got[0].Values {
+			out[m.Pollutant] = m.Flag
+		}
+		return out
+	}
+	for _, step := range []struct {
+		pm25, co  string // flags sent
+		wantValid [2]bool
+		wantFlags [2]string
+	}{
+		{"H", "", [2]bool{false, true}, [2]string{"H", ""}},
+		{"N", "", [2]bool{true, true}, [2]string{"", ""}}, // the correction: pm25 valid again
+		{"", "D", [2]bool{true, false}, [2]string{"", "D"}},
+	} {
+		if err := s.WriteReadings(ctx, reading(step.pm25, step.co)); err != nil {
+			t.Fatal(err)
+		}
+		got := flags()
+		for i, p := range []string{"pm25", "co"} {
+			valid := aqwarn.Measure{Flag: got[p]}.Valid()
+			if valid != step.wantValid[i] || got[p] != step.wantFlags[i] {
+				t.Errorf("after sending pm25 %q, co %q: %s has flag %q (valid %v), want %q", step.pm25, step.co, p, got[p], valid, step.wantFlags[i])
+			}
+		}
+	}
+}
