@@ -81,7 +81,8 @@ func (m *mqttSeen) count(topic string) int { m.mu.Lock(); defer m.mu.Unlock(); r
 // running service — CAP in the Atom feed and at cap.xml, the retained public
 // message and every unit's tasks on a real Mosquitto (seen by a separate
 // client), signed webhooks to the units that have one — a unit
-// acknowledges through the API and the board shows it, a restart sends
+// acknowledges through the API and the board shows it, another answers over
+// MQTT and the audit log names it, a restart sends
 // nothing again, and the episode report is served as HTML and CSV.
 func TestPublishEndToEnd(t *testing.T) {
 	broker := testenv.StartMosquitto(t)
@@ -219,6 +220,38 @@ func TestPublishEndToEnd(t *testing.T) {
 	if code := call(t, "POST", v1+"/units/education/tasks/r3-schools-reduce-outdoor/done", "duty_officer", "application/json",
 		[]byte(fmt.Sprintf(`{"warning_id":%d,"note":"已通知全县学校"}`, wid)), nil); code != 200 {
 		t.Fatalf("task done: %d", code)
+	}
+
+	// Public security answers over MQTT: it acknowledges and reports a task
+	// done. Both are kept and audited with the sender's name and the unit of
+	// the topic.
+	for _, reply := range []string{
+		fmt.Sprintf(`{"warning_id":%d,"by":"值班员李"}`, wid),
+		fmt.Sprintf(`{"warning_id":%d,"task":"r3-mobile-sources","note":"已加强渣土车巡查","by":"值班员李"}`, wid),
+	} {
+		if tok := sub.Publish("aq/units/public_security/ack", 1, false, reply); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+			t.Fatalf("MQTT reply: %v", tok.Error())
+		}
+	}
+	var audit struct {
+		Audit []struct{ Actor, Role, Action, Subject, Comment string } `json:"audit"`
+	}
+	eventually(t, "the MQTT replies in the audit log", 20*time.Second, func() bool {
+		call(t, "GET", v1+"/audit", "commander", "", nil, &audit)
+		n := 0
+		for _, a := range audit.Audit {
+			if a.Actor == "mqtt:值班员李" && a.Role == "unit:public_security" &&
+				(a.Action == "unit_ack" || a.Action == "task_done" && a.Comment == "已加强渣土车巡查") {
+				n++
+			}
+		}
+		return n == 2
+	})
+	call(t, "GET", fmt.Sprintf("%s/warnings/%d/board", v1, wid), "commander", "", nil, &board)
+	for _, u := range board.Units {
+		if u.ID == "public_security" && !u.Acked {
+			t.Errorf("public security acknowledged over MQTT but the board says %+v", u)
+		}
 	}
 
 	var units struct {

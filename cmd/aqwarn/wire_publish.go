@@ -282,15 +282,28 @@ func (w *publishWiring) onMQTTAck(unit string, payload []byte) {
 		}
 	}
 	ctx := context.Background()
+	// The audit log names the channel and the sender's own "by": over MQTT
+	// the unit is known from the topic only, so who may publish on
+	// <prefix>/units/{unit}/ack is the broker's ACL to decide.
+	audit := func(action, subject, comment string) {
+		if err := w.svc.Store.AppendAudit(ctx, alert.AuditEntry{At: w.now(), Actor: "mqtt:" + r.By, Role: "unit:" + unit,
+			Action: action, Subject: subject, Comment: comment}); err != nil {
+			w.logger.Error("audit entry not kept", "action", action, "unit", unit, "err", err)
+		}
+	}
 	if r.Task != "" {
 		if err := w.log.FinishTask(ctx, r.WarningID, unit, r.Task, r.Note, w.now()); err != nil {
 			w.logger.Warn("task report refused", "unit", unit, "task", r.Task, "err", err)
+			return
 		}
+		audit("task_done", fmt.Sprintf("warning %d unit %s task %s", r.WarningID, unit, r.Task), r.Note)
 		return
 	}
 	if _, err := w.log.Acknowledge(ctx, r.WarningID, unit, "mqtt:"+r.By, w.now()); err != nil {
 		w.logger.Error("acknowledgement not kept", "unit", unit, "err", err)
+		return
 	}
+	audit("unit_ack", fmt.Sprintf("warning %d unit %s", r.WarningID, unit), "")
 }
 
 // reportInput gathers an episode's report: the warning (one episode from
