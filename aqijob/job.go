@@ -202,12 +202,21 @@ func hasData(h aqi.Hour) bool {
 	return false
 }
 
+// concOf gives the concentrations a record shows: µg/m³ to 0.1, CO (mg/m³)
+// to 0.01 — finer than the national platform publishes, and free of float
+// noise such as 3.8499999999999996 from averaging stations. The AQI is
+// computed from the unrounded means.
 func concOf(h aqi.Hour) map[string]float64 {
 	m := map[string]float64{}
 	for p := range aqi.NumPollutants {
-		if !math.IsNaN(h[p]) {
-			m[p.String()] = h[p]
+		if math.IsNaN(h[p]) {
+			continue
 		}
+		scale := 10.0
+		if p == aqi.CO {
+			scale = 100
+		}
+		m[p.String()] = math.Round(h[p]*scale) / scale
 	}
 	return m
 }

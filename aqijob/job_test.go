@@ -2,10 +2,12 @@ package aqijob
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
 
 	"github.com/aqwarn/aqwarn"
+	"github.com/aqwarn/aqwarn/aqi"
 )
 
 // memReadings is a hand-written fake of the store seam.
@@ -115,5 +117,27 @@ func TestJobIncompleteRollingIsNA(t *testing.T) {
 	// The hour itself is complete: PM2.5 90 under 2012 → 100 + 50·15/40 = 118.75 → 119.
 	if rec.Hourly.AQI == nil || *rec.Hourly.AQI != 119 {
 		t.Errorf("hourly = %+v, want 119", rec.Hourly)
+	}
+}
+
+// Record concentrations are rounded for showing (µg/m³ to 0.1, CO to 0.01),
+// without the float noise of averaging stations; missing ones stay out.
+func TestConcentrationsAreRoundedForShowing(t *testing.T) {
+	var h aqi.Hour
+	for p := range aqi.NumPollutants {
+		h[p] = math.NaN()
+	}
+	h[aqi.CO] = (3.9 + 3.8) / 2 // 3.8499999999999996
+	h[aqi.PM25] = (312 + 312.5) / 2
+	h[aqi.NO2] = 110.54
+	got := concOf(h)
+	want := map[string]float64{"co": 3.85, "pm25": 312.3, "no2": 110.5}
+	if len(got) != len(want) {
+		t.Fatalf("concentrations %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v", k, got[k], v)
+		}
 	}
 }
