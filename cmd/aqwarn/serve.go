@@ -287,6 +287,17 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	// HTTP.
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if errors.Is(err, syscall.EADDRINUSE) && cfg.Demo.Enabled {
+		// The demo should start whatever else runs here; the address it
+		// takes instead is printed below ("listening on …").
+		if host, _, herr := net.SplitHostPort(cfg.HTTP.Addr); herr == nil {
+			fmt.Fprintf(stderr, "aqwarn: %s is in use; the demo takes a free port instead (set AQWARN_HTTP_ADDR to choose one)\n", cfg.HTTP.Addr)
+			ln, err = net.Listen("tcp", net.JoinHostPort(host, "0"))
+		}
+	}
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("http.addr %s is in use by another program: stop it, or choose another address (http.addr, AQWARN_HTTP_ADDR): %w", cfg.HTTP.Addr, err)
+	}
 	if err != nil {
 		return fmt.Errorf("http.addr %s: %w", cfg.HTTP.Addr, err)
 	}

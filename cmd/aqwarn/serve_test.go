@@ -319,3 +319,39 @@ func TestDemoStartsWhenBrokerPortIsTaken(t *testing.T) {
 		return getJSON(t, svc.URL+"/api/v1/aqi/current", &cur) == 200 && cur.County != nil
 	})
 }
+
+// Something else on the HTTP port: the demo takes a free port and says so;
+// the service proper refuses to start and says what to do.
+func TestHTTPPortTaken(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	env := map[string]string{
+		"AQWARN_HTTP_ADDR":          taken.Addr().String(),
+		"AQWARN_MQTT_EMBEDDED_ADDR": "127.0.0.1:0",
+		"AQWARN_STORE_DIR":          t.TempDir(),
+	}
+	svc := startService(t, []string{"serve", "--demo"}, env)
+	if strings.HasSuffix(svc.URL, taken.Addr().String()) {
+		t.Fatalf("the demo claims the taken address %s", svc.URL)
+	}
+	if !strings.Contains(svc.Stderr.String(), "is in use; the demo takes a free port") {
+		t.Errorf("the demo did not say it moved:\n%s", svc.Stderr.String())
+	}
+	if code := getJSON(t, svc.URL+"/healthz", nil); code != 200 {
+		t.Errorf("healthz on the new port: %d", code)
+	}
+
+	var stdout, stderr bytes.Buffer
+	env["AQWARN_STORE_DIR"] = t.TempDir()
+	env["AQWARN_DEMO"] = "false"
+	getenv := func(k string) string { return env[k] }
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // should it start after all
+	defer cancel()
+	err = run(ctx, []string{"serve"}, getenv, strings.NewReader(""), &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "in use by another program") || !strings.Contains(err.Error(), "AQWARN_HTTP_ADDR") {
+		t.Errorf("serve on a taken port: %v", err)
+	}
+}
