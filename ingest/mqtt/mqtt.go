@@ -160,6 +160,24 @@ func (c *Client) Publish(ctx context.Context, topic string, payload []byte, reta
 	}
 }
 
+// Pending is a QoS 1 publish in flight.
+type Pending struct{ tok paho.Token }
+
+// Done is closed when the broker acknowledged the message (or it failed).
+func (p Pending) Done() <-chan struct{} { return p.tok.Done() }
+
+// Err is the outcome once Done is closed.
+func (p Pending) Err() error { return p.tok.Error() }
+
+// PublishAsync sends payload with QoS 1 without waiting. With a persistent
+// session (CleanSession false) the message is kept in the client's store
+// until the broker acknowledges it and is sent again after a reconnect, so a
+// broker restart loses nothing the caller handed over. At most 65535
+// messages may be in flight at once.
+func (c *Client) PublishAsync(topic string, payload []byte) Pending {
+	return Pending{c.client.Publish(topic, 1, false, payload)}
+}
+
 // route hands a message to the handler of the first route whose filter
 // matches its topic. A message no route takes (the broker should not send
 // one) is left unacknowledged and logged.
