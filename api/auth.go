@@ -4,12 +4,14 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/aqwarn/aqwarn"
+	"github.com/aqwarn/aqwarn/alert"
 )
 
 // StaffToken is one staff bearer token as configured: only its SHA-256 is
@@ -137,5 +139,40 @@ func requireOwnUnit() gin.HandlerFunc {
 			return
 		}
 		c.Next()
+	}
+}
+
+// meView is who a token speaks for: its user and roles, named as the plan
+// names them where it does.
+type meView struct {
+	User  string       `json:"user"`
+	Roles []alert.Role `json:"roles"`
+}
+
+// handleMe answers GET /api/v1/me: the console says whom the typed-in token
+// signs as before anyone approves with it.
+func handleMe(a *AlertDeps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		st := staffOf(c)
+		v := meView{User: st.User, Roles: []alert.Role{}}
+		for _, id := range st.Roles {
+			r := alert.Role{ID: id}
+			if a != nil && a.Service != nil {
+				for _, pr := range a.Service.Plan.Roles {
+					if pr.ID == id {
+						r = pr
+					}
+				}
+				if unit, ok := UnitOfRole(id); ok {
+					for _, u := range a.Service.Plan.Units {
+						if u.ID == unit {
+							r.NameZH, r.NameEN = u.NameZH, u.NameEN
+						}
+					}
+				}
+			}
+			v.Roles = append(v.Roles, r)
+		}
+		c.JSON(http.StatusOK, v)
 	}
 }

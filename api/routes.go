@@ -23,6 +23,7 @@ func addRoutes(r *gin.Engine, d Deps) {
 	v1.GET("/stations", cacheControl(cacheStations), handleStations(d.Stations, d.Regions))
 
 	staff := v1.Group("", requireStaff(d.Staff), refuseUnitTokens())
+	v1.GET("/me", requireStaff(d.Staff), handleMe(d.Alert)) // staff and member units alike
 	// A member unit's own endpoints: staff, or the unit's own token (auth.go).
 	member := v1.Group("/units/:unit", requireStaff(d.Staff), requireOwnUnit())
 	staff.GET("/ingest/deadletters", handleDeadLetters(d.DeadLetters))

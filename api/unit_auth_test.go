@@ -215,6 +215,9 @@ func TestUnitTasksMatchOpenAPI(t *testing.T) {
 		{"/api/v1/units/education/tasks?warning_id=0", "tok-edu", 422},
 		{"/unit", "", 200},
 		{"/api/v1/plan", "", 200}, // the plan these deps carry
+		{"/api/v1/me", "tok-duty", 200},
+		{"/api/v1/me", "tok-edu", 200},
+		{"/api/v1/me", "", 401},
 	} {
 		t.Run(tc.path+" "+tc.token, func(t *testing.T) {
 			req, _ := http.NewRequest(http.MethodGet, srv.URL+tc.path, nil)
@@ -232,5 +235,30 @@ func TestUnitTasksMatchOpenAPI(t *testing.T) {
 			}
 			validateResponse(t, router, req, resp, body)
 		})
+	}
+}
+
+// /api/v1/me names whom a token speaks for, with the plan's names.
+func TestMe(t *testing.T) {
+	d, _ := unitDeps(t)
+	h := NewHandler(d)
+	for _, tc := range []struct{ token, user, role, nameZH string }{
+		{"tok-duty", "duty", "duty_officer", "应急值班人员"},
+		{"tok-edu", "edu", "unit:education", "县教育局"},
+	} {
+		req := httptest.NewRequest("GET", "/api/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+tc.token)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		var me meView
+		if err := json.Unmarshal(w.Body.Bytes(), &me); err != nil || w.Code != 200 {
+			t.Fatalf("%s: %d %s", tc.token, w.Code, w.Body)
+		}
+		if me.User != tc.user || len(me.Roles) != 1 || me.Roles[0].ID != tc.role {
+			t.Errorf("%s: %+v", tc.token, me)
+		}
+		if tc.nameZH != "" && me.Roles[0].NameZH != tc.nameZH {
+			t.Errorf("%s: role named %q, want %q", tc.token, me.Roles[0].NameZH, tc.nameZH)
+		}
 	}
 }

@@ -94,6 +94,17 @@
     }, function (e) { td.textContent = e.message; });
   }
 
+  // who says whom the token signs as (GET /api/v1/me), before anyone
+  // approves with the wrong one.
+  function who() {
+    if (!token()) { $("who").textContent = ""; return; }
+    api("GET", "/api/v1/me").then(function (me) {
+      var roles = (me.roles || []).map(function (r) { return r.name_zh ? r.name_zh + " · " + r.name_en : r.id; });
+      $("who").textContent = "已登录 · signed in: " + me.user + " — " + roles.join(", ");
+      $("who").className = "muted";
+    }, function (e) { $("who").textContent = e.message; $("who").className = "error"; });
+  }
+
   function load() {
     if (!token()) { render([]); say("请输入令牌 · type in your token"); return Promise.resolve(); }
     return api("GET", "/api/v1/proposals?status=pending").then(function (j) {
@@ -184,14 +195,17 @@
     setToken($("token").value.trim());
     $("token").value = "";
     $("signout").hidden = false;
+    who();
     load();
   });
   $("signout").addEventListener("click", function () {
     setToken("");
     $("signout").hidden = true;
+    who();
     load();
   });
   $("signout").hidden = !token();
+  who();
   load();
   setInterval(load, 30000);
 })();

@@ -34,6 +34,10 @@ func TestBrowserConsoleForms(t *testing.T) {
 	); err != nil {
 		t.Fatalf("console: %v", err)
 	}
+	// The console says whom the token signs as.
+	if who := waitText(t, ctx, `#who`, func(s string) bool { return strings.Contains(s, "user-duty_officer") }); !strings.Contains(who, "应急值班人员") {
+		t.Errorf("signed in as %q, want the duty officer named as the plan names the role", who)
+	}
 	// The county is the plan's only warning area; its towns are not offered.
 	regions := eval[[]string](t, ctx, `Array.from(document.querySelectorAll('#fc-region option')).map(o => o.value)`)
 	if strings.Join(regions, ",") != "jianghua" {
