@@ -41,9 +41,13 @@ type Job struct {
 	// Recompute is how many recent hours each run recomputes (late data).
 	Recompute int
 
-	mu      sync.Mutex // one run at a time, also when called directly
-	current atomic.Pointer[aqwarn.AQISnapshot]
-	runs    atomic.Int64
+	mu      sync.Mutex                 // one run at a time, also when called directly
+	settled map[int64][]aqwarn.Reading // hour end (Unix s) → hourly readings of the hours older than the recomputed ones (under mu)
+
+	forgetMu sync.Mutex
+	forget   map[int64]bool // hours (end, Unix s) with new readings since the last run: read them again
+	current  atomic.Pointer[aqwarn.AQISnapshot]
+	runs     atomic.Int64
 }
 
 // Current returns the newest snapshot (nil before the first run).
@@ -64,7 +68,7 @@ func (j *Job) Run(ctx context.Context) error {
 	}
 	// The 24-hour window of the oldest recomputed hour reaches back another 24 h.
 	from := end.Add(-time.Duration(recompute+24) * time.Hour)
-	rs, err := j.hourlyReadings(ctx, from, end) // sent hourly values, else means of sub-hourly data
+	rs, err := j.readHours(ctx, from, end, end.Add(-time.Duration(recompute)*time.Hour))
 	if err != nil {
 		return err
 	}

@@ -51,6 +51,10 @@ type Pipeline struct {
 	OnDeadLetter func(aqwarn.DeadLetter)
 	// OnDurable is told of every batch once durable (e.g. to wake the AQI job).
 	OnDurable func([]aqwarn.Reading)
+	// OnStored is told of readings once they are in the primary store:
+	// written there at once, or replayed from the spool later (e.g. so the
+	// AQI job reads their hours again).
+	OnStored func([]aqwarn.Reading)
 
 	BatchSize int
 	BatchWait time.Duration
@@ -274,6 +278,9 @@ func (p *Pipeline) flush(ctx context.Context, items []Item) {
 func (p *Pipeline) writeOrSpool(ctx context.Context, rs []aqwarn.Reading) error {
 	if !p.isSpooling() {
 		err := p.Writer.WriteReadings(ctx, rs)
+		if err == nil && p.OnStored != nil {
+			p.OnStored(rs)
+		}
 		if err == nil || p.Spool == nil {
 			return err
 		}
@@ -341,6 +348,9 @@ func (p *Pipeline) replayLoop(ctx context.Context) {
 		if err == nil {
 			err = p.Writer.WriteReadings(ctx, b.Readings)
 			if err == nil {
+				if p.OnStored != nil {
+					p.OnStored(b.Readings)
+				}
 				err = p.Spool.DropSpool(ctx, b.LastID)
 				p.Metrics.replayed.Add(float64(len(b.Readings)))
 				backoff = p.Backoff

@@ -55,7 +55,8 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 // While the primary store is down, readings are spooled and acknowledged;
 // when it comes back the spool is replayed in order and every reading lands
-// exactly once.
+// exactly once — and is reported stored once (OnStored), whether written at
+// once or replayed.
 func TestPipelineSpoolsAndReplaysInOrder(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -68,6 +69,15 @@ func TestPipelineSpoolsAndReplaysInOrder(t *testing.T) {
 	p := ingest.NewPipeline(w, 100)
 	p.Spool = db
 	p.BatchSize, p.BatchWait, p.Backoff = 10, 5*time.Millisecond, 5*time.Millisecond
+	var storedMu sync.Mutex
+	stored := map[string]int{} // what OnStored was told: written at once or replayed
+	p.OnStored = func(rs []aqwarn.Reading) {
+		storedMu.Lock()
+		defer storedMu.Unlock()
+		for _, r := range rs {
+			stored[r.Key()]++
+		}
+	}
 	done := make(chan struct{})
 	go func() { p.Run(ctx); close(done) }()
 
@@ -94,9 +104,14 @@ func TestPipelineSpoolsAndReplaysInOrder(t *testing.T) {
 
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	storedMu.Lock()
+	defer storedMu.Unlock()
 	for k, n := range w.points {
 		if n != 1 {
 			t.Errorf("%s written %d times", k, n)
+		}
+		if stored[k] != 1 {
+			t.Errorf("%s reported stored %d times", k, stored[k])
 		}
 	}
 	for i := 1; i < len(w.order); i++ {

@@ -167,6 +167,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stdout, "aqwarn: embedded MQTT broker on %s\n", mqttURL)
 	}
 
+	// The hourly AQI job (scheduled below), made here so ingest can tell it
+	// which hours got new readings.
+	job := &aqijob.Job{Readings: primary, Writers: aqiWriters, Stations: cfg.Stations, Regions: cfg.Regions,
+		Now: now, Logger: log.With("component", "aqi")}
+	if cfg.AQI.Edition != "auto" {
+		ed, _ := aqi.ParseEdition(cfg.AQI.Edition)
+		job.Edition = func(time.Time) aqi.Edition { return ed }
+	}
+
 	// Ingest: MQTT → receiver → pipeline → store, acknowledged when durable.
 	pipe := ingest.NewPipeline(primary, cfg.Ingest.QueueSize)
 	pipe.Spool = spool
@@ -182,6 +191,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		default:
 		}
 	}
+	pipe.OnStored = job.Forget // their hours are read again, also hours the job had settled
 	pipeCtx, stopPipe := context.WithCancel(context.Background())
 	var pipeWG sync.WaitGroup
 	pipeWG.Add(1)
@@ -222,13 +232,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return nil
 	}})
 
-	// The hourly AQI job, at minute 5 (on the demo clock: every simulated hour).
-	job := &aqijob.Job{Readings: primary, Writers: aqiWriters, Stations: cfg.Stations, Regions: cfg.Regions,
-		Now: now, Logger: log.With("component", "aqi")}
-	if cfg.AQI.Edition != "auto" {
-		ed, _ := aqi.ParseEdition(cfg.AQI.Edition)
-		job.Edition = func(time.Time) aqi.Edition { return ed }
-	}
+	// The hourly AQI job runs at minute 5 (on the demo clock: every simulated hour); scheduled below.
 	// Cron specs are read in China Standard Time. gocron needs a named zone
 	// (it passes CRON_TZ to the parser); time/tzdata makes it available
 	// on machines without a zoneinfo database.
