@@ -60,11 +60,16 @@ func TestCurrentAQIGolden(t *testing.T) {
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", w.Code, w.Body)
 	}
+	checkGolden(t, "testdata/aqi_current.golden.json", w.Body.Bytes())
+}
+
+// checkGolden compares indented JSON with a golden file (-update rewrites it).
+func checkGolden(t *testing.T, golden string, body []byte) {
+	t.Helper()
 	var pretty bytes.Buffer
-	if err := json.Indent(&pretty, w.Body.Bytes(), "", "  "); err != nil {
+	if err := json.Indent(&pretty, body, "", "  "); err != nil {
 		t.Fatal(err)
 	}
-	golden := "testdata/aqi_current.golden.json"
 	if *update {
 		os.WriteFile(golden, pretty.Bytes(), 0o644)
 	}

@@ -1,10 +1,8 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
-	"os"
 	"testing"
 )
 
@@ -17,21 +15,7 @@ func TestPlanGolden(t *testing.T) {
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", w.Code, w.Body)
 	}
-	var pretty bytes.Buffer
-	if err := json.Indent(&pretty, w.Body.Bytes(), "", "  "); err != nil {
-		t.Fatal(err)
-	}
-	golden := "testdata/plan.golden.json"
-	if *update {
-		os.WriteFile(golden, pretty.Bytes(), 0o644)
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(pretty.Bytes(), want) {
-		t.Errorf("response differs from %s (run with -update if intended):\n%s", golden, pretty.String())
-	}
+	checkGolden(t, "testdata/plan.golden.json", w.Body.Bytes())
 
 	var v planView
 	if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,9 +23,14 @@ func TestLoadgenDeliversEveryPublishInOrder(t *testing.T) {
 	got := map[string][]string{}
 	all := make(chan struct{})
 	n := 0
+	var probed atomic.Bool
 	sub := ingestmqtt.New(ingestmqtt.Config{URL: broker.URL(), ClientID: "loadgen-test-sub", CleanSession: true},
 		[]ingestmqtt.Route{{Filter: "t/stations/+/readings", Handle: func(topic string, payload []byte, ack func()) {
 			ack()
+			if topic == "t/stations/probe/readings" {
+				probed.Store(true)
+				return
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			got[topic] = append(got[topic], string(payload))
@@ -41,7 +47,20 @@ func TestLoadgenDeliversEveryPublishInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sub.Close()
-	time.Sleep(200 * time.Millisecond) // the subscription is made in the OnConnect handler
+	// The subscription is made in the OnConnect handler: probe until it takes messages.
+	probe, err := dialLoadgen(broker.URL(), "loadgen-test-probe", 1, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !probed.Load(); {
+		if time.Now().After(deadline) {
+			t.Fatal("the subscriber took no probe within 10 s")
+		}
+		if err := probe.publishAll([]msg{{station: "probe", payload: []byte("probe")}}, "t"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	probe.close()
 
 	// The lean subscriber of the forwarding ceiling gets them all too.
 	lean, err := startNullSub(broker.URL(), "loadgen-test-lean", "t/stations/+/readings", int64(len(ms)))
