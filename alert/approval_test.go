@@ -28,12 +28,11 @@ type sign struct {
 // TestApprovalChains walks proposals through the county plan's chains.
 func TestApprovalChains(t *testing.T) {
 	p := jianghua(t)
-	sc := scenarios()
-	yellow := proposalFor(t, p, sc[0])    // case 1
-	orange := proposalFor(t, p, sc[3])    // case 4
-	lift := proposalFor(t, p, sc[16])     // case 17
-	health := proposalFor(t, p, sc[2])    // case 3
-	upstream := proposalFor(t, p, sc[19]) // case 20
+	yellow := proposalFor(t, p, byID(t, "01"))
+	orange := proposalFor(t, p, byID(t, "04"))
+	lift := proposalFor(t, p, byID(t, "17"))
+	health := proposalFor(t, p, byID(t, "03"))
+	upstream := proposalFor(t, p, byID(t, "20"))
 
 	tests := []struct {
 		name     string
@@ -140,7 +139,7 @@ func TestApprovalChains(t *testing.T) {
 // TestApprovalOutOfOrderMessage: the refusal of case 21 says what is missing, in both languages.
 func TestApprovalOutOfOrderMessage(t *testing.T) {
 	p := jianghua(t)
-	a, err := NewApproval(p, proposalFor(t, p, scenarios()[0]))
+	a, err := NewApproval(p, proposalFor(t, p, byID(t, "01")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +164,7 @@ func TestApprovalOutOfOrderMessage(t *testing.T) {
 // and its checklist holds every Ⅲ measure too (measures are cumulative).
 func TestScenario22Response(t *testing.T) {
 	p := planWithUnits(t)
-	orange := proposalFor(t, p, scenarios()[3])
+	orange := proposalFor(t, p, byID(t, "04"))
 	if orange.Response != "Ⅱ" || p.Spec(orange.Level).ResponseZH != "Ⅱ级应急响应" {
 		t.Fatalf("response = %q", orange.Response)
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/aqwarn/aqwarn/aqi"
 )
 
 // ActiveWarning is the warning in force for the region, as published.
@@ -18,6 +20,12 @@ type ActiveWarning struct {
 	// keys of later transitions use it so they do not depend on how much
 	// history the caller passes.
 	EpisodeStart time.Time `json:"episode_start"`
+	// ExpectedEnd is the end the warning announced (extensions move it).
+	ExpectedEnd time.Time `json:"expected_end"`
+	// Paused: the warning is open with its measures suspended until
+	// RestartAt (the forecast start of the next run).
+	Paused    bool      `json:"paused,omitempty"`
+	RestartAt time.Time `json:"restart_at,omitzero"`
 }
 
 // UpstreamPrompt is a warning prompt from the city's command (plan 4.2 last
@@ -59,12 +67,21 @@ type Situation struct {
 	// Observed windows must end at or before Now; later ones are ignored.
 	// Passing those ending after Now − Plan.Lookback() is enough.
 	Observed []Window
-	// Forecast holds the windows of the newest forecast only (or a
-	// baseline); they are cut at Now.
+	// ObservedHours are the region's hourly values up to Now (the last
+	// window length at least, plus the bias-correction hours): the
+	// observed part of the blended series.
+	ObservedHours []SeriesHour
+	// ForecastHours is the newest hourly forecast, hour by hour (hours up
+	// to Now are read for bias correction only). With ObservedHours it
+	// makes the blended series whose rolling windows straddle Now.
+	ForecastHours       []SeriesHour
+	ForecastHoursSource string
+	// Forecast holds daily forecast windows (one per calendar day, counted
+	// whole; days over by Now are dropped) and baselines.
 	Forecast     []Window
 	ForecastConc []Concentrations
 	// ForecastCoverageEnd is how far the forecast reaches; zero means the
-	// end of the last Forecast window.
+	// end of the last Forecast window or forecast hour.
 	ForecastCoverageEnd time.Time
 	Active              *ActiveWarning
 	Upstream            []UpstreamPrompt
@@ -87,6 +104,25 @@ type Evaluation struct {
 	// NeedForecast asks for a forecast instead of guessing (a lift or
 	// downgrade needs the plan's forecast coverage).
 	NeedForecast *ForecastNeed `json:"need_forecast,omitempty"`
+	// Refused is why a manual request makes no sense in the current state
+	// (a lift with nothing in force, a change to the level in force).
+	Refused *Error `json:"refused,omitempty"`
+	// Decision says which kind of decision the hour allowed: "scheduled"
+	// at a decision time, else "urgent" (upgrades and short-notice issues).
+	Decision string `json:"decision"`
+	// Waiting is set when a decision is known but waits for the next
+	// decision time (a non-urgent issue, a downgrade, a lift).
+	Waiting *Waiting `json:"waiting,omitempty"`
+	// BiasRatio is the bias correction applied to the first forecast hour,
+	// per pollutant, where it is not 1.
+	BiasRatio map[string]float64 `json:"bias_ratio,omitempty"`
+}
+
+// Waiting is a decision held for the next decision time.
+type Waiting struct {
+	Action Action    `json:"action"`
+	Level  string    `json:"level"`
+	Until  time.Time `json:"until"`
 }
 
 // ForecastNeed says why the engine needs a (longer) forecast.
@@ -115,8 +151,13 @@ type Proposal struct {
 	ShortNotice bool          `json:"short_notice"`
 	// EpisodeStart is the episode's first instant as the key counts it.
 	EpisodeStart time.Time `json:"episode_start"`
-	Reason       string    `json:"reason,omitempty"`
-	Evidence     Evidence  `json:"evidence"`
+	// RestartAt is a pause's planned restart.
+	RestartAt time.Time `json:"restart_at,omitzero"`
+	// Urgent: proposed outside the decision times (an upgrade, a resume,
+	// an issue that would otherwise be short notice).
+	Urgent   bool     `json:"urgent,omitempty"`
+	Reason   string   `json:"reason,omitempty"`
+	Evidence Evidence `json:"evidence"`
 	// Key is the idempotency key: the same situation yields the same key,
 	// so a caller that persists keys never acts twice on one situation.
 	Key string `json:"key"`
@@ -152,8 +193,9 @@ type HealthExceedance struct {
 	End      time.Time `json:"end"`
 }
 
-// Evaluate applies the plan's rules (spec/warning-rules.md §1–3) to a
-// situation. It is pure: the same plan and situation give the same result.
+// Evaluate applies the plan's rules (spec/warning-rules.md version 2, §1–3)
+// to a situation. It is pure: the same plan and situation give the same
+// result.
 func Evaluate(p *Plan, s Situation) Evaluation {
 	e := evaluator{p: p, s: s, now: s.Now}
 	return e.run()
@@ -169,21 +211,37 @@ type evaluator struct {
 	now time.Time
 
 	// present is now, or the last observed instant when no forecast
-	// reaches past now (see idle and active).
+	// reaches past now (observed runs then all end at now).
 	present time.Time
-	windows []Window    // observed then cut forecast, sorted by start
+	windows []Window    // observed, blended and daily, sorted by start
 	runs    RunSet      // from the data alone
 	data    []LevelSpan // timeline from the data alone
+	conc    []Concentrations
+	// realEnd is how far forecasts a forecaster issued reach (baselines
+	// not counted).
+	realEnd time.Time
 	ev      Evaluation
 }
 
 func (e *evaluator) run() Evaluation {
 	p, s, now := e.p, e.s, e.now
-	e.ev = Evaluation{Now: now, Region: s.Region}
+	e.ev = Evaluation{Now: now, Region: s.Region, Decision: "urgent"}
+	if p.IsDecisionTime(now) {
+		e.ev.Decision = "scheduled"
+	}
 
+	bl := p.blend(now, s.ObservedHours, s.ForecastHours, s.ForecastHoursSource)
+	for pol, r := range bl.ratio {
+		if r != 1 {
+			if e.ev.BiasRatio == nil {
+				e.ev.BiasRatio = map[string]float64{}
+			}
+			e.ev.BiasRatio[aqi.Pollutant(pol).String()] = r
+		}
+	}
 	buf := windowPool.Get().(*[]Window)
 	defer func() { *buf = e.windows[:0]; windowPool.Put(buf) }()
-	e.windows = slices.Grow((*buf)[:0], len(s.Observed)+len(s.Forecast))
+	e.windows = slices.Grow((*buf)[:0], len(s.Observed)+len(s.Forecast)+len(bl.windows))
 	for _, w := range s.Observed {
 		if w.End.After(now) || !w.End.After(w.Start) {
 			continue
@@ -193,35 +251,38 @@ func (e *evaluator) run() Evaluation {
 		}
 		e.windows = append(e.windows, w)
 	}
+	e.windows = append(e.windows, bl.windows...)
+	if len(bl.windows) > 0 {
+		e.realEnd = bl.end
+	}
 	for _, w := range s.Forecast {
+		// A forecast day counts whole; one already over is replaced by
+		// what was observed.
 		if !w.End.After(now) {
 			continue
-		}
-		// Hours up to now are judged by observations only; a cut window
-		// still exceeds for its remaining hours.
-		if w.Start.Before(now) {
-			w.Start = now
 		}
 		if w.Source == "" {
 			w.Source = SourceForecast
 		}
+		if w.Source == SourceForecast {
+			e.realEnd = later(e.realEnd, w.End)
+		}
 		e.windows = append(e.windows, w)
 	}
+	e.conc = append(slices.Clone(s.ForecastConc), bl.conc...)
 	e.windows = sortedByStart(e.windows)
 	e.runs = newRunSet(p, e.windows)
 	if n := len(e.windows); n > 0 {
 		from, to := e.windows[0].Start, e.windows[0].End
 		for _, w := range e.windows {
-			if w.End.After(to) {
-				to = w.End
-			}
+			to = later(to, w.End)
 		}
 		e.data = p.Timeline(e.runs, from, to)
 	}
 	e.ev.Runs = e.runs
 	e.ev.Timeline = overlay(e.data, e.floors())
 	e.ev.Episodes = p.Episodes(e.ev.Timeline)
-	e.ev.CoverageEnd = e.coverageEnd()
+	e.ev.CoverageEnd = later(e.coverageEnd(), bl.end)
 	e.present = now
 	if !e.ev.CoverageEnd.After(now) {
 		// Nothing is known after now, so observed runs all end at now and
@@ -234,6 +295,8 @@ func (e *evaluator) run() Evaluation {
 	switch {
 	case s.Manual != nil:
 		e.manual()
+	case s.Active != nil && s.Active.Level > LevelNone && s.Active.Paused:
+		e.paused()
 	case s.Active != nil && s.Active.Level > LevelNone:
 		e.active()
 	default:
@@ -241,6 +304,8 @@ func (e *evaluator) run() Evaluation {
 	}
 	return e.ev
 }
+
+func (e *evaluator) scheduled() bool { return e.ev.Decision == "scheduled" }
 
 // floors turns upstream prompts for this region into minimum levels from now on.
 func (e *evaluator) floors() []LevelSpan {
@@ -266,63 +331,88 @@ func (e *evaluator) coverageEnd() time.Time {
 	}
 	var end time.Time
 	for _, w := range e.s.Forecast {
-		if w.End.After(end) {
-			end = w.End
-		}
+		end = later(end, w.End)
+	}
+	if n := len(e.s.ForecastHours); n > 0 {
+		end = later(end, e.s.ForecastHours[n-1].Time)
 	}
 	return end
 }
 
-func (e *evaluator) covered() bool {
-	return e.ev.CoverageEnd.Sub(e.now) >= e.p.Timing.Coverage()
+// covers reports whether the forecast (baselines included) reaches d ahead.
+func (e *evaluator) covers(d time.Duration) bool { return !e.ev.CoverageEnd.Before(e.now.Add(d)) }
+
+// onBaseline: no forecast a forecaster issued reaches the plan's coverage,
+// so what lies ahead is the persistence baseline's guess.
+func (e *evaluator) onBaseline() bool {
+	return e.realEnd.Before(e.now.Add(e.p.Timing.Coverage()))
 }
 
-// idle: no warning in force. Issue for the next episode, else perhaps a
-// health notice.
+// idle: no warning in force. Issue for the next episode within the
+// look-ahead, else perhaps a health notice.
 func (e *evaluator) idle() {
+	p, now := e.p, e.now
+	look := now.Add(hours(p.Decisions.Issue.LookaheadHours))
 	for i := range e.ev.Episodes {
 		ep := &e.ev.Episodes[i]
 		if !ep.End.After(e.present) {
 			continue // over before now: nothing to warn about
 		}
+		if ep.Start.After(look) {
+			break
+		}
 		e.ev.Current = ep
 		from := later(ep.Start, e.present)
-		// The level of what is still to come: a peak already over does
-		// not call for a higher warning now.
+		// The highest visible level of what is still to come: a peak
+		// already over does not call for a higher warning now.
 		lvl, _ := maxOver(e.ev.Timeline, from, ep.End)
-		pr := e.proposal(ActionIssue, lvl, LevelNone, ep.Start, ep.End, from, ep.End)
-		pr.Key = e.key(pr.Action, LevelNone, lvl, e.keyStart(ep.Start), "")
+		lvl = e.spikeFiltered(lvl, from, ep.End)
+		if lvl == LevelNone {
+			return
+		}
+		start, end := p.FloorStandard(ep.Start), p.CeilStandard(ep.End)
+		// Urgent when waiting for the next decision time would leave less
+		// than the plan's lead (or the episode is already under way).
+		next := p.NextDecisionTime(now.Add(time.Hour))
+		urgent := start.Sub(next) < p.Timing.Lead()
+		if !e.scheduled() && !urgent {
+			e.ev.Waiting = &Waiting{Action: ActionIssue, Level: p.LevelID(lvl), Until: next}
+			return
+		}
+		pr := e.proposal(ActionIssue, lvl, LevelNone, start, end, from, ep.End)
+		pr.EpisodeStart = start
+		pr.Urgent = !e.scheduled()
+		pr.Key = e.key(pr.Action, LevelNone, lvl, start, "")
 		e.ev.Proposal = pr
 		return
 	}
 	e.healthNotice()
 }
 
-// active: a warning is in force at L.
+// currentEpisode is the episode a warning in force is about: the one in
+// progress, one starting before the warning could be lifted (which keeps
+// it alive, plan 4.5), or, for a warning issued ahead, the one it waits for.
+func (e *evaluator) currentEpisode(a ActiveWarning) *Episode {
+	for i := range e.ev.Episodes {
+		c := &e.ev.Episodes[i]
+		if (!c.Start.After(e.present) && c.End.After(e.present)) ||
+			(!c.Start.Before(e.now) && c.Start.Sub(e.now) < e.p.Timing.Persist()) {
+			return c
+		}
+		if a.EpisodeStart.After(e.now) && !c.Start.Before(e.now) {
+			return c
+		}
+	}
+	return nil
+}
+
+// active: a warning is in force at L. Upgrades at any hour; lift, pause,
+// downgrade and extension only at decision times.
 func (e *evaluator) active() {
 	p, now := e.p, e.now
 	a := *e.s.Active
 	L := min(a.Level, p.MaxLevel())
-
-	var ep *Episode
-	for i := range e.ev.Episodes {
-		c := &e.ev.Episodes[i]
-		// The episode in progress, or one starting before the warning could
-		// be lifted (which keeps the warning alive, plan 4.5).
-		if (!c.Start.After(e.present) && c.End.After(e.present)) ||
-			(!c.Start.Before(now) && c.Start.Sub(now) < p.Timing.Persist()) {
-			ep = c
-			break
-		}
-		// A warning issued ahead of its episode (which may lie more than
-		// the persistence time ahead) waits for it rather than being
-		// lifted the next hour; the replay showed that issue-then-lift
-		// flapping. If the forecast drops the episode, it is lifted.
-		if a.EpisodeStart.After(now) && !c.Start.Before(now) {
-			ep = c
-			break
-		}
-	}
+	ep := e.currentEpisode(a)
 	e.ev.Current = ep
 	epStart := a.EpisodeStart
 	if epStart.IsZero() && ep != nil {
@@ -331,58 +421,302 @@ func (e *evaluator) active() {
 	if epStart.IsZero() {
 		epStart = a.Since
 	}
-	since := ""
-	if !a.Since.IsZero() {
-		since = "since=" + a.Since.UTC().Format(time.RFC3339)
+	since := sinceTag(a.Since)
+	end := a.ExpectedEnd
+	if ep != nil {
+		end = p.CeilStandard(ep.End)
 	}
 
-	R, at := LevelNone, now
-	end := now
-	if ep != nil {
-		R, at = maxOver(e.ev.Timeline, e.present, ep.End)
-		end = ep.End
+	// Upgrade (plan 4.5 尽早): at any hour, the highest level within the look-ahead.
+	upTo := now.Add(hours(p.Decisions.Upgrade.LookaheadHours))
+	R, at := maxOver(e.ev.Timeline, e.present, upTo)
+	if R > L {
+		R = e.spikeFiltered(R, e.present, upTo)
 	}
-	if R > L { // upgrade at once, from forecast or observation (plan 4.5 尽早)
-		pr := e.proposal(ActionUpgrade, R, L, later(at, now), end, e.present, end)
+	if R > L {
+		_, at = firstAt(e.ev.Timeline, R, e.present, upTo)
+		eff := later(p.FloorStandard(at), now.Add(hours(p.Decisions.Upgrade.MinDelayHours)))
+		if ep2 := episodeAt(e.ev.Episodes, at); ep2 != nil {
+			end = later(end, p.CeilStandard(ep2.End))
+		}
+		pr := e.proposal(ActionUpgrade, R, L, eff, end, e.present, upTo)
 		pr.EpisodeStart = epStart
+		pr.Urgent = !e.scheduled()
 		pr.Key = e.key(pr.Action, L, R, epStart, since)
 		e.ev.Proposal = pr
 		return
 	}
-	persistEnd := now.Add(p.Timing.Persist())
+
 	waiting := ep != nil && a.EpisodeStart.After(now) && !ep.Start.Before(now)
-	if below, _ := maxOver(e.ev.Timeline, now, persistEnd); below == LevelNone && !waiting {
-		if !e.covered() {
-			e.needForecast("lift", "lift needs a forecast", "解除预警需要预报")
+	persist := p.Timing.Persist()
+	below, _ := maxOver(e.ev.Timeline, e.present, now.Add(persist))
+	baseline := e.onBaseline()
+	obsNeeded := hours(p.Decisions.Downgrade.ObservedHours)
+	if baseline {
+		obsNeeded = max(obsNeeded, hours(p.Decisions.Baseline.ObservedHours))
+	}
+	observedBelow := func(l Level) bool {
+		lvl, _ := maxOver(e.ev.Timeline, now.Add(-obsNeeded), now)
+		return lvl < l
+	}
+	liftable := below == LevelNone && !waiting
+	if liftable && !e.covers(p.Timing.Coverage()) {
+		e.needForecast("lift", "lift needs a forecast", "解除预警需要预报")
+		return
+	}
+	if liftable && baseline {
+		// The baseline cannot vouch for the plan's 36 h: the improvement
+		// must have been observed that long.
+		lvl, _ := maxOver(e.ev.Timeline, now.Add(-hours(p.Decisions.Baseline.ObservedHours)), now)
+		liftable = lvl == LevelNone
+	}
+	if liftable {
+		if !e.scheduled() {
+			e.ev.Waiting = &Waiting{Action: ActionLift, Level: levelNoneID, Until: p.NextDecisionTime(now)}
 			return
 		}
-		pr := e.proposal(ActionLift, LevelNone, L, now, now, now, now)
+		eff := e.announced()
+		if restart, vetoed := e.vetoed(); vetoed {
+			if !p.Decisions.Pause.Enabled {
+				return // the warning stays
+			}
+			pr := e.proposal(ActionPause, L, L, eff, restart, now, now)
+			pr.EpisodeStart = epStart
+			pr.RestartAt = restart
+			pr.Key = e.key(pr.Action, L, L, epStart, since+"|restart="+restart.UTC().Format(time.RFC3339))
+			e.ev.Proposal = pr
+			return
+		}
+		pr := e.proposal(ActionLift, LevelNone, L, eff, eff, now, now)
 		pr.EpisodeStart = epStart
 		pr.Key = e.key(pr.Action, L, LevelNone, epStart, since)
 		e.ev.Proposal = pr
 		return
 	}
-	if R < L {
-		if !e.covered() {
+
+	// Downgrade (plan 4.5 审慎): observed improvement, forecast
+	// persistence, and a minimum dwell at the level.
+	fwd := hours(p.Decisions.Downgrade.ForecastHours)
+	R48, _ := maxOver(e.ev.Timeline, now, now.Add(fwd))
+	if R48 < L && observedBelow(L) && !waiting {
+		if !e.covers(fwd) {
 			e.needForecast("downgrade", "downgrade needs a forecast", "降低预警级别需要预报")
 			return
 		}
-		pr := e.proposal(ActionDowngrade, R, L, now, end, e.present, end)
-		pr.LeadTime, pr.ShortNotice = 0, false
-		pr.EpisodeStart = epStart
-		pr.Key = e.key(pr.Action, L, R, epStart, since)
-		e.ev.Proposal = pr
+		to := max(R48, Level(1))
+		if to < L && now.Sub(a.Since) >= hours(p.Decisions.Downgrade.DwellHours) {
+			if !e.scheduled() {
+				e.ev.Waiting = &Waiting{Action: ActionDowngrade, Level: p.LevelID(to), Until: p.NextDecisionTime(now)}
+				return
+			}
+			pr := e.proposal(ActionDowngrade, to, L, e.announced(), end, now, now.Add(fwd))
+			pr.LeadTime, pr.ShortNotice = 0, false
+			pr.EpisodeStart = epStart
+			pr.Key = e.key(pr.Action, L, to, epStart, since)
+			e.ev.Proposal = pr
+			return
+		}
 	}
+
+	// Extension or shortening: the expected end moved by a step or more.
+	if ep != nil && !a.ExpectedEnd.IsZero() && e.scheduled() && !waiting {
+		ext := p.Decisions.Extension
+		d := end.Sub(a.ExpectedEnd)
+		later := d >= hours(ext.StepHours) && a.ExpectedEnd.Sub(now) < hours(ext.WithinHours)
+		if later || -d >= hours(ext.StepHours) {
+			pr := e.proposal(ActionExtend, L, L, now, end, now, end)
+			pr.LeadTime, pr.ShortNotice = 0, false
+			pr.EpisodeStart = epStart
+			pr.Key = e.key(pr.Action, L, L, epStart, since+"|end="+end.UTC().Format(time.RFC3339))
+			e.ev.Proposal = pr
+		}
+	}
+}
+
+// paused: the warning is open, its measures suspended until the next run.
+func (e *evaluator) paused() {
+	p, now := e.p, e.now
+	a := *e.s.Active
+	L := min(a.Level, p.MaxLevel())
+	since := sinceTag(a.Since)
+	lvlNow := levelIn(e.ev.Timeline, e.present)
+	soon, _ := maxOver(e.ev.Timeline, now, now.Add(p.Timing.Lead()))
+	if lvlNow > LevelNone || (!now.Before(a.RestartAt) && soon > LevelNone) {
+		// Resume (urgent): the run is there, or due and forecast.
+		upTo := now.Add(hours(p.Decisions.Upgrade.LookaheadHours))
+		R, _ := maxOver(e.ev.Timeline, e.present, upTo)
+		R = max(R, Level(1))
+		ep := e.currentEpisode(a)
+		end := a.ExpectedEnd
+		if ep != nil {
+			end = p.CeilStandard(ep.End)
+		}
+		e.ev.Current = ep
+		pr := e.proposal(ActionResume, R, L, now, end, e.present, upTo)
+		pr.LeadTime, pr.ShortNotice = 0, false
+		pr.EpisodeStart = a.EpisodeStart
+		pr.Urgent = !e.scheduled()
+		pr.Key = e.key(pr.Action, L, R, a.EpisodeStart, since)
+		e.ev.Proposal = pr
+		return
+	}
+	// The next run did not come (or moved away): lift once the plan's
+	// condition holds and nothing vetoes it.
+	below, _ := maxOver(e.ev.Timeline, now, now.Add(p.Timing.Persist()))
+	if below != LevelNone || !e.scheduled() || !e.covers(p.Timing.Coverage()) {
+		return
+	}
+	if _, vetoed := e.vetoed(); vetoed {
+		return
+	}
+	eff := e.announced()
+	pr := e.proposal(ActionLift, LevelNone, L, eff, eff, now, now)
+	pr.EpisodeStart = a.EpisodeStart
+	pr.Key = e.key(pr.Action, L, LevelNone, a.EpisodeStart, since)
+	e.ev.Proposal = pr
+}
+
+// announced is when a relaxing decision published now takes effect: the
+// first standard hour at least the announce time ahead.
+func (e *evaluator) announced() time.Time {
+	return e.p.CeilStandard(e.now.Add(hours(e.p.Decisions.Lift.AnnounceAheadHours)))
+}
+
+// vetoed applies the look-ahead veto of a lift: a window above the veto
+// threshold ending in (now + persist, now + veto_until]. It returns the
+// planned restart: the start of the run that window belongs to, rounded
+// down to a standard hour (never before now).
+func (e *evaluator) vetoed() (time.Time, bool) {
+	p, now := e.p, e.now
+	lift := p.Decisions.Lift
+	from, to := now.Add(p.Timing.Persist()), now.Add(hours(lift.VetoUntilHours))
+	for _, w := range e.windows {
+		if w.AQI <= lift.VetoAQIAbove || !w.End.After(from) || w.End.After(to) {
+			continue
+		}
+		start := w.Start
+		for _, r := range appendRuns(nil, e.windows, lift.VetoAQIAbove) {
+			if !r.Start.After(w.Start) && r.End.After(w.Start) {
+				start = r.Start
+				break
+			}
+		}
+		return later(p.FloorStandard(start), now), true
+	}
+	return time.Time{}, false
+}
+
+// spikeFiltered lowers lvl to the highest level the data support when only
+// observations (or a baseline built from them) show it: such a level needs
+// the plan's number of consecutive observed windows above its threshold,
+// which filters a single-hour instrument spike.
+func (e *evaluator) spikeFiltered(lvl Level, from, to time.Time) Level {
+	for ; lvl > LevelNone; lvl-- {
+		if e.forecastShows(lvl, from, to) || e.observedHolds(lvl) {
+			return lvl
+		}
+	}
+	return LevelNone
+}
+
+// forecastShows: some instant in [from, to) is at ≥ lvl by runs that a
+// forecaster's window is part of (or an upstream prompt).
+func (e *evaluator) forecastShows(lvl Level, from, to time.Time) bool {
+	for _, s := range e.ev.Timeline {
+		if s.Level < lvl || !s.End.After(from) || !s.Start.Before(to) {
+			continue
+		}
+		if s.Upstream {
+			return true
+		}
+		t := later(s.Start, from)
+		l, alt := e.p.levelAt(e.runs, t)
+		if l < lvl {
+			continue
+		}
+		for _, term := range e.p.Spec(l).AnyOf[alt].AllOf {
+			r, _ := e.runs.Containing(term.AQIAbove, t)
+			for _, w := range e.windows {
+				if w.Source == SourceForecast && w.AQI > term.AQIAbove && w.Start.Before(r.End) && w.End.After(r.Start) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// observedHolds: the newest observed windows, as many as the plan asks, are
+// all above the highest threshold of some alternative of lvl.
+func (e *evaluator) observedHolds(lvl Level) bool {
+	n := e.p.Decisions.Upgrade.ObservedWindows
+	var obs []Window
+	for i := len(e.windows) - 1; i >= 0 && len(obs) < n; i-- {
+		if e.windows[i].Source == SourceObserved {
+			obs = append(obs, e.windows[i])
+		}
+	}
+	if len(obs) < n {
+		return false
+	}
+	slices.SortFunc(obs, func(a, b Window) int { return b.End.Compare(a.End) })
+	for i := 1; i < n; i++ {
+		if obs[i-1].End.Sub(obs[i].End) != time.Hour {
+			return false // not consecutive
+		}
+	}
+	for l := lvl; l <= e.p.MaxLevel(); l++ {
+		for _, c := range e.p.Spec(l).AnyOf {
+			thr := 0
+			for _, t := range c.AllOf {
+				thr = max(thr, t.AQIAbove)
+			}
+			if !slices.ContainsFunc(obs, func(w Window) bool { return w.AQI <= thr }) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// firstAt is the first instant in [from, to) at ≥ lvl.
+func firstAt(tl []LevelSpan, lvl Level, from, to time.Time) (bool, time.Time) {
+	for _, s := range tl {
+		if s.Level >= lvl && s.End.After(from) && s.Start.Before(to) {
+			return true, later(s.Start, from)
+		}
+	}
+	return false, from
+}
+
+func episodeAt(eps []Episode, t time.Time) *Episode {
+	for i := range eps {
+		if !eps[i].Start.After(t) && eps[i].End.After(t) {
+			return &eps[i]
+		}
+	}
+	return nil
+}
+
+func sinceTag(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return "since=" + t.UTC().Format(time.RFC3339)
 }
 
 func (e *evaluator) needForecast(reason, msg, msgZH string) {
 	need := e.now.Add(e.p.Timing.Coverage())
+	if reason == "downgrade" {
+		need = e.now.Add(hours(e.p.Decisions.Downgrade.ForecastHours))
+	}
+	h := int(need.Sub(e.now) / time.Hour)
 	e.ev.NeedForecast = &ForecastNeed{
 		Reason: reason,
 		Message: fmt.Sprintf("%s covering until %s (%dh ahead); it reaches %s", msg,
-			need.Format(time.RFC3339), e.p.Timing.ForecastCoverageHours, fmtTime(e.ev.CoverageEnd)),
+			need.Format(time.RFC3339), h, fmtTime(e.ev.CoverageEnd)),
 		MessageZH: fmt.Sprintf("%s，须覆盖至 %s（未来 %d 小时），现仅至 %s", msgZH,
-			need.Format(time.RFC3339), e.p.Timing.ForecastCoverageHours, fmtTime(e.ev.CoverageEnd)),
+			need.Format(time.RFC3339), h, fmtTime(e.ev.CoverageEnd)),
 		CoverageEnd: e.ev.CoverageEnd,
 		NeededUntil: need,
 	}
@@ -409,9 +743,9 @@ func (e *evaluator) proposal(a Action, lvl, from Level, start, end, winFrom, win
 	if spec := p.Spec(lvl); spec != nil {
 		pr.Response = spec.Response
 	}
-	pr.ShortNotice = lvl > LevelNone && pr.LeadTime < p.Timing.Lead()
+	pr.ShortNotice = lvl > LevelNone && (a == ActionIssue || a == ActionUpgrade || a == ActionUpstream) && pr.LeadTime < p.Timing.Lead()
 	pr.Evidence.CoverageEnd = e.ev.CoverageEnd
-	if lvl == LevelNone {
+	if lvl == LevelNone || a == ActionPause || a == ActionExtend {
 		return pr
 	}
 	dataLvl, dataAt := maxOver(e.data, winFrom, winTo)
@@ -468,39 +802,52 @@ func (e *evaluator) evidence(t time.Time) ([]RunEvidence, []Window) {
 
 // healthNotice proposes the public health information of plan 4.2 when a
 // forecast for the plan's horizon exceeds a limit (yellow is not reached:
-// the caller only gets here without an episode ahead).
+// the caller only gets here without an episode ahead). One notice a day:
+// the key names the China-time date the exceedance starts.
 func (e *evaluator) healthNotice() {
 	hn := e.p.HealthNotice
 	horizon := e.now.Add(hours(hn.HorizonHours))
-	conc := slices.Clone(e.s.ForecastConc)
+	conc := e.conc
 	slices.SortStableFunc(conc, func(a, b Concentrations) int { return a.Start.Compare(b.Start) })
-	for _, c := range conc {
+	var first *Concentrations
+	var ex []HealthExceedance
+	end := time.Time{}
+	for i := range conc {
+		c := &conc[i]
 		if !c.End.After(e.now) || !c.Start.Before(horizon) {
 			continue
 		}
-		var ex []HealthExceedance
 		for _, lim := range hn.AnyOf {
 			if v, ok := c.Values[lim.Quantity]; ok && v > lim.Above {
-				ex = append(ex, HealthExceedance{Quantity: lim.Quantity, Value: v, Above: lim.Above,
-					Unit: lim.Unit, Start: c.Start, End: c.End})
+				if first == nil {
+					first = c
+				}
+				if len(ex) < 8 {
+					ex = append(ex, HealthExceedance{Quantity: lim.Quantity, Value: v, Above: lim.Above,
+						Unit: lim.Unit, Start: c.Start, End: c.End})
+				}
+				end = later(end, c.End)
 			}
 		}
-		if len(ex) == 0 {
-			continue
-		}
-		start := later(c.Start, e.now)
-		pr := e.proposal(ActionHealthNotice, LevelNone, LevelNone, start, c.End, start, c.End)
-		pr.LevelID = hn.ID
-		pr.EpisodeStart = c.Start
-		pr.Evidence.Health = ex
-		// The uncut start keeps the key still while now moves through the day.
-		pr.Key = e.keyWithIDs(pr.Action, levelNoneID, hn.ID, c.Start, "")
-		e.ev.Proposal = pr
+	}
+	if first == nil {
 		return
 	}
+	start := later(first.Start, e.now)
+	pr := e.proposal(ActionHealthNotice, LevelNone, LevelNone, start, end, start, end)
+	pr.LevelID = hn.ID
+	pr.EpisodeStart = first.Start
+	pr.Evidence.Health = ex
+	day := later(first.Start, e.now).In(CST).Format(time.DateOnly)
+	pr.Key = e.keyWithIDs(pr.Action, levelNoneID, hn.ID, time.Time{}, "day="+day)
+	e.ev.Proposal = pr
 }
 
-// manual turns a duty-staff request into a proposal.
+// CodeTransitionInvalid: a manual request makes no sense in the current
+// state (spec §3 "manual"); nothing is proposed.
+const CodeTransitionInvalid = "transition_invalid"
+
+// manual turns a duty-staff request into a proposal, or refuses it.
 func (e *evaluator) manual() {
 	m := *e.s.Manual
 	from := LevelNone
@@ -508,6 +855,18 @@ func (e *evaluator) manual() {
 		from = e.s.Active.Level
 	}
 	lvl := min(m.Level, e.p.MaxLevel())
+	switch {
+	case lvl == LevelNone && from == LevelNone:
+		e.ev.Refused = &Error{Code: CodeTransitionInvalid,
+			Message:   "there is no warning in force to lift",
+			MessageZH: "当前没有生效的预警，无法解除"}
+		return
+	case lvl == from:
+		e.ev.Refused = &Error{Code: CodeTransitionInvalid,
+			Message:   fmt.Sprintf("the %s warning is already in force; propose an extension or another level", e.p.LevelID(lvl)),
+			MessageZH: fmt.Sprintf("%s已生效，不能再次提议同一级别；如需延长请提议延续，或提议其他级别", e.levelNameZH(lvl))}
+		return
+	}
 	pr := e.proposal(ActionManual, lvl, from, m.Start, m.End, m.Start, m.End)
 	pr.Reason = m.Reason
 	pr.Evidence.Manual = &m
@@ -522,25 +881,11 @@ func (e *evaluator) manual() {
 	e.ev.Proposal = pr
 }
 
-// keyStart is the episode start as the key counts it. An episode that begins
-// exactly at now does so because forecast windows (or prompts) were cut at
-// now; their uncut start keeps the key from moving every hour.
-func (e *evaluator) keyStart(start time.Time) time.Time {
-	if !start.Equal(e.now) {
-		return start
+func (e *evaluator) levelNameZH(l Level) string {
+	if s := e.p.Spec(l); s != nil {
+		return s.NameZH
 	}
-	lowest := e.p.thresholds[0]
-	for _, w := range e.s.Forecast {
-		if w.Start.Before(start) && w.End.After(e.now) && w.AQI > lowest {
-			start = w.Start
-		}
-	}
-	for _, u := range e.s.Upstream {
-		if u.Level > LevelNone && u.Start.Before(start) && u.End.After(e.now) && (u.Region == "" || u.Region == e.s.Region) {
-			start = u.Start
-		}
-	}
-	return start
+	return "预警"
 }
 
 func (e *evaluator) key(a Action, from, to Level, episodeStart time.Time, extra string) string {
@@ -550,7 +895,10 @@ func (e *evaluator) key(a Action, from, to Level, episodeStart time.Time, extra 
 // keyWithIDs builds "region|action|from|to|episode start[|extra]". Readable
 // on purpose: it shows up in logs and in the notification log.
 func (e *evaluator) keyWithIDs(a Action, from, to string, episodeStart time.Time, extra string) string {
-	parts := []string{e.s.Region, string(a), from, to, episodeStart.UTC().Format(time.RFC3339)}
+	parts := []string{e.s.Region, string(a), from, to}
+	if !episodeStart.IsZero() {
+		parts = append(parts, episodeStart.UTC().Format(time.RFC3339))
+	}
 	if extra != "" {
 		parts = append(parts, extra)
 	}

@@ -3,7 +3,6 @@ package alert
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -99,9 +98,10 @@ func (f *Forecast) Check(p *Plan) error {
 // CodeForecastInvalid is returned by Forecast.Check.
 const CodeForecastInvalid = "forecast_invalid"
 
-// Windows turns the forecast into daily-AQI windows and the concentrations
-// the health-notice rule reads. Hourly values make rolling 24 h windows
-// ending at each hour from the 24th on.
+// Windows turns the daily part of the forecast into whole calendar-day
+// windows, with the concentrations the health-notice rule reads. The hourly
+// part is not made into windows here: it joins the observed hours in the
+// blended series (Hours, Situation.ForecastHours).
 func (f *Forecast) Windows() ([]Window, []Concentrations) {
 	var ws []Window
 	var cs []Concentrations
@@ -122,37 +122,16 @@ func (f *Forecast) Windows() ([]Window, []Concentrations) {
 			cs = append(cs, c)
 		}
 	}
-	if len(f.Hourly) > 0 {
-		var r aqi.Rolling
-		prev := time.Time{}
-		for _, h := range f.Hourly {
-			for !prev.IsZero() && h.Time.Sub(prev) > time.Hour { // gaps are missing hours
-				prev = prev.Add(time.Hour)
-				r.Push(aqi.MissingHour())
-			}
-			r.Push(h.hour())
-			prev = h.Time
-			if r.Len() < 24 {
-				continue
-			}
-			res := r.Daily(aqi.EditionAt(h.Time))
-			if res.NA {
-				continue
-			}
-			w := Window{Start: h.Time.Add(-24 * time.Hour), End: h.Time, AQI: res.AQI, Source: SourceForecast, ForecastSource: f.Source}
-			ws = append(ws, w)
-			c := Concentrations{Start: w.Start, End: w.End, Values: map[string]float64{}, ForecastSource: f.Source}
-			for q, term := range map[string]aqi.Term{QuantityPM2_5_24h: aqi.TermPM25, QuantityPM10_24h: aqi.TermPM10, QuantityO3_8h: aqi.TermO3_8h} {
-				if v := res.Conc[term]; !math.IsNaN(v) {
-					c.Values[q] = v
-				}
-			}
-			if len(c.Values) > 0 {
-				cs = append(cs, c)
-			}
-		}
-	}
 	return ws, cs
+}
+
+// Hours returns the hourly part of the forecast as series hours.
+func (f *Forecast) Hours() []SeriesHour {
+	out := make([]SeriesHour, 0, len(f.Hourly))
+	for _, h := range f.Hourly {
+		out = append(out, SeriesHour{Time: h.Time, Values: h.hour()})
+	}
+	return out
 }
 
 func (h HourlyForecast) hour() aqi.Hour {
@@ -166,11 +145,23 @@ func (h HourlyForecast) hour() aqi.Hour {
 	return out
 }
 
+// MergedForecast is what the forecasts of one region say together.
+type MergedForecast struct {
+	Daily []Window
+	Conc  []Concentrations
+	// Hours is the hourly forecast, hour by hour from the newest issue
+	// covering each hour; Source names the issue of the last hour.
+	Hours  []SeriesHour
+	Source string
+	End    time.Time // how far they reach
+}
+
 // MergeForecasts combines the forecasts of one region: for every hour the
 // newest issue (by IssuedAt, then by id) that covers it wins; an older
-// issue keeps only the hours no newer one covers. It returns the windows,
-// the concentrations and how far the forecasts reach.
-func MergeForecasts(fs []Forecast) ([]Window, []Concentrations, time.Time) {
+// issue keeps only the hours no newer one covers. Daily and hourly issues
+// are merged each on their own: daily windows stay whole days, hourly values
+// join the blended series.
+func MergeForecasts(fs []Forecast) MergedForecast {
 	order := slices.Clone(fs)
 	slices.SortStableFunc(order, func(a, b Forecast) int {
 		if c := b.IssuedAt.Compare(a.IssuedAt); c != 0 {
@@ -178,10 +169,9 @@ func MergeForecasts(fs []Forecast) ([]Window, []Concentrations, time.Time) {
 		}
 		return int(b.ID - a.ID)
 	})
-	var covered []hspan // union of newer issues, sorted and disjoint
-	var ws []Window
-	var cs []Concentrations
-	var end time.Time
+	var m MergedForecast
+	var covered []hspan // union of newer daily issues, sorted and disjoint
+	hourAt := map[int64]bool{}
 	for _, f := range order {
 		fw, fc := f.Windows()
 		var mine []hspan
@@ -189,22 +179,37 @@ func MergeForecasts(fs []Forecast) ([]Window, []Concentrations, time.Time) {
 			for _, part := range subtract(hspan{w.Start, w.End}, covered) {
 				c := w
 				c.Start, c.End = part.from, part.to
-				ws = append(ws, c)
+				m.Daily = append(m.Daily, c)
 			}
 			mine = append(mine, hspan{w.Start, w.End})
-			end = later(end, w.End)
+			m.End = later(m.End, w.End)
 		}
 		for _, c := range fc {
 			for _, part := range subtract(hspan{c.Start, c.End}, covered) {
 				cc := c
 				cc.Start, cc.End = part.from, part.to
-				cs = append(cs, cc)
+				m.Conc = append(m.Conc, cc)
 			}
 		}
 		covered = union(append(covered, mine...))
+		for _, h := range f.Hours() {
+			if hourAt[h.Time.Unix()] {
+				continue
+			}
+			hourAt[h.Time.Unix()] = true
+			m.Hours = append(m.Hours, h)
+			if h.Time.After(m.End) {
+				m.End = h.Time
+				m.Source = f.Source
+			}
+		}
 	}
-	slices.SortStableFunc(ws, cmpStart)
-	return ws, cs, end
+	slices.SortStableFunc(m.Daily, cmpStart)
+	slices.SortFunc(m.Hours, func(a, b SeriesHour) int { return a.Time.Compare(b.Time) })
+	if m.Source == "" && len(order) > 0 && len(m.Hours) > 0 {
+		m.Source = order[0].Source
+	}
+	return m
 }
 
 type hspan struct{ from, to time.Time }

@@ -26,6 +26,9 @@ const (
 	KindDowngrade    = "downgrade"
 	KindLift         = "lift"
 	KindHealthNotice = "health_notice"
+	KindExtend       = "extend" // same level, new expected end
+	KindPause        = "pause"  // measures suspended until a planned restart
+	KindResume       = "resume" // measures restarted after a pause
 )
 
 // ProposalRecord is a proposal as kept: the engine's Proposal with its
@@ -53,16 +56,24 @@ type ProposalRecord struct {
 
 // Warning is one warning episode of a region, from issue to lift.
 type Warning struct {
-	ID           int64        `json:"id"`
-	Region       string       `json:"region"`
-	PlanID       string       `json:"plan_id"`
-	LevelID      string       `json:"level"`
-	Since        time.Time    `json:"since"`
-	EpisodeStart time.Time    `json:"episode_start"`
-	ExpectedEnd  time.Time    `json:"expected_end"`
-	Issued       time.Time    `json:"issued"`
-	Lifted       *time.Time   `json:"lifted,omitempty"`
-	Transitions  []Transition `json:"transitions,omitempty"`
+	ID           int64     `json:"id"`
+	Region       string    `json:"region"`
+	PlanID       string    `json:"plan_id"`
+	LevelID      string    `json:"level"`
+	Since        time.Time `json:"since"`
+	EpisodeStart time.Time `json:"episode_start"`
+	ExpectedEnd  time.Time `json:"expected_end"`
+	// EffectiveStart is when the response starts (plan 4.4); it may
+	// differ from the publication (Issued).
+	EffectiveStart time.Time  `json:"effective_start"`
+	Issued         time.Time  `json:"issued"`
+	Lifted         *time.Time `json:"lifted,omitempty"`
+	// LiftEffective is when the lift takes effect (announced ahead).
+	LiftEffective *time.Time `json:"lift_effective,omitempty"`
+	// Paused: open, measures suspended until RestartAt.
+	Paused      bool         `json:"paused,omitempty"`
+	RestartAt   *time.Time   `json:"restart_at,omitempty"`
+	Transitions []Transition `json:"transitions,omitempty"`
 }
 
 // Transition is one published change: it is recorded once (Key is unique),

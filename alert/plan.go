@@ -36,10 +36,18 @@ const (
 	ActionHealthNotice Action = "health_notice"
 	ActionUpstream     Action = "upstream" // prompted by the city's command (plan 4.2, 6)
 	ActionManual       Action = "manual"   // proposed by duty staff after a consultation
+	// ActionExtend moves the expected end of the warning in force, at the
+	// same level ("延续至…"); a shortening is an extension to an earlier end.
+	ActionExtend Action = "extend"
+	// ActionPause keeps the warning open with its measures suspended until
+	// a planned restart (the look-ahead veto failed); ActionResume restarts
+	// them.
+	ActionPause  Action = "pause"
+	ActionResume Action = "resume"
 )
 
 var knownActions = []Action{ActionIssue, ActionUpgrade, ActionDowngrade, ActionLift,
-	ActionHealthNotice, ActionUpstream, ActionManual}
+	ActionHealthNotice, ActionUpstream, ActionManual, ActionExtend, ActionPause, ActionResume}
 
 // Measure kinds (plan 5.2).
 const (
@@ -71,6 +79,7 @@ type Plan struct {
 	Levels       []LevelSpec      `yaml:"levels"` // lowest first
 	HealthNotice HealthNoticeRule `yaml:"health_notice"`
 	Timing       Timing           `yaml:"timing"`
+	Decisions    Decisions        `yaml:"decisions"`
 	Approvals    []Chain          `yaml:"approvals"`
 
 	// Units and Measures are optional; another part of the service owns
@@ -554,6 +563,7 @@ func (p *Plan) validate() []string {
 		}
 	}
 
+	p.Decisions.validate(&pr)
 	p.validateChains(&pr, roles)
 
 	units := map[string]bool{}
@@ -731,10 +741,11 @@ func (p *Plan) validateChains(pr *problems, roles map[string]bool) {
 		if i < len(p.Levels)-1 {
 			needs = append(needs, need{ActionDowngrade, l.ID})
 		}
-		needs = append(needs, need{ActionUpstream, l.ID}, need{ActionManual, l.ID})
+		needs = append(needs, need{ActionUpstream, l.ID}, need{ActionManual, l.ID},
+			need{ActionExtend, l.ID}, need{ActionResume, l.ID})
 	}
 	needs = append(needs, need{ActionLift, levelNoneID}, need{ActionManual, levelNoneID},
-		need{ActionHealthNotice, levelNoneID})
+		need{ActionHealthNotice, levelNoneID}, need{ActionPause, levelNoneID})
 	for _, n := range needs {
 		var found []string
 		for _, c := range p.Approvals {

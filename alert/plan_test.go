@@ -90,7 +90,7 @@ func TestParsePlanErrors(t *testing.T) {
 		// A chain naming a role the plan does not define.
 		{"unknown role", "all_of: [office_director]", "all_of: [office_directer]", `unknown role "office_directer"`},
 		// Removing the lift chain leaves lifts without approval.
-		{"no lift chain", "actions: [lift, manual]", "actions: [manual]", "no chain for lift to none"},
+		{"no lift chain", "actions: [lift, pause, manual]", "actions: [pause, manual]", "no chain for lift to none"},
 		// A measure must name a level and known units.
 		{"bad measure", "  - id: r2-weather-modification\n    level: Ⅱ", "  - id: r2-weather-modification\n    level: purple", `unknown level "purple"`},
 		// A measure naming a unit the plan does not define.

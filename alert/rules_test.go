@@ -124,6 +124,8 @@ func TestTimingBoundaries(t *testing.T) {
 	h := time.Hour
 	clean := func(hrs int) []Window { return []Window{span(now0, hrs, 50)} }
 	yellowDay := func(startH int) Window { return span(now0.Add(time.Duration(startH)*h), 24, 210) }
+	yellowDayAt := func(t time.Time, startH int) Window { return span(t.Add(time.Duration(startH)*h), 24, 210) }
+	at10 := dec(1, 10)
 	active := &ActiveWarning{Level: 1, Since: now0.Add(-48 * h), EpisodeStart: now0.Add(-72 * h)}
 	tests := []struct {
 		name   string
@@ -136,13 +138,17 @@ func TestTimingBoundaries(t *testing.T) {
 		// Lead exactly 24 h is not short notice; 23 h is.
 		{name: "lead 24h", s: Situation{Forecast: []Window{span(now0, 24, 50), yellowDay(24)}}, action: ActionIssue},
 		{name: "lead 23h", s: Situation{Forecast: []Window{span(now0, 23, 50), yellowDay(23)}}, action: ActionIssue, short: true},
-		// Lift: the next yellow 36 h away allows it, 35 h away does not.
-		{name: "next run in 36h: lift", s: Situation{Active: active, Forecast: []Window{span(now0, 36, 50), yellowDay(36)}},
-			action: ActionLift},
-		{name: "next run in 35h: no lift", s: Situation{Active: active, Forecast: []Window{span(now0, 35, 50), yellowDay(35)}}},
+		// Lift (at a decision time): the next yellow 36 h away allows the
+		// plan's condition, but the look-ahead veto (a window > 150 ending
+		// by now + 72 h) turns it into a pause; 35 h away it is one episode.
+		{name: "next run in 36h: pause", s: Situation{Now: at10, Active: active, Forecast: []Window{span(at10, 36, 50), yellowDayAt(at10, 36)}},
+			action: ActionPause},
+		{name: "next run in 35h: no lift", s: Situation{Now: at10, Active: active, Forecast: []Window{span(at10, 35, 50), yellowDayAt(at10, 35)}}},
 		// Lift needs 36 h of forecast: 36 h is enough, 35 h asks for more.
-		{name: "coverage 36h", s: Situation{Active: active, Forecast: clean(36)}, action: ActionLift},
-		{name: "coverage 35h", s: Situation{Active: active, Forecast: clean(35)}, need: "lift"},
+		{name: "coverage 36h", s: Situation{Now: at10, Active: active, Forecast: []Window{span(at10, 36, 50)}}, action: ActionLift},
+		{name: "coverage 35h", s: Situation{Now: at10, Active: active, Forecast: []Window{span(at10, 35, 50)}}, need: "lift"},
+		// Outside the decision times a lift waits.
+		{name: "lift waits for 10:00", s: Situation{Active: active, Forecast: clean(36)}},
 		// Merge gap: runs 35 h apart are one episode, 36 h apart two.
 		{name: "gap 35h: one episode", s: Situation{Forecast: []Window{yellowDay(0), span(now0.Add(24*h), 35, 50), yellowDay(59)}},
 			action: ActionIssue, short: true, nEp: 1},
@@ -151,7 +157,10 @@ func TestTimingBoundaries(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.s.Now, tc.s.Region = now0, "jianghua"
+			if tc.s.Now.IsZero() {
+				tc.s.Now = now0
+			}
+			tc.s.Region = "jianghua"
 			ev := Evaluate(p, tc.s)
 			var got Action
 			if ev.Proposal != nil {
@@ -274,7 +283,7 @@ func TestSecondPlan(t *testing.T) {
 		// A single day > 300 ahead: yellow in both.
 		{"one day over 300", daily(100, 310, 100), "yellow", "yellow", false, false},
 		// A day > 400: red in the city (> 400 for 24 h), yellow in the county.
-		{"one day over 400", daily(100, 100, 401), "yellow", "red", false, false},
+		{"one day over 400", daily(100, 401, 100), "yellow", "red", false, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -283,7 +292,9 @@ func TestSecondPlan(t *testing.T) {
 				want  string
 				short bool
 			}{{county, tc.county, tc.countyShort}, {city, tc.city, tc.cityShort}} {
-				ev := Evaluate(c.p, Situation{Now: now0, Region: c.p.Regions[0].ID, Forecast: tc.forecast})
+				// At the decision time before: Dec 2 is 32 h ahead (not short
+				// notice for either plan), Dec 1 is 8 h ahead (short for both).
+				ev := Evaluate(c.p, Situation{Now: nov(30, 16), Region: c.p.Regions[0].ID, Forecast: tc.forecast})
 				got := ""
 				if ev.Proposal != nil {
 					got = ev.Proposal.LevelID
@@ -308,7 +319,7 @@ func TestSecondPlan(t *testing.T) {
 	}
 
 	// And the chains differ: the city's yellow is one bureau's signature.
-	pr := Evaluate(city, Situation{Now: now0, Region: "example-city", Forecast: daily(100, 310, 100)}).Proposal
+	pr := Evaluate(city, Situation{Now: nov(30, 16), Region: "example-city", Forecast: daily(100, 310, 100)}).Proposal
 	a, err := NewApproval(city, *pr)
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,13 @@ type Observations interface {
 	Observed(ctx context.Context, region string, from, to time.Time) ([]Window, error)
 }
 
+// HourlyObservations hands out a region's hourly values with hour ends in
+// (from, to]: the observed part of the blended series an hourly forecast
+// continues. Optional: an Observations that also implements it is asked.
+type HourlyObservations interface {
+	ObservedHours(ctx context.Context, region string, from, to time.Time) ([]SeriesHour, error)
+}
+
 // Service is the warning lifecycle: situations → proposals → approvals →
 // published transitions and the warning in force, all kept in a Store so a
 // restart resumes where it stopped. It decides nothing itself (Evaluate
@@ -119,6 +126,12 @@ func (s *Service) Situation(ctx context.Context, region string, now time.Time) (
 		if n := len(obs); n > 0 && !obs[n-1].End.After(now) && now.Sub(obs[n-1].End) < freshObservation {
 			sit.Now = obs[n-1].End
 		}
+		if ho, ok := s.Observations.(HourlyObservations); ok {
+			back := s.Plan.Window() + hours(s.Plan.Decisions.BiasCorrection.ObservedHours)
+			if sit.ObservedHours, err = ho.ObservedHours(ctx, region, sit.Now.Add(-back), sit.Now); err != nil {
+				return sit, err
+			}
+		}
 	}
 	if s.Forecasts != nil {
 		// A forecast issued up to a few days ago may still cover the future.
@@ -126,19 +139,15 @@ func (s *Service) Situation(ctx context.Context, region string, now time.Time) (
 		if err != nil {
 			return sit, err
 		}
-		ws, cs, end := MergeForecasts(fs)
-		sit.Forecast, sit.ForecastConc, sit.ForecastCoverageEnd = ws, cs, end
+		m := MergeForecasts(fs)
+		sit.Forecast, sit.ForecastConc, sit.ForecastCoverageEnd = m.Daily, m.Conc, m.End
+		sit.ForecastHours, sit.ForecastHoursSource = m.Hours, m.Source
 	}
 	active, err := s.active(ctx, region)
 	if err != nil {
 		return sit, err
 	}
-	if active != nil {
-		lvl, ok := s.Plan.LevelByID(active.LevelID)
-		if ok {
-			sit.Active = &ActiveWarning{Level: lvl, Since: active.Since, EpisodeStart: active.EpisodeStart}
-		}
-	}
+	sit.Active = s.activeWarning(active)
 	prompts, err := s.Store.Prompts(ctx, now)
 	if err != nil {
 		return sit, err
@@ -180,12 +189,7 @@ func (s *Service) Decide(ctx context.Context, sit Situation) (Evaluation, error)
 	if err != nil {
 		return Evaluation{}, err
 	}
-	sit.Active = nil
-	if active != nil {
-		if lvl, ok := s.Plan.LevelByID(active.LevelID); ok {
-			sit.Active = &ActiveWarning{Level: lvl, Since: active.Since, EpisodeStart: active.EpisodeStart}
-		}
-	}
+	sit.Active = s.activeWarning(active)
 	ev := s.evaluate(sit.Region, sit)
 	if ev.Proposal != nil {
 		if _, _, err := s.propose(ctx, *ev.Proposal, ActorEngine, "", sit.Now); err != nil {
@@ -204,6 +208,9 @@ func (s *Service) evaluate(region string, sit Situation) Evaluation {
 	coverEnd := sit.ForecastCoverageEnd
 	for _, w := range sit.Forecast {
 		coverEnd = later(coverEnd, w.End)
+	}
+	if n := len(sit.ForecastHours); n > 0 {
+		coverEnd = later(coverEnd, sit.ForecastHours[n-1].Time)
 	}
 	needUntil := sit.Now.Add(s.Plan.Timing.Coverage())
 	if !coverEnd.Before(needUntil) {
@@ -263,6 +270,9 @@ func (s *Service) ProposeManual(ctx context.Context, region string, m ManualRequ
 	}
 	sit.Manual = &m
 	ev := Evaluate(s.Plan, sit)
+	if ev.Refused != nil {
+		return ProposalRecord{}, ev.Refused
+	}
 	if ev.Proposal == nil {
 		return ProposalRecord{}, &Error{Code: CodeProposalIncomplete, Message: "the request makes no proposal", MessageZH: "该请求未形成提议"}
 	}
@@ -505,30 +515,43 @@ func (s *Service) publish(ctx context.Context, rec ProposalRecord, now time.Time
 		if !ok {
 			to = LevelNone
 		}
-		switch {
-		case to == LevelNone:
-			t.Kind = KindLift
-		case cur == nil:
-			t.Kind = KindIssue
-		case to > from:
-			t.Kind = KindUpgrade
-		default:
-			t.Kind = KindDowngrade
+		kind, refusal := transitionKind(pr.Action, cur, from, to)
+		if refusal != "" {
+			// Never published: a proposal that makes no sense against the
+			// warning in force (a lift with nothing in force, a "change" to
+			// the same level) would dereference nothing or mislabel the notice.
+			rec.Status, rec.Updated = StatusSuperseded, now
+			err := s.Store.UpdateProposal(ctx, rec, AuditEntry{At: now, Actor: ActorEngine, Action: "refuse",
+				Subject: fmt.Sprintf("proposal %d", rec.ID), Comment: refusal})
+			return rec, err
 		}
-		if t.Kind == KindIssue {
+		t.Kind = kind
+		eff := pr.Start
+		if eff.Before(now) && kind != KindIssue {
+			eff = now
+		}
+		if kind == KindIssue {
 			w = &Warning{Region: rec.Region, PlanID: s.Plan.ID, LevelID: rec.LevelID, Since: now,
-				EpisodeStart: pr.EpisodeStart, ExpectedEnd: pr.ExpectedEnd, Issued: now}
+				EpisodeStart: pr.EpisodeStart, ExpectedEnd: pr.ExpectedEnd, Issued: now, EffectiveStart: pr.Start}
 		} else {
 			c := *cur
 			w = &c
 			w.Transitions = nil
-			w.LevelID = rec.LevelID
-			if t.Kind == KindLift {
-				w.LevelID = cur.LevelID // the level it had when lifted
+			switch kind {
+			case KindLift:
 				lifted := now
 				w.Lifted = &lifted
-			} else {
+				w.LiftEffective = &eff
+				w.Paused = false
+			case KindExtend:
+				w.ExpectedEnd = pr.ExpectedEnd
+			case KindPause:
+				restart := pr.RestartAt
+				w.Paused, w.RestartAt = true, &restart
+			default: // upgrade, downgrade, resume, manual and upstream changes
+				w.LevelID = rec.LevelID
 				w.Since = now
+				w.Paused, w.RestartAt = false, nil
 				if !pr.ExpectedEnd.IsZero() {
 					w.ExpectedEnd = pr.ExpectedEnd
 				}
@@ -563,6 +586,22 @@ func (s *Service) publish(ctx context.Context, rec ProposalRecord, now time.Time
 	return rec, nil
 }
 
+// activeWarning is what the engine needs to know of the warning in force.
+func (s *Service) activeWarning(w *Warning) *ActiveWarning {
+	if w == nil {
+		return nil
+	}
+	lvl, ok := s.Plan.LevelByID(w.LevelID)
+	if !ok {
+		return nil
+	}
+	a := &ActiveWarning{Level: lvl, Since: w.Since, EpisodeStart: w.EpisodeStart, ExpectedEnd: w.ExpectedEnd, Paused: w.Paused}
+	if w.RestartAt != nil {
+		a.RestartAt = *w.RestartAt
+	}
+	return a
+}
+
 func (s *Service) active(ctx context.Context, region string) (*Warning, error) {
 	ws, err := s.Store.ActiveWarnings(ctx)
 	if err != nil {
@@ -574,6 +613,40 @@ func (s *Service) active(ctx context.Context, region string) (*Warning, error) {
 		}
 	}
 	return nil, nil
+}
+
+// transitionKind is what a proposal does to the warning in force, or why it
+// cannot be published.
+func transitionKind(a Action, cur *Warning, from, to Level) (string, string) {
+	switch {
+	case a == ActionExtend:
+		if cur == nil {
+			return "", "nothing in force to extend"
+		}
+		return KindExtend, ""
+	case a == ActionPause:
+		if cur == nil || cur.Paused {
+			return "", "nothing in force to pause"
+		}
+		return KindPause, ""
+	case a == ActionResume:
+		if cur == nil || !cur.Paused {
+			return "", "no paused warning to resume"
+		}
+		return KindResume, ""
+	case to == LevelNone:
+		if cur == nil {
+			return "", "no warning in force to lift"
+		}
+		return KindLift, ""
+	case cur == nil:
+		return KindIssue, ""
+	case to > from:
+		return KindUpgrade, ""
+	case to < from:
+		return KindDowngrade, ""
+	}
+	return "", fmt.Sprintf("level %d is already in force", to)
 }
 
 func usesBaseline(pr Proposal) bool {

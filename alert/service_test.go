@@ -2,6 +2,7 @@ package alert
 
 import (
 	"context"
+	"github.com/aqwarn/aqwarn/aqi"
 	"testing"
 	"time"
 )
@@ -107,8 +108,8 @@ func TestServiceLifecycle(t *testing.T) {
 		t.Fatalf("transitions %+v", tr)
 	}
 
-	// Dec 3 08:00: the episode is over, clean forecast for 3 days: lift.
-	c.t = dec(3, 8)
+	// Dec 3 10:00, a decision time: the episode is over, clean forecast for 3 days: lift.
+	c.t = dec(3, 10)
 	addDaily(t, st, dec(3, 7), 100, 100, 100, 60, 60, 60)
 	ev, err = s.EvaluateRegion(ctx, "jianghua", c.t)
 	if err != nil {
@@ -221,8 +222,10 @@ func TestServicePersistenceBaseline(t *testing.T) {
 	c := &clock{t: now0}
 	s := newTestService(t, st, rolling(nil), c)
 	// A warning in force, clean observations, no forecast at all.
+	// At the 10:00 decision time, clean for the 36 h the baseline needs observed.
+	c.t = dec(1, 10)
 	st.warnings = []Warning{{ID: 1, Region: "jianghua", LevelID: "yellow", Since: now0.Add(-72 * time.Hour), EpisodeStart: now0.Add(-96 * time.Hour)}}
-	ev, err := s.EvaluateRegion(ctx, "jianghua", now0)
+	ev, err := s.EvaluateRegion(ctx, "jianghua", c.t)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +280,8 @@ func TestMergeForecastsNewestWins(t *testing.T) {
 		{Date: "2026-12-01", AQI: 100}, {Date: "2026-12-02", AQI: 210}, {Date: "2026-12-03", AQI: 220}}}
 	newer := Forecast{ID: 2, Source: "b", IssuedAt: now0.Add(-time.Hour), Daily: []DailyForecast{
 		{Date: "2026-12-02", AQI: 120}}}
-	ws, _, end := MergeForecasts([]Forecast{old, newer})
+	m := MergeForecasts([]Forecast{old, newer})
+	ws, end := m.Daily, m.End
 	if !end.Equal(dec(4, 0)) {
 		t.Fatalf("end %v", end)
 	}
@@ -295,18 +299,49 @@ func TestMergeForecastsNewestWins(t *testing.T) {
 	}
 }
 
-func TestHourlyForecastWindows(t *testing.T) {
-	f := Forecast{Source: "model"}
+// An hourly forecast is not made into windows of its own: its hours
+// continue the observed hours in the blended series, so the window ending
+// 24 h after now is all forecast and the ones before it straddle now.
+func TestHourlyForecastBlends(t *testing.T) {
+	p := jianghua(t)
 	pm := 160.0 // PM2.5 160 µg/m³ → IAQI 210
+	clean := 35.0
+	f := Forecast{Source: "model"}
 	for h := 1; h <= 30; h++ {
 		f.Hourly = append(f.Hourly, HourlyForecast{Time: now0.Add(time.Duration(h) * time.Hour), PM25: &pm})
 	}
-	ws, cs := f.Windows()
-	if len(ws) != 7 || ws[0].AQI != 210 || !ws[0].End.Equal(now0.Add(24*time.Hour)) {
-		t.Fatalf("windows %+v", ws)
+	if ws, _ := f.Windows(); len(ws) != 0 {
+		t.Fatalf("hourly forecast made daily windows: %+v", ws)
 	}
-	if len(cs) != 7 || cs[0].Values[QuantityPM2_5_24h] != 160 {
-		t.Fatalf("conc %+v", cs[0])
+	var obs []SeriesHour
+	for h := -30; h <= 0; h++ {
+		v := aqi.MissingHour()
+		v[aqi.PM25] = clean
+		obs = append(obs, SeriesHour{Time: now0.Add(time.Duration(h) * time.Hour), Values: v})
+	}
+	m := MergeForecasts([]Forecast{f})
+	b := p.blend(now0, obs, m.Hours, m.Source)
+	// Windows end after now only. The one ending now + 24 h holds 24
+	// forecast hours (160 → AQI 210); those before it straddle now and
+	// rise with the share of forecast hours (under HJ 633—2026 an AQI ≤ 100
+	// from PM2.5 alone is NA, so the first few are left out).
+	var last *Window
+	for i, w := range b.windows {
+		if !w.End.After(now0) || w.Source != SourceForecast || w.ForecastSource != "model" {
+			t.Fatalf("window %+v", w)
+		}
+		if i > 0 && w.End.Before(now0.Add(24*time.Hour)) && w.AQI <= b.windows[i-1].AQI {
+			t.Fatalf("straddling windows do not rise: %+v then %+v", b.windows[i-1], w)
+		}
+		if w.End.Equal(now0.Add(24 * time.Hour)) {
+			last = &b.windows[i]
+		}
+	}
+	if last == nil || last.AQI != 210 {
+		t.Fatalf("window ending now + 24 h: %+v", last)
+	}
+	if n := len(b.conc); n == 0 || b.conc[n-1].Values[QuantityPM2_5_24h] != 160 {
+		t.Fatalf("conc %+v", b.conc)
 	}
 }
 
@@ -355,15 +390,16 @@ func TestVerification(t *testing.T) {
 // and is lifted when the forecast drops it.
 func TestWarningWaitsForItsEpisode(t *testing.T) {
 	p := jianghua(t)
-	start := now0.Add(43 * time.Hour)
-	active := &ActiveWarning{Level: 1, Since: now0.Add(-time.Hour), EpisodeStart: start}
-	ahead := []Window{span(now0, 43, 100), span(start, 24, 210), span(start.Add(24*time.Hour), 24, 100)}
-	ev := Evaluate(p, Situation{Now: now0, Region: "r", Observed: rolling(nil), Forecast: ahead, Active: active})
+	at10 := dec(1, 10) // lifts are decided at decision times
+	start := at10.Add(43 * time.Hour)
+	active := &ActiveWarning{Level: 1, Since: at10.Add(-time.Hour), EpisodeStart: start}
+	ahead := []Window{span(at10, 43, 100), span(start, 24, 210), span(start.Add(24*time.Hour), 24, 100)}
+	ev := Evaluate(p, Situation{Now: at10, Region: "r", Observed: rolling(nil), Forecast: ahead, Active: active})
 	if ev.Proposal != nil {
 		t.Fatalf("episode still ahead, got %+v", ev.Proposal)
 	}
-	clean := []Window{span(now0, 72, 100)}
-	ev = Evaluate(p, Situation{Now: now0, Region: "r", Observed: rolling(nil), Forecast: clean, Active: active})
+	clean := []Window{span(at10, 72, 100)}
+	ev = Evaluate(p, Situation{Now: at10, Region: "r", Observed: rolling(nil), Forecast: clean, Active: active})
 	if ev.Proposal == nil || ev.Proposal.Action != ActionLift {
 		t.Fatalf("episode gone, want lift, got %+v", ev.Proposal)
 	}
@@ -392,11 +428,12 @@ func TestServicePublishSupersedesStale(t *testing.T) {
 	if engine.Status != StatusSuperseded {
 		t.Fatalf("engine proposal %s, want superseded", engine.Status)
 	}
-	// The data still say yellow: the engine proposes a downgrade, which
-	// staff may reject (a rejection is not proposed again for the same data).
+	// The data still say yellow, but a downgrade is prudent (降级审慎): it
+	// waits for a decision time, observed improvement and 24 h at the
+	// level, so the engine proposes nothing now.
 	s.EvaluateRegion(ctx, "jianghua", now0)
 	p, _ := st.Proposals(ctx, ProposalFilter{Status: StatusPending})
-	if len(p) != 1 || p[0].Proposal.Action != ActionDowngrade || p[0].FromID != "orange" {
+	if len(p) != 0 {
 		t.Fatalf("pending after publication: %+v", p)
 	}
 }

@@ -135,6 +135,7 @@ var statusOf = map[string]int{
 	alert.CodeNoChain:            http.StatusUnprocessableEntity,
 	alert.CodeForecastInvalid:    http.StatusUnprocessableEntity,
 	alert.CodeUnknownRegion:      http.StatusUnprocessableEntity,
+	alert.CodeTransitionInvalid:  http.StatusUnprocessableEntity,
 	codeTooLarge:                 http.StatusRequestEntityTooLarge,
 }
 

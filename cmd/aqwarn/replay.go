@@ -8,6 +8,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
+	"math/rand/v2"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,12 +36,15 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	})
 	from := fs.String("from", "", "first day evaluated, YYYY-MM-DD China time (default: the data's start)")
 	to := fs.String("to", "", "day after the last one evaluated, YYYY-MM-DD (default: the data's end)")
-	forecast := fs.String("forecast", "perfect", "perfect (observations as a forecast of the next hours) or persistence (the built-in baseline only)")
-	horizon := fs.Int("horizon", 72, "hours the perfect forecast reaches")
-	format := fs.String("format", "csv", "csv or json")
+	forecast := fs.String("forecast", shapePerfectHourly, "forecast shape: perfect-hourly (alias perfect), perfect-daily, degraded, or persistence (the built-in baseline only)")
+	horizon := fs.Int("horizon", 72, "hours the forecast reaches")
+	seed := fs.Uint64("seed", 1, "seed of the degraded forecast's error")
+	delay := fs.String("approval-delay", "", "time from proposal to publication per level, e.g. yellow=2h,orange=4h,red=4h (default: at once)")
+	format := fs.String("format", "csv", "csv (warnings; the scorecard goes to stderr), json (everything), or scorecard (its text only)")
+	scorecard := fs.String("scorecard", "", "also write the scorecard to this file (JSON when it ends in .json, else text)")
 	region := fs.String("region", "replay", "name of the region the stations make")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: aqwarn replay --plan FILE --csv FILES... [--from DAY --to DAY] [--forecast perfect|persistence] [--format csv|json]\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: aqwarn replay --plan FILE --csv FILES... [--from DAY --to DAY] [--forecast SHAPE] [--horizon H] [--seed N] [--approval-delay L=D,...] [--format csv|json|scorecard] [--scorecard FILE]\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(gatherFiles(args)); err != nil {
@@ -52,13 +58,24 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fs.Usage()
 		return errors.New("replay: no --csv files")
 	}
-	if *forecast != "perfect" && *forecast != "persistence" {
-		return fmt.Errorf("replay: --forecast %q: want perfect or persistence", *forecast)
+	switch *forecast {
+	case "perfect":
+		*forecast = shapePerfectHourly
+	case shapePerfectHourly, shapePerfectDaily, shapeDegraded, shapePersistence:
+	default:
+		return fmt.Errorf("replay: --forecast %q: want perfect-hourly, perfect-daily, degraded or persistence", *forecast)
 	}
-	if *format != "csv" && *format != "json" {
-		return fmt.Errorf("replay: --format %q: want csv or json", *format)
+	if *format != "csv" && *format != "json" && *format != "scorecard" {
+		return fmt.Errorf("replay: --format %q: want csv, json or scorecard", *format)
+	}
+	if *horizon < 24 || *horizon > 240 {
+		return fmt.Errorf("replay: --horizon %d: want 24..240 hours", *horizon)
 	}
 	plan, err := alert.LoadPlan(*planPath)
+	if err != nil {
+		return err
+	}
+	delays, err := parseDelays(*delay, plan)
 	if err != nil {
 		return err
 	}
@@ -79,23 +96,73 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	obs := regionWindowsOf(series, plan.Window())
+	rs := regionHistoryOf(series, plan.Window())
 	read := time.Since(started)
-	rep, err := replay(ctx, plan, *region, obs, replayOptions{From: fromT, To: toT, Forecast: *forecast, Horizon: *horizon})
+	rep, err := replay(ctx, plan, *region, rs, replayOptions{From: fromT, To: toT, Forecast: *forecast, Horizon: *horizon,
+		Seed: *seed, ApprovalDelay: delays})
 	if err != nil {
 		return err
 	}
 	rep.Stations = len(series)
 	rep.Files = len(files)
-	fmt.Fprintf(stderr, "aqwarn replay: %d stations, %d hours evaluated, %d proposals, %d warnings in %s (reading and AQI %s, engine %s)\n",
-		rep.Stations, rep.Summary.Hours, rep.Summary.Proposals, rep.Summary.Warnings, time.Since(started).Round(time.Millisecond),
+	fmt.Fprintf(stderr, "aqwarn replay: %d stations, %d hours evaluated (%s, %d h), %d proposals, %d warnings in %s (reading and AQI %s, engine %s)\n",
+		rep.Stations, rep.Summary.Hours, rep.Forecast, rep.Horizon, rep.Summary.Proposals, rep.Summary.Warnings, time.Since(started).Round(time.Millisecond),
 		read.Round(time.Millisecond), (time.Since(started) - read).Round(time.Millisecond))
-	if *format == "json" {
+	if *scorecard != "" {
+		if err := writeScorecardFile(*scorecard, rep.Scorecard); err != nil {
+			return err
+		}
+	}
+	switch *format {
+	case "json":
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
+	case "scorecard":
+		return rep.Scorecard.WriteText(stdout)
 	}
-	return writeReplayCSV(stdout, rep)
+	if err := writeReplayCSV(stdout, rep); err != nil {
+		return err
+	}
+	return rep.Scorecard.WriteText(stderr)
+}
+
+func writeScorecardFile(path string, sc *alert.Scorecard) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("replay: --scorecard: %w", err)
+	}
+	if strings.HasSuffix(path, ".json") {
+		enc := json.NewEncoder(f)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(sc)
+	} else {
+		err = sc.WriteText(f)
+	}
+	return errors.Join(err, f.Close())
+}
+
+// parseDelays reads "yellow=2h,orange=4h" against the plan's level ids.
+func parseDelays(s string, plan *alert.Plan) (map[string]time.Duration, error) {
+	if s == "" {
+		return nil, nil
+	}
+	out := map[string]time.Duration{}
+	for _, part := range strings.Split(s, ",") {
+		id, d, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			return nil, fmt.Errorf("replay: --approval-delay %q: want level=duration, e.g. orange=4h", part)
+		}
+		if l, ok := plan.LevelByID(id); !ok || l == alert.LevelNone {
+			return nil, fmt.Errorf("replay: --approval-delay: %q is not a level of plan %s", id, plan.ID)
+		}
+		v, err := time.ParseDuration(d)
+		if err != nil || v < 0 {
+			return nil, fmt.Errorf("replay: --approval-delay %s: %q is not a duration", id, d)
+		}
+		out[id] = v
+	}
+	return out, nil
 }
 
 // gatherFiles lets a shell glob follow --csv: "--csv a b c --to X" becomes
@@ -177,12 +244,23 @@ func joinSeries(a, b dataset.Series) dataset.Series {
 	return out
 }
 
-// regionWindowsOf computes the region's rolling daily AQI at every hour
-// (station means per pollutant, then the AQI, never a mean of AQIs) and
-// returns one observed window per hour with an AQI.
-func regionWindowsOf(series []dataset.Series, window time.Duration) []alert.Window {
+// regionHistory is the region's hourly series (station means per pollutant)
+// and its rolling daily AQI: one observed window per hour with an AQI.
+type regionHistory struct {
+	start   time.Time
+	hours   []aqi.Hour     // hours[k] ends at start + k h
+	windows []alert.Window // observed windows, by end
+	at      []int          // at[k]: index in windows of the window ending at hour k, −1 when NA
+}
+
+func (r *regionHistory) hourIndex(t time.Time) int { return int(t.Sub(r.start) / time.Hour) }
+
+// regionHistoryOf computes the region's series: station means per pollutant
+// each hour, then the AQI from the means, never a mean of AQIs.
+func regionHistoryOf(series []dataset.Series, window time.Duration) *regionHistory {
+	rs := &regionHistory{}
 	if len(series) == 0 {
-		return nil
+		return rs
 	}
 	start, end := series[0].Start, series[0].End()
 	for _, s := range series[1:] {
@@ -193,9 +271,12 @@ func regionWindowsOf(series []dataset.Series, window time.Duration) []alert.Wind
 			end = s.End()
 		}
 	}
+	rs.start = start
 	var r aqi.Rolling
 	hours := make([]aqi.Hour, 0, len(series))
-	out := make([]alert.Window, 0, int(end.Sub(start)/time.Hour)+1)
+	n := int(end.Sub(start)/time.Hour) + 1
+	rs.hours = make([]aqi.Hour, 0, n)
+	rs.at = make([]int, 0, n)
 	for t := start; !t.After(end); t = t.Add(time.Hour) {
 		hours = hours[:0]
 		for i := range series {
@@ -203,20 +284,95 @@ func regionWindowsOf(series []dataset.Series, window time.Duration) []alert.Wind
 				hours = append(hours, series[i].Hours[j])
 			}
 		}
-		r.Push(aqi.RegionHour(hours))
+		h := aqi.RegionHour(hours)
+		rs.hours = append(rs.hours, h)
+		r.Push(h)
 		d := r.Daily(aqi.EditionAt(t))
 		if d.NA {
+			rs.at = append(rs.at, -1)
 			continue
 		}
-		out = append(out, alert.Window{Start: t.Add(-window), End: t, AQI: d.AQI, Source: alert.SourceObserved})
+		rs.at = append(rs.at, len(rs.windows))
+		rs.windows = append(rs.windows, alert.Window{Start: t.Add(-window), End: t, AQI: d.AQI, Source: alert.SourceObserved})
+	}
+	return rs
+}
+
+// seriesHours returns the hours ending in [from, to] as series hours, each
+// value multiplied by scale(t) when scale is not nil.
+func (r *regionHistory) seriesHours(from, to time.Time, scale func(time.Time) float64, out []alert.SeriesHour) []alert.SeriesHour {
+	lo, hi := max(r.hourIndex(from), 0), min(r.hourIndex(to), len(r.hours)-1)
+	for k := lo; k <= hi; k++ {
+		t := r.start.Add(time.Duration(k) * time.Hour)
+		h := r.hours[k]
+		if scale != nil {
+			f := scale(t)
+			for p := range h {
+				h[p] *= f
+			}
+		}
+		out = append(out, alert.SeriesHour{Time: t, Values: h})
 	}
 	return out
 }
 
+// The forecast shapes a replay can run on (spec §8).
+const (
+	shapePerfectHourly = "perfect-hourly"
+	shapePerfectDaily  = "perfect-daily"
+	shapeDegraded      = "degraded"
+	shapePersistence   = "persistence"
+)
+
 type replayOptions struct {
 	From, To time.Time
-	Forecast string // perfect | persistence
+	Forecast string // a shape; "perfect" is perfect-hourly
 	Horizon  int    // hours
+	Seed     uint64
+	// ApprovalDelay is how long signing takes, by level id: proposals are
+	// published that long after they were made (zero: at once).
+	ApprovalDelay map[string]time.Duration
+}
+
+// degradedForecast is the perfect hourly series times a time-correlated
+// log-normal error whose spread grows with the lead (σ 0.25 at +24 h, 0.35
+// at +48 h, 0.45 at +72 h, on from there), one error path per issue, issued
+// every 6 h; deterministic per seed and issue time.
+type degradedForecast struct {
+	seed   uint64
+	issued time.Time
+	path   []float64 // multiplicative factor per hour from issued − 6 h
+}
+
+const degradedEvery = 6 * time.Hour
+
+func sigmaAt(lead time.Duration) float64 { return 0.15 + 0.10*max(lead.Hours(), 0)/24 }
+
+func (d *degradedForecast) at(now time.Time, horizon int) func(time.Time) float64 {
+	issued := now.Truncate(degradedEvery)
+	if !issued.Equal(d.issued) || d.path == nil {
+		d.issued = issued
+		rng := rand.New(rand.NewPCG(d.seed, uint64(issued.Unix())))
+		n := horizon + 12
+		d.path = d.path[:0]
+		z := rng.NormFloat64()
+		const rho = 0.95 // hour-to-hour correlation of the error (about a day)
+		for k := range n {
+			if k > 0 {
+				z = rho*z + math.Sqrt(1-rho*rho)*rng.NormFloat64()
+			}
+			sig := sigmaAt(time.Duration(k-6) * time.Hour)
+			d.path = append(d.path, math.Exp(sig*z-sig*sig/2))
+		}
+	}
+	base := d.issued.Add(-6 * time.Hour)
+	return func(t time.Time) float64 {
+		k := int(t.Sub(base) / time.Hour)
+		if k < 0 || k >= len(d.path) {
+			return 1
+		}
+		return d.path[k]
+	}
 }
 
 // Report is the replay's output.
@@ -228,23 +384,31 @@ type Report struct {
 	From     time.Time       `json:"from"`
 	To       time.Time       `json:"to"`
 	Forecast string          `json:"forecast"`
+	Horizon  int             `json:"horizon_hours"`
 	Warnings []ReplayWarning `json:"warnings"`
 	Summary  ReplaySummary   `json:"summary"`
+	// Scorecard is the verification of spec §8 against the observed truth.
+	Scorecard *alert.Scorecard `json:"scorecard"`
 }
 
 // ReplayWarning is one warning from issue to lift.
 type ReplayWarning struct {
-	Region       string         `json:"region"`
-	Level        string         `json:"level"` // the highest level it reached
-	FirstLevel   string         `json:"first_level"`
-	Start        time.Time      `json:"start"` // published
-	End          *time.Time     `json:"end"`   // lifted; nil when still in force at the end
-	EpisodeStart time.Time      `json:"episode_start"`
-	Hours        float64        `json:"hours"`
-	Changes      []ReplayChange `json:"changes"` // upgrades and downgrades
-	PeakAQI      int            `json:"peak_aqi"`
-	PeakAt       time.Time      `json:"peak_at"`
-	LeadHours    float64        `json:"lead_hours"` // episode start − publication (negative: late)
+	Region     string    `json:"region"`
+	Level      string    `json:"level"` // the highest level it reached
+	FirstLevel string    `json:"first_level"`
+	Start      time.Time `json:"start"` // first publication
+	// EffectiveStart is when the response starts (the episode's start
+	// rounded down to a standard hour).
+	EffectiveStart time.Time      `json:"effective_start"`
+	Pauses         []ReplayChange `json:"pauses,omitempty"`
+	Extensions     []ReplayChange `json:"extensions,omitempty"`
+	End            *time.Time     `json:"end"` // lifted; nil when still in force at the end
+	EpisodeStart   time.Time      `json:"episode_start"`
+	Hours          float64        `json:"hours"`
+	Changes        []ReplayChange `json:"changes"` // upgrades and downgrades
+	PeakAQI        int            `json:"peak_aqi"`
+	PeakAt         time.Time      `json:"peak_at"`
+	LeadHours      float64        `json:"lead_hours"` // effective start − publication (negative: late)
 }
 
 type ReplayChange struct {
@@ -266,10 +430,61 @@ type ReplaySummary struct {
 	BaselineFilled int            `json:"hours_on_persistence_baseline"`
 }
 
-// replay evaluates every hour of obs in [From, To) through the lifecycle
-// service on a store in memory, auto-approving.
-func replay(ctx context.Context, plan *alert.Plan, region string, obs []alert.Window, o replayOptions) (*Report, error) {
-	rep := &Report{Plan: plan.ID, Region: region, Forecast: o.Forecast, Warnings: []ReplayWarning{}}
+// replayRecorder keeps what the scorecard needs besides the warnings: when
+// each episode was first seen, and forecast samples per lead day.
+type replayRecorder struct {
+	seen      []seenEpisode
+	forecasts []alert.ForecastSample
+}
+
+type seenEpisode struct{ start, end, at time.Time }
+
+func (r *replayRecorder) see(ev alert.Evaluation) {
+	for _, ep := range ev.Episodes {
+		if !ep.End.After(ev.Now) {
+			continue
+		}
+		found := false
+		for i := len(r.seen) - 1; i >= 0 && i >= len(r.seen)-4; i-- {
+			s := &r.seen[i]
+			if ep.Start.Before(s.end) && ep.End.After(s.start) {
+				s.end = later(s.end, ep.End)
+				found = true
+				break
+			}
+		}
+		if !found {
+			r.seen = append(r.seen, seenEpisode{ep.Start, ep.End, ev.Now})
+		}
+	}
+}
+
+func (r *replayRecorder) firstSeen(ep alert.Episode) time.Time {
+	var first time.Time
+	for _, s := range r.seen {
+		if s.start.Before(ep.End) && s.end.After(ep.Start) && (first.IsZero() || s.at.Before(first)) {
+			first = s.at
+		}
+	}
+	return first
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// replay evaluates every hour of the region's series in [From, To) through
+// the lifecycle service on a store in memory, approving every proposal
+// (after the approval delay), and scores the warnings against the truth.
+func replay(ctx context.Context, plan *alert.Plan, region string, rs *regionHistory, o replayOptions) (*Report, error) {
+	if o.Forecast == "perfect" || o.Forecast == "" {
+		o.Forecast = shapePerfectHourly
+	}
+	rep := &Report{Plan: plan.ID, Region: region, Forecast: o.Forecast, Horizon: o.Horizon, Warnings: []ReplayWarning{}}
+	obs := rs.windows
 	if len(obs) == 0 {
 		return rep, nil
 	}
@@ -283,14 +498,13 @@ func replay(ctx context.Context, plan *alert.Plan, region string, obs []alert.Wi
 	st := alert.NewMemStore()
 	st.KeepAudit = false
 	var now time.Time
-	svc := &alert.Service{Plan: plan, Store: st, AutoApprove: true, Now: func() time.Time { return now }}
+	svc := &alert.Service{Plan: plan, Store: st, AutoApprove: len(o.ApprovalDelay) == 0, Now: func() time.Time { return now }}
 	lookback := plan.Lookback()
 	horizon := time.Duration(o.Horizon) * time.Hour
-	base := make([]alert.Window, len(obs))
-	for i, w := range obs {
-		w.Source, w.ForecastSource = alert.SourceBaseline, "replay-perfect"
-		base[i] = w
-	}
+	back := plan.Window() + time.Duration(plan.Decisions.BiasCorrection.ObservedHours)*time.Hour
+	deg := &degradedForecast{seed: o.Seed}
+	rec := &replayRecorder{}
+	var obsHours, fcHours []alert.SeriesHour
 	lo := 0 // first observed window inside the lookback
 	for i := range obs {
 		now = obs[i].End
@@ -304,25 +518,120 @@ func replay(ctx context.Context, plan *alert.Plan, region string, obs []alert.Wi
 			lo++
 		}
 		sit := alert.Situation{Now: now, Region: region, Observed: obs[lo : i+1]}
-		if o.Forecast == "perfect" {
-			hi := i + 1
-			for hi < len(base) && !base[hi].End.After(now.Add(horizon)) {
-				hi++
+		switch o.Forecast {
+		case shapePerfectHourly, shapeDegraded:
+			var scale func(time.Time) float64
+			if o.Forecast == shapeDegraded {
+				scale = deg.at(now, o.Horizon)
 			}
-			sit.Forecast = base[i+1 : hi]
-		} else {
-			sit.Forecast = alert.Persistence(sit.Observed, now, o.Horizon)
+			obsHours = rs.seriesHours(now.Add(-back), now, nil, obsHours[:0])
+			fcHours = rs.seriesHours(now.Add(-6*time.Hour), now.Add(horizon), scale, fcHours[:0])
+			sit.ObservedHours, sit.ForecastHours, sit.ForecastHoursSource = obsHours, fcHours, "replay-"+o.Forecast
+		case shapePerfectDaily:
+			sit.Forecast = perfectDaily(rs, now, horizon)
 		}
 		ev, err := svc.Decide(ctx, sit)
 		if err != nil {
 			return nil, err
+		}
+		if len(o.ApprovalDelay) > 0 {
+			if err := signDue(ctx, svc, st, plan, now, o.ApprovalDelay); err != nil {
+				return nil, err
+			}
+		}
+		rec.see(ev)
+		if now.In(aqi.CST).Hour() == 10 {
+			rec.sample(plan, rs, sit, now)
 		}
 		rep.Summary.Hours++
 		if ev.NeedForecast != nil {
 			rep.Summary.BaselineFilled++
 		}
 	}
-	ps, _ := st.Proposals(ctx, alert.ProposalFilter{})
+	return rep, rep.collect(ctx, plan, st, obs, o, rec)
+}
+
+// perfectDaily is the observed AQI of each calendar day that ends after now
+// and starts before now + horizon, as daily forecast windows.
+func perfectDaily(rs *regionHistory, now time.Time, horizon time.Duration) []alert.Window {
+	c := now.In(aqi.CST)
+	day := time.Date(c.Year(), c.Month(), c.Day(), 0, 0, 0, 0, aqi.CST)
+	var out []alert.Window
+	for ; day.Before(now.Add(horizon)); day = day.AddDate(0, 0, 1) {
+		k := rs.hourIndex(day.AddDate(0, 0, 1))
+		if k < 0 || k >= len(rs.at) || rs.at[k] < 0 {
+			continue
+		}
+		out = append(out, alert.Window{Start: day, End: day.AddDate(0, 0, 1), AQI: rs.windows[rs.at[k]].AQI,
+			Source: alert.SourceForecast, ForecastSource: "replay-perfect-daily"})
+	}
+	return out
+}
+
+// sample records the forecast daily AQI of the windows ending 24, 48 and
+// 72 h ahead against what was observed, for the scorecard's forecast group.
+func (r *replayRecorder) sample(plan *alert.Plan, rs *regionHistory, sit alert.Situation, now time.Time) {
+	for _, lead := range []int{24, 48, 72} {
+		end := now.Add(time.Duration(lead) * time.Hour)
+		k := rs.hourIndex(end)
+		if k < 0 || k >= len(rs.at) || rs.at[k] < 0 {
+			continue
+		}
+		observed := rs.windows[rs.at[k]].AQI
+		fc, ok := -1, false
+		if len(sit.ForecastHours) > 0 {
+			for _, w := range plan.BlendedWindows(now, sit.ObservedHours, sit.ForecastHours, "") {
+				if w.End.Equal(end) {
+					fc, ok = w.AQI, true
+				}
+			}
+		}
+		for _, w := range sit.Forecast {
+			// A daily forecast is sampled for the day that ends at the lead.
+			if w.End.Equal(end) || (lead%24 == 0 && w.Start.Before(end) && !w.End.Before(end) && !ok) {
+				fc, ok = w.AQI, true
+			}
+		}
+		if ok {
+			r.forecasts = append(r.forecasts, alert.ForecastSample{IssuedAt: now, LeadHours: lead, Forecast: fc, Observed: observed})
+		}
+	}
+}
+
+// signDue signs, as the plan's roles, every pending proposal made at least
+// its approval delay ago.
+func signDue(ctx context.Context, svc *alert.Service, st *alert.MemStore, plan *alert.Plan, now time.Time, delay map[string]time.Duration) error {
+	pending, err := st.Proposals(ctx, alert.ProposalFilter{Status: alert.StatusPending})
+	if err != nil {
+		return err
+	}
+	for _, p := range pending {
+		lvl := p.LevelID
+		if l, _ := plan.LevelByID(lvl); l == alert.LevelNone {
+			lvl = p.FromID // a lift or pause is signed at the pace of the level in force
+		}
+		if now.Sub(p.Created) < delay[lvl] {
+			continue
+		}
+		for p.Status == alert.StatusPending {
+			next := p.Approval.NextRoles()
+			if len(next) == 0 {
+				break
+			}
+			if p, err = svc.Sign(ctx, p.ID, next[0], "replay-"+next[0], true, "replay approval"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// collect turns the store's warnings into the report and its scorecard.
+func (rep *Report) collect(ctx context.Context, plan *alert.Plan, st *alert.MemStore, obs []alert.Window, o replayOptions, rec *replayRecorder) error {
+	ps, err := st.Proposals(ctx, alert.ProposalFilter{})
+	if err != nil {
+		return err
+	}
 	rep.Summary.Proposals = len(ps)
 	rep.Summary.ByLevel = map[string]int{}
 	for _, p := range ps {
@@ -330,31 +639,49 @@ func replay(ctx context.Context, plan *alert.Plan, region string, obs []alert.Wi
 			rep.Summary.HealthNotices++
 		}
 	}
+	var scored []alert.ScoredWarning
 	var prevLift time.Time // a merged episode's start may reach back into the previous warning
 	for _, w := range st.AllWarnings() {
-		rw := ReplayWarning{Region: w.Region, EpisodeStart: w.EpisodeStart, Start: w.Issued, End: w.Lifted, Changes: []ReplayChange{}}
+		rw := ReplayWarning{Region: w.Region, EpisodeStart: w.EpisodeStart, Start: w.Issued, End: w.Lifted,
+			EffectiveStart: w.EffectiveStart, Changes: []ReplayChange{}}
+		var sw alert.ScoredWarning
 		top := alert.LevelNone
+		cur := alert.LevelNone
 		for _, t := range w.Transitions {
 			lvl, _ := plan.LevelByID(t.ToID)
+			eff := t.Start
 			switch t.Kind {
 			case alert.KindIssue:
 				rw.FirstLevel = t.ToID
-				rw.LeadHours = w.EpisodeStart.Sub(t.At).Hours()
+				rw.LeadHours = w.EffectiveStart.Sub(t.At).Hours()
 				if t.Proposal.ShortNotice {
 					rep.Summary.ShortNotice++
 				}
-			case alert.KindUpgrade, alert.KindDowngrade:
+			case alert.KindUpgrade, alert.KindDowngrade, alert.KindResume:
 				rw.Changes = append(rw.Changes, ReplayChange{Kind: t.Kind, Level: t.ToID, At: t.At})
-				if t.Kind == alert.KindUpgrade {
+				switch t.Kind {
+				case alert.KindUpgrade:
 					rep.Summary.Upgrades++
-				} else {
+				case alert.KindDowngrade:
 					rep.Summary.Downgrades++
 				}
+			case alert.KindPause:
+				rw.Pauses = append(rw.Pauses, ReplayChange{Kind: t.Kind, Level: t.FromID, At: t.At})
+				lvl = cur
+			case alert.KindExtend:
+				rw.Extensions = append(rw.Extensions, ReplayChange{Kind: t.Kind, Level: t.FromID, At: t.At})
+				lvl = cur
 			}
-			if t.Kind != alert.KindLift && lvl > top {
-				top = lvl
+			if eff.Before(t.At) && t.Kind != alert.KindIssue {
+				eff = t.At
 			}
+			if t.Kind != alert.KindLift {
+				cur = lvl
+				top = max(top, lvl)
+			}
+			sw.Changes = append(sw.Changes, alert.ScoredChange{Kind: t.Kind, Level: lvl, At: t.At, Effective: eff})
 		}
+		scored = append(scored, sw)
 		rw.Level = plan.LevelID(top)
 		end := o.To
 		if w.Lifted != nil {
@@ -379,23 +706,45 @@ func replay(ctx context.Context, plan *alert.Plan, region string, obs []alert.Wi
 		rep.Summary.ByLevel[rw.Level]++
 		rep.Summary.HoursInForce += rw.Hours
 	}
-	return rep, nil
+	var truth []alert.Window
+	for _, w := range obs {
+		if w.End.After(o.From) && !w.End.After(o.To) {
+			truth = append(truth, w)
+		}
+	}
+	units := 0
+	for _, u := range plan.Units {
+		if u.Role != alert.UnitUpstream {
+			units++
+		}
+	}
+	sc := alert.Score(plan, alert.ScoreInput{From: o.From, To: o.To, Observed: truth, Warnings: scored,
+		FirstSeen: rec.firstSeen, Units: units, Forecasts: rec.forecasts})
+	rep.Scorecard = &sc
+	return nil
 }
 
 func fmtCST(t time.Time) string { return t.In(aqi.CST).Format("2006-01-02T15:04") }
 
+func changeList(cs []ReplayChange) string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.Level+"@"+fmtCST(c.At))
+	}
+	return strings.Join(out, " ")
+}
+
 func writeReplayCSV(w io.Writer, rep *Report) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"region", "level", "first_level", "start", "end", "hours", "episode_start", "lead_hours",
-		"upgrades", "downgrades", "lift", "peak_aqi", "peak_at"})
+		"upgrades", "downgrades", "lift", "peak_aqi", "peak_at", "effective_start", "pauses", "extensions"})
 	for _, r := range rep.Warnings {
-		var ups, downs []string
+		var ups, downs []ReplayChange
 		for _, c := range r.Changes {
-			s := c.Level + "@" + fmtCST(c.At)
-			if c.Kind == alert.KindUpgrade {
-				ups = append(ups, s)
+			if c.Kind == alert.KindUpgrade || c.Kind == alert.KindResume {
+				ups = append(ups, c)
 			} else {
-				downs = append(downs, s)
+				downs = append(downs, c)
 			}
 		}
 		end, lift := "", "no"
@@ -403,8 +752,8 @@ func writeReplayCSV(w io.Writer, rep *Report) error {
 			end, lift = fmtCST(*r.End), "yes"
 		}
 		cw.Write([]string{r.Region, r.Level, r.FirstLevel, fmtCST(r.Start), end, strconv.FormatFloat(r.Hours, 'f', 0, 64),
-			fmtCST(r.EpisodeStart), strconv.FormatFloat(r.LeadHours, 'f', 0, 64), strings.Join(ups, " "), strings.Join(downs, " "),
-			lift, strconv.Itoa(r.PeakAQI), fmtCST(r.PeakAt)})
+			fmtCST(r.EpisodeStart), strconv.FormatFloat(r.LeadHours, 'f', 0, 64), changeList(ups), changeList(downs),
+			lift, strconv.Itoa(r.PeakAQI), fmtCST(r.PeakAt), fmtCST(r.EffectiveStart), changeList(r.Pauses), changeList(r.Extensions)})
 	}
 	cw.Flush()
 	return cw.Error()

@@ -6,11 +6,14 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aqwarn/aqwarn/alert"
+	"github.com/aqwarn/aqwarn/aqi"
+	"github.com/aqwarn/aqwarn/dataset"
 )
 
 var updateReplay = flag.Bool("update-replay", false, "rewrite the replay golden files")
@@ -66,15 +69,26 @@ func TestReplayGolden(t *testing.T) {
 	}
 }
 
-// The 2015 smog must give a red warning with its upgrades and one lift.
+// The 2015 smog must give a red warning, issued yellow at least a day
+// ahead of its effective start and upgraded at once as the forecast shows
+// more. The excerpt ends a day after the smog, so no forecast reaches 36 h
+// past its end: the warning is still in force then (observations alone
+// never lift).
 func TestReplaySmogIsRed(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if err := run(context.Background(), replayArgs(t, "--from", "2015-11-25", "--to", "2015-12-04"), nil, nil, &stdout, &stderr); err != nil {
 		t.Fatalf("%v\n%s", err, stderr.String())
 	}
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-	if len(lines) != 2 || !strings.HasPrefix(lines[1], "replay,red,yellow,") || !strings.Contains(lines[1], ",yes,500,") {
+	if len(lines) != 2 || !strings.HasPrefix(lines[1], "replay,red,yellow,") || !strings.Contains(lines[1], ",no,500,") {
 		t.Fatalf("timeline:\n%s", stdout.String())
+	}
+	f := strings.Split(lines[1], ",")
+	if lead, _ := strconv.Atoi(f[7]); lead < 24 {
+		t.Errorf("lead %d h, want ≥ 24 h with a perfect forecast:\n%s", lead, lines[1])
+	}
+	if !strings.Contains(stderr.String(), "events") || !strings.Contains(stderr.String(), "flips_48h") {
+		t.Errorf("no scorecard on stderr:\n%s", stderr.String())
 	}
 }
 
@@ -84,6 +98,9 @@ func TestReplayFlags(t *testing.T) {
 		{"replay", "--csv", "x.csv", "--forecast", "oracle"},
 		{"replay", "--csv", "x.csv", "--format", "xml"},
 		{"replay", "--csv", "x.csv", "--from", "1 Dec"},
+		{"replay", "--csv", "x.csv", "--horizon", "12"},
+		{"replay", "--csv", "x.csv", "--approval-delay", "purple=2h"},
+		{"replay", "--csv", "x.csv", "--approval-delay", "orange=soon"},
 	} {
 		var out, errb bytes.Buffer
 		if err := run(context.Background(), args, nil, nil, &out, &errb); err == nil {
@@ -97,28 +114,36 @@ func TestReplayFlags(t *testing.T) {
 	}
 }
 
-// Replaying synthetic hours through the lifecycle: nothing proposed twice,
-// every warning lifted or still in force at the end.
+// Replaying synthetic hours through the lifecycle: four days of heavy
+// smog (PM2.5 200 µg/m³, AQI 250) in clean air (60 µg/m³) make one orange
+// warning (> 200 for more than 48 h, nothing > 300), issued ahead with a
+// perfect forecast and lifted; nothing is proposed twice.
 func TestReplayLifecycleInvariants(t *testing.T) {
 	plan, err := alert.LoadPlan(filepath.Join("..", "..", "configs", "plans", "jianghua-2024.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t0 := time.Date(2016, 12, 1, 0, 0, 0, 0, time.UTC)
-	var obs []alert.Window
-	for h := 24; h < 24*20; h++ {
-		a := 80
-		if d := h / 24; d >= 5 && d < 9 { // four days of heavy smog
-			a = 260
+	t0 := time.Date(2016, 12, 1, 0, 0, 0, 0, aqi.CST)
+	s := dataset.Series{Station: "synthetic", Start: t0}
+	for h := 0; h < 24*20; h++ {
+		v := aqi.MissingHour()
+		v[aqi.PM25], v[aqi.PM10] = 60, 80
+		if d := h / 24; d >= 5 && d < 9 {
+			v[aqi.PM25], v[aqi.PM10] = 200, 250
 		}
-		end := t0.Add(time.Duration(h) * time.Hour)
-		obs = append(obs, alert.Window{Start: end.Add(-24 * time.Hour), End: end, AQI: a, Source: alert.SourceObserved})
+		s.Hours = append(s.Hours, v)
 	}
-	rep, err := replay(context.Background(), plan, "r", obs, replayOptions{Forecast: "perfect", Horizon: 72})
+	rep, err := replay(context.Background(), plan, "r", regionHistoryOf([]dataset.Series{s}, plan.Window()), replayOptions{Forecast: "perfect", Horizon: 72})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Warnings) != 1 || rep.Warnings[0].End == nil || rep.Warnings[0].Level != "orange" || rep.Warnings[0].PeakAQI != 260 {
+	if len(rep.Warnings) != 1 || rep.Warnings[0].End == nil || rep.Warnings[0].Level != "orange" || rep.Warnings[0].PeakAQI != 250 {
 		t.Fatalf("warnings %+v", rep.Warnings)
+	}
+	if w := rep.Warnings[0]; w.LeadHours < 24 {
+		t.Errorf("issued %.0f h ahead, want ≥ 24 h with a perfect forecast", w.LeadHours)
+	}
+	if sc := rep.Scorecard; sc == nil || sc.Events.Hits != 1 || sc.Events.FalseAlarms != 0 || sc.Churn.Flips48h != 0 {
+		t.Errorf("scorecard %+v", sc)
 	}
 }

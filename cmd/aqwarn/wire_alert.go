@@ -15,6 +15,7 @@ import (
 	"github.com/aqwarn/aqwarn"
 	"github.com/aqwarn/aqwarn/alert"
 	"github.com/aqwarn/aqwarn/api"
+	"github.com/aqwarn/aqwarn/aqi"
 	"github.com/aqwarn/aqwarn/configs"
 	ingestmqtt "github.com/aqwarn/aqwarn/ingest/mqtt"
 	"github.com/aqwarn/aqwarn/store/sqlite"
@@ -93,6 +94,28 @@ func (r regionWindows) Observed(ctx context.Context, region string, from, to tim
 	}
 	return out, nil
 }
+
+// ObservedHours returns the region's hourly concentrations, the observed
+// part of the blended series an hourly forecast continues.
+func (r regionWindows) ObservedHours(ctx context.Context, region string, from, to time.Time) ([]alert.SeriesHour, error) {
+	recs, err := r.db.AQIHistory(ctx, aqwarn.ScopeRegion, region, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]alert.SeriesHour, 0, len(recs))
+	for _, rec := range recs {
+		h := aqi.MissingHour()
+		for name, v := range rec.Conc {
+			if p, ok := aqi.ParsePollutant(name); ok {
+				h[p] = v
+			}
+		}
+		out = append(out, alert.SeriesHour{Time: rec.Time, Values: h})
+	}
+	return out, nil
+}
+
+var _ alert.HourlyObservations = regionWindows{}
 
 // forecastRoute takes forecasts from <prefix>/forecasts/{region}: the JSON
 // of POST /api/v1/forecasts, the region taken from the topic. A message is
