@@ -497,8 +497,12 @@ func (e *evaluator) active() {
 	// Downgrade (plan 4.5 审慎): observed improvement, forecast
 	// persistence, and a minimum dwell at the level.
 	fwd := hours(p.Decisions.Downgrade.ForecastHours)
-	R48, _ := maxOver(e.ev.Timeline, now, now.Add(fwd))
-	if R48 < L && observedBelow(L) && !waiting {
+	// A downgrade the upgrade rule would undo as soon as it takes effect
+	// is not proposed: the forecast is read as far as the upgrade
+	// look-ahead of the effective time too (as far as it reaches).
+	ahead := max(fwd, e.announced().Sub(now)+hours(p.Decisions.Upgrade.LookaheadHours))
+	R48, _ := maxOver(e.ev.Timeline, now, now.Add(ahead))
+	if R48 < L && observedBelow(L) && !waiting && !e.openRun(L, now.Add(ahead)) {
 		if !e.covers(fwd) {
 			e.needForecast("downgrade", "downgrade needs a forecast", "降低预警级别需要预报")
 			return
@@ -531,6 +535,24 @@ func (e *evaluator) active() {
 			e.ev.Proposal = pr
 		}
 	}
+}
+
+// openRun reports whether a run that could make level ≥ l is cut by the end
+// of the forecast before it: its length there is not known, so the forecast
+// cannot vouch that l is over (a run cut at the horizon looks shorter, and
+// grows into the level an hour later).
+func (e *evaluator) openRun(l Level, before time.Time) bool {
+	for ; l <= e.p.MaxLevel(); l++ {
+		for _, c := range e.p.Spec(l).AnyOf {
+			for _, t := range c.AllOf {
+				runs := e.runs[t.AQIAbove]
+				if n := len(runs); n > 0 && !runs[n-1].End.Before(e.ev.CoverageEnd) && runs[n-1].Start.Before(before) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // paused: the warning is open, its measures suspended until the next run.

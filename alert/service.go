@@ -258,6 +258,9 @@ func (s *Service) ProposeManual(ctx context.Context, region string, m ManualRequ
 	if m.Start.IsZero() {
 		m.Start = now
 	}
+	if m.End.IsZero() {
+		m.End = m.Start // a lift has no period
+	}
 	if m.End.Before(m.Start) {
 		return ProposalRecord{}, &Error{Code: CodeForecastInvalid, Message: "end is before start", MessageZH: "结束时间早于开始时间"}
 	}

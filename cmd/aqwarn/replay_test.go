@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -145,5 +146,34 @@ func TestReplayLifecycleInvariants(t *testing.T) {
 	}
 	if sc := rep.Scorecard; sc == nil || sc.Events.Hits != 1 || sc.Events.FalseAlarms != 0 || sc.Churn.Flips48h != 0 {
 		t.Errorf("scorecard %+v", sc)
+	}
+}
+
+// Case 37 of spec/warning-scenarios.md: a year (Beijing Dongsi and Tiantan,
+// 2014-03 .. 2015-02) with a perfect hourly forecast. Nothing may churn:
+// no level flip L → L′ → L within 48 h, no re-issue within 6 h of a lift,
+// no downgrade within 24 h of the previous level change.
+func TestScenario37YearWithoutChurn(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "..", "testdata", "beijing-year", "*.csv.gz"))
+	if err != nil || len(files) != 2 {
+		t.Fatalf("the bundled year: %v %v", files, err)
+	}
+	args := append([]string{"replay", "--plan", filepath.Join("..", "..", "configs", "plans", "jianghua-2024.yaml"),
+		"--forecast", "perfect-hourly", "--format", "json", "--csv"}, files...)
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), args, nil, nil, &stdout, &stderr); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	var rep Report
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	c := rep.Scorecard.Churn
+	if rep.Scorecard.Events.Episodes < 10 {
+		t.Fatalf("only %d episodes in the year: the data did not load", rep.Scorecard.Events.Episodes)
+	}
+	if c.Flips48h != 0 || c.Reissues6h != 0 || c.ShortDwells != 0 {
+		t.Errorf("churn over the year: %d flips within 48 h, %d re-issues within 6 h, %d downgrades within 24 h\n%s",
+			c.Flips48h, c.Reissues6h, c.ShortDwells, stderr.String())
 	}
 }
