@@ -43,30 +43,29 @@
 //     finished peak no longer holds a higher level (red steps down to orange
 //     once the > 300 run is over). Each term of an "and" condition (red: > 200
 //     for 72 h and > 300 for 24 h) needs its own run containing the instant.
-//   - Forecast windows are cut at now: hours up to now are judged by
-//     observations only, hours after now by the newest forecast; a cut window
-//     still exceeds for its remaining hours. Observed windows ending after now
-//     are ignored. Situation.Forecast must hold one forecast (the newest).
-//   - Issue: the first episode not over before now is proposed with its
-//     start, end and the highest level of its remaining part (a peak already
-//     over does not call for a higher warning now). Lead = start − now; under
-//     the plan's lead time (24 h) it is "short notice"; an episode already
-//     under way has a negative lead.
-//   - Upgrade happens at once, from forecast or observation, when the
-//     remaining part of the current episode is above the active level. The
-//     current episode is the one in progress, or one starting within the
-//     lift persistence (it keeps the warning alive).
-//   - Lift needs Level(τ) below the lowest level for τ in [now, now + 36 h)
-//     and a forecast reaching 36 h ahead; downgrade needs the rest of the
-//     episode below the active level and the same coverage. Without it the
-//     Evaluation asks for a forecast (NeedForecast) instead of guessing:
-//     observations alone never lift.
+//   - One blended series (spec version 2, §1): observed hours up to now and
+//     the newest hourly forecast after now (Situation.ObservedHours and
+//     ForecastHours) make every rolling window ending after now; a window
+//     that straddles now counts whole. Daily forecasts stay whole
+//     calendar-day windows; one already over is dropped. The first hours
+//     of an hourly forecast are bias-corrected (blend.go).
+//   - Issue: the first episode within the issue look-ahead, at its highest
+//     visible level, effective from its start rounded down to a standard
+//     hour; urgent (any hour) when waiting for the next decision time would
+//     leave less than the plan's lead, else at a decision time only.
+//   - Upgrade at any hour when a higher level appears within the upgrade
+//     look-ahead, effective at its onset; a level only observations show
+//     needs consecutive observed windows above its threshold (spike filter).
+//   - Downgrade, lift, pause and extension only at decision times (see
+//     Decisions and the README "How the engine decides"). Without a
+//     forecast reaching the plan's coverage the Evaluation asks for one
+//     (NeedForecast); on the persistence baseline the improvement must have
+//     been observed for the baseline's hours. Observations alone never lift.
 //   - With no forecast reaching past now, the last observed instant stands
 //     for now, so an episode observed up to now is in progress and can be
 //     issued or raise a warning (but never lift it). SourceBaseline windows
-//     (persistence, or observations replayed as a perfect forecast) are
-//     judged like a forecast and count as coverage; evidence keeps their
-//     source.
+//     are judged like a forecast for levels but never count as a
+//     forecaster's support (spike filter, baseline rules).
 //   - Health notice: no warning active, no episode ahead, and a forecast
 //     period overlapping [now, now + horizon) exceeds a concentration limit.
 //     It is published by duty staff with one confirmation.
@@ -76,8 +75,7 @@
 //     period. A manual request from duty staff takes precedence over data.
 //   - Keys: region|action|from|to|episode start, plus the time the active
 //     level was published (so re-raising after a downgrade is a new key) or
-//     the manual request id. An episode that starts exactly at now because
-//     forecast windows were cut there is keyed by their uncut start, so the
+//     the manual request id. Windows are no longer cut at now, so the
 //     key does not move every hour. A forecast revision that moves a future
 //     start yields a new key; callers supersede a pending proposal of the
 //     same region.
