@@ -86,6 +86,11 @@ type Situation struct {
 	Active              *ActiveWarning
 	Upstream            []UpstreamPrompt
 	Manual              *ManualRequest
+	// Previous is when the region was last evaluated (zero: unknown). A
+	// decision time passed since then counts as now, so an evaluation
+	// that skipped the decision hour (a late AQI run, a fast demo clock)
+	// still takes the scheduled decisions.
+	Previous time.Time
 }
 
 // Evaluation is what the rules make of a situation.
@@ -226,7 +231,7 @@ type evaluator struct {
 func (e *evaluator) run() Evaluation {
 	p, s, now := e.p, e.s, e.now
 	e.ev = Evaluation{Now: now, Region: s.Region, Decision: "urgent"}
-	if p.IsDecisionTime(now) {
+	if p.IsDecisionTime(now) || (!s.Previous.IsZero() && s.Previous.Before(now) && !p.NextDecisionTime(s.Previous.Add(time.Nanosecond)).After(now)) {
 		e.ev.Decision = "scheduled"
 	}
 

@@ -45,6 +45,7 @@ type Service struct {
 	mu       sync.Mutex // one lifecycle step at a time: evaluations, signatures
 	needs    map[string]*ForecastNeed
 	lastEval time.Time
+	prev     map[string]time.Time // when each region was last evaluated
 }
 
 // freshObservation: an observation this recent stands for now.
@@ -170,7 +171,12 @@ func (s *Service) EvaluateRegion(ctx context.Context, region string, now time.Ti
 	if err != nil {
 		return Evaluation{}, err
 	}
+	if s.prev == nil {
+		s.prev = map[string]time.Time{}
+	}
+	sit.Previous = s.prev[region]
 	ev := s.evaluate(region, sit)
+	s.prev[region] = sit.Now
 	if ev.Proposal != nil {
 		if _, _, err := s.propose(ctx, *ev.Proposal, ActorEngine, "", now); err != nil {
 			return ev, err
