@@ -45,11 +45,14 @@ const (
 	KindUpgrade   = "upgrade"
 	KindDowngrade = "downgrade"
 	KindLift      = "lift"
+	KindExtend    = "extend" // same level, new expected end (Expires)
+	KindPause     = "pause"  // measures suspended until the planned restart (Expires)
+	KindResume    = "resume" // measures restarted at Level
 )
 
 // Notice is one published change of a region's warning.
 type Notice struct {
-	Kind   string    // issue | upgrade | downgrade | lift
+	Kind   string    // issue | upgrade | downgrade | extend | pause | resume | lift
 	Status string    // Actual (default), Exercise or Test
 	Sent   time.Time // publication time
 	Seq    int       // 0–9, the identifier's last digit (distinguishes messages sent in the same second)
@@ -203,7 +206,7 @@ func Build(s Sender, n Notice) (*Alert, error) {
 	switch n.Kind {
 	case KindIssue:
 		msgType = "Alert"
-	case KindUpgrade, KindDowngrade:
+	case KindUpgrade, KindDowngrade, KindExtend, KindPause, KindResume:
 	case KindLift:
 		msgType = "Cancel"
 	default:
@@ -248,6 +251,15 @@ func (n Notice) info(s Sender, zh bool) Info {
 	case KindDowngrade:
 		headline = pick(region+"重污染天气预警降级为"+l.NameZH+"，调整为"+l.ResponseZH,
 			region+": warning downgraded to "+strings.ToLower(l.NameEN)+", "+l.ResponseEN)
+	case KindExtend:
+		headline = pick(region+"重污染天气"+l.NameZH+"延续至"+humanTime(n.Expires),
+			region+": "+strings.ToLower(l.NameEN)+" extended until "+humanTime(n.Expires))
+	case KindPause:
+		headline = pick(region+"重污染天气"+l.NameZH+"应急措施暂停，预计"+humanTime(n.Expires)+"恢复",
+			region+": "+strings.ToLower(l.NameEN)+" measures paused, expected to resume "+humanTime(n.Expires))
+	case KindResume:
+		headline = pick(region+"重污染天气"+l.NameZH+"恢复，启动"+l.ResponseZH,
+			region+": "+strings.ToLower(l.NameEN)+" resumed, "+l.ResponseEN)
 	case KindLift:
 		event = pick(event+"解除", event+" lifted")
 		headline = pick(region+"解除"+"重污染天气"+l.NameZH+"，应急响应终止",

@@ -141,6 +141,49 @@ func TestCAPGolden(t *testing.T) {
 	}
 }
 
+// TestCAPGoldenChanges: an extension, a pause and a resume are Updates that
+// reference the earlier messages, say what changed in their headline, and
+// validate against the schema.
+func TestCAPGoldenChanges(t *testing.T) {
+	earlier := episode(t)[:2] // issue, upgrade to orange
+	p := plan(t)
+	region, _ := p.Region("jianghua")
+	at := func(d, h int) time.Time { return time.Date(2026, 12, d, h, 0, 0, 0, cst) }
+	lo, _ := p.LevelByID("orange")
+	orange, ro := *p.Spec(lo), int(p.MaxLevel()-lo)
+	refs := []Reference{earlier[0].Ref(), earlier[1].Ref()}
+	for _, tc := range []struct {
+		n        Notice
+		headline string
+	}{
+		{Notice{Kind: KindExtend, Sent: at(3, 10), Level: orange, Rank: ro, Onset: at(2, 0), Expires: at(6, 18),
+			Measures: publicMeasures(p, lo)}, "延续至2026-12-06 18:00"},
+		{Notice{Kind: KindPause, Sent: at(4, 10), Level: orange, Rank: ro, Onset: at(4, 18), Expires: at(6, 0)},
+			"应急措施暂停，预计2026-12-06 00:00恢复"},
+		{Notice{Kind: KindResume, Sent: at(6, 0), Level: orange, Rank: ro, Onset: at(6, 0), Expires: at(8, 0),
+			Measures: publicMeasures(p, lo)}, "恢复，启动Ⅱ级应急响应"},
+	} {
+		t.Run(tc.n.Kind, func(t *testing.T) {
+			tc.n.Region = region
+			tc.n.References = refs
+			a, err := Build(sender, tc.n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.MsgType != "Update" || !strings.Contains(a.Infos[0].Headline, tc.headline) {
+				t.Errorf("%s: msgType %s, headline %q", tc.n.Kind, a.MsgType, a.Infos[0].Headline)
+			}
+			b, err := a.XML()
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := tc.n.Kind + ".cap.xml"
+			golden(t, name, b)
+			validate(t, filepath.Join("testdata", name))
+		})
+	}
+}
+
 // TestFeedGolden: the Atom feed of the episode, newest first.
 func TestFeedGolden(t *testing.T) {
 	alerts := episode(t)

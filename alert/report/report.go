@@ -283,6 +283,12 @@ func stepLabel(s Step) string {
 		return "升级 " + s.LevelZH
 	case "downgrade":
 		return "降级 " + s.LevelZH
+	case "extend":
+		return "延续 " + s.LevelZH
+	case "pause":
+		return "暂停 " + s.LevelZH
+	case "resume":
+		return "恢复 " + s.LevelZH
 	}
 	return s.Kind + " " + s.LevelZH
 }
