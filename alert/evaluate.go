@@ -528,7 +528,9 @@ func (e *evaluator) active() {
 	}
 
 	// Extension or shortening: the expected end moved by a step or more.
-	if ep != nil && !a.ExpectedEnd.IsZero() && e.scheduled() && !waiting {
+	// Not on the persistence baseline: its end is only where the guess
+	// stops, and would move the announced end at every decision time.
+	if ep != nil && !a.ExpectedEnd.IsZero() && e.scheduled() && !waiting && !baseline {
 		ext := p.Decisions.Extension
 		d := end.Sub(a.ExpectedEnd)
 		later := d >= hours(ext.StepHours) && a.ExpectedEnd.Sub(now) < hours(ext.WithinHours)
