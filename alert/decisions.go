@@ -24,7 +24,8 @@ type Decisions struct {
 	Extension      ExtensionRule   `yaml:"extension"`
 	BiasCorrection BiasRule        `yaml:"bias_correction"`
 	Baseline       BaselineRule    `yaml:"baseline"`
-	times          []time.Duration // Times as offsets from midnight
+	times          []time.Duration // Times as offsets from midnight, sorted
+	standard       []time.Duration // StandardHours as offsets from midnight
 }
 
 // IssueRule: an episode starting within LookaheadHours is proposed; the
@@ -112,13 +113,16 @@ func (d *Decisions) validate(pr *problems) {
 		}
 		d.times = append(d.times, time.Duration(t.Hour())*time.Hour+time.Duration(t.Minute())*time.Minute)
 	}
+	slices.Sort(d.times)
 	if len(d.StandardHours) == 0 {
 		pr.add("decisions.standard_hours: none defined")
 	}
+	d.standard = d.standard[:0]
 	for i, h := range d.StandardHours {
 		if h < 0 || h > 23 {
 			pr.add("decisions.standard_hours[%d]: %d is not an hour 0..23", i, h)
 		}
+		d.standard = append(d.standard, hours(h))
 	}
 	if !slices.IsSorted(d.StandardHours) {
 		pr.add("decisions.standard_hours: must be ascending")
@@ -159,9 +163,7 @@ func (d *Decisions) validate(pr *problems) {
 // IsDecisionTime reports whether t (any zone) falls in the hour that starts
 // at one of the plan's decision times, China time.
 func (p *Plan) IsDecisionTime(t time.Time) bool {
-	c := t.In(CST)
-	mid := time.Date(c.Year(), c.Month(), c.Day(), 0, 0, 0, 0, CST)
-	off := c.Sub(mid)
+	off := t.Sub(midnightCST(t))
 	for _, d := range p.Decisions.times {
 		if off >= d && off < d+time.Hour {
 			return true
@@ -172,35 +174,27 @@ func (p *Plan) IsDecisionTime(t time.Time) bool {
 
 // NextDecisionTime is the first decision time at or after t.
 func (p *Plan) NextDecisionTime(t time.Time) time.Time {
-	c := t.In(CST)
-	mid := time.Date(c.Year(), c.Month(), c.Day(), 0, 0, 0, 0, CST)
-	best := time.Time{}
-	for day := 0; day < 2; day++ {
-		for _, d := range p.Decisions.times {
-			at := mid.AddDate(0, 0, day).Add(d)
-			if at.Before(t) {
-				continue
-			}
-			if best.IsZero() || at.Before(best) {
-				best = at
-			}
-		}
-		if !best.IsZero() {
-			return best
-		}
-	}
-	return best
+	return firstAtOrAfter(t, p.Decisions.times)
 }
 
 // FloorStandard rounds t down to a standard hour (China time).
 func (p *Plan) FloorStandard(t time.Time) time.Time {
-	c := t.In(CST)
-	mid := time.Date(c.Year(), c.Month(), c.Day(), 0, 0, 0, 0, CST)
-	for day := 0; day < 2; day++ {
-		hs := p.Decisions.StandardHours
-		for i := len(hs) - 1; i >= 0; i-- {
-			at := mid.AddDate(0, 0, -day).Add(hours(hs[i]))
-			if !at.After(t) {
+	return lastAtOrBefore(t, p.Decisions.standard)
+}
+
+// CeilStandard rounds t up to a standard hour (China time).
+func (p *Plan) CeilStandard(t time.Time) time.Time {
+	return firstAtOrAfter(t, p.Decisions.standard)
+}
+
+// firstAtOrAfter is the first instant at or after t that is one of the
+// daily offsets from midnight, China time (offsets sorted; t itself when
+// there are none).
+func firstAtOrAfter(t time.Time, offsets []time.Duration) time.Time {
+	mid := midnightCST(t)
+	for day := range 2 {
+		for _, off := range offsets {
+			if at := mid.AddDate(0, 0, day).Add(off); !at.Before(t) {
 				return at
 			}
 		}
@@ -208,17 +202,21 @@ func (p *Plan) FloorStandard(t time.Time) time.Time {
 	return t
 }
 
-// CeilStandard rounds t up to a standard hour (China time).
-func (p *Plan) CeilStandard(t time.Time) time.Time {
-	c := t.In(CST)
-	mid := time.Date(c.Year(), c.Month(), c.Day(), 0, 0, 0, 0, CST)
-	for day := 0; day < 2; day++ {
-		for _, h := range p.Decisions.StandardHours {
-			at := mid.AddDate(0, 0, day).Add(hours(h))
-			if !at.Before(t) {
+// lastAtOrBefore is the last instant at or before t that is one of the
+// daily offsets from midnight, China time.
+func lastAtOrBefore(t time.Time, offsets []time.Duration) time.Time {
+	mid := midnightCST(t)
+	for day := range 2 {
+		for i := len(offsets) - 1; i >= 0; i-- {
+			if at := mid.AddDate(0, 0, -day).Add(offsets[i]); !at.After(t) {
 				return at
 			}
 		}
 	}
 	return t
+}
+
+func midnightCST(t time.Time) time.Time {
+	c := t.In(CST)
+	return time.Date(c.Year(), c.Month(), c.Day(), 0, 0, 0, 0, CST)
 }

@@ -492,10 +492,7 @@ func (e *evaluator) active() {
 			e.ev.Proposal = pr
 			return
 		}
-		pr := e.proposal(ActionLift, LevelNone, L, eff, eff, now, now)
-		pr.EpisodeStart = epStart
-		pr.Key = e.key(pr.Action, L, LevelNone, epStart, since)
-		e.ev.Proposal = pr
+		e.proposeLift(L, epStart, since, eff)
 		return
 	}
 
@@ -598,10 +595,14 @@ func (e *evaluator) paused() {
 	if _, vetoed := e.vetoed(); vetoed {
 		return
 	}
-	eff := e.announced()
-	pr := e.proposal(ActionLift, LevelNone, L, eff, eff, now, now)
-	pr.EpisodeStart = a.EpisodeStart
-	pr.Key = e.key(pr.Action, L, LevelNone, a.EpisodeStart, since)
+	e.proposeLift(L, a.EpisodeStart, since, e.announced())
+}
+
+// proposeLift proposes lifting the warning in force at L, effective at eff.
+func (e *evaluator) proposeLift(L Level, epStart time.Time, since string, eff time.Time) {
+	pr := e.proposal(ActionLift, LevelNone, L, eff, eff, e.now, e.now)
+	pr.EpisodeStart = epStart
+	pr.Key = e.key(pr.Action, L, LevelNone, epStart, since)
 	e.ev.Proposal = pr
 }
 
