@@ -102,6 +102,16 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}()
 
+	// HTTP is bound first: links in notices (acknowledgement pages, CAP)
+	// are built from the address it really has, also when the demo
+	// falls back to a free port. It serves once everything is wired.
+	ln, err := listenHTTP(cfg, stderr)
+	if err != nil {
+		return err
+	}
+	closers = append(closers, func() { ln.Close() })
+	publicBase := "http://" + ln.Addr().String()
+
 	// Time is an argument: in the demo the whole service lives on the
 	// simulator's compressed clock, so "now" matches the replayed data.
 	now := time.Now
@@ -259,7 +269,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	sched.Start()
 	closers = append(closers, func() { sched.Shutdown() })
-	pubw, err := wirePublish(ctx, cfg, getenv, db, warn, mqttURL, now, clock, reg, log, &closers) // delivery (wire_publish.go)
+	pubw, err := wirePublish(ctx, cfg, getenv, db, warn, mqttURL, publicBase, now, clock, reg, log, &closers) // delivery (wire_publish.go)
 	if err != nil {
 		return err
 	}
@@ -289,22 +299,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		closers = append(closers, func() { stopJob(); <-jobDone })
 	}
 
-	// HTTP.
-	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
-	if errors.Is(err, syscall.EADDRINUSE) && cfg.Demo.Enabled {
-		// The demo should start whatever else runs here; the address it
-		// takes instead is printed below ("listening on …").
-		if host, _, herr := net.SplitHostPort(cfg.HTTP.Addr); herr == nil {
-			fmt.Fprintf(stderr, "aqwarn: %s is in use; the demo takes a free port instead (set AQWARN_HTTP_ADDR to choose one)\n", cfg.HTTP.Addr)
-			ln, err = net.Listen("tcp", net.JoinHostPort(host, "0"))
-		}
-	}
-	if errors.Is(err, syscall.EADDRINUSE) {
-		return fmt.Errorf("http.addr %s is in use by another program: stop it, or choose another address (http.addr, AQWARN_HTTP_ADDR): %w", cfg.HTTP.Addr, err)
-	}
-	if err != nil {
-		return fmt.Errorf("http.addr %s: %w", cfg.HTTP.Addr, err)
-	}
 	srv := &http.Server{Handler: api.NewHandler(api.Deps{
 		AQI: job, DeadLetters: db, Stations: cfg.Stations, Regions: cfg.Regions, Ready: checks,
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), StaleAfter: cfg.AQI.StaleAfter,
@@ -343,4 +337,25 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 func deadLetterJSON(d aqwarn.DeadLetter) []byte {
 	b, _ := json.Marshal(d)
 	return b
+}
+
+// listenHTTP binds the HTTP address; the demo takes a free port when the
+// configured one is in use, the service proper refuses to start.
+func listenHTTP(cfg *configs.Config, stderr io.Writer) (net.Listener, error) {
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if errors.Is(err, syscall.EADDRINUSE) && cfg.Demo.Enabled {
+		// The demo should start whatever else runs here; the address it
+		// takes instead is printed ("listening on …").
+		if host, _, herr := net.SplitHostPort(cfg.HTTP.Addr); herr == nil {
+			fmt.Fprintf(stderr, "aqwarn: %s is in use; the demo takes a free port instead (set AQWARN_HTTP_ADDR to choose one)\n", cfg.HTTP.Addr)
+			ln, err = net.Listen("tcp", net.JoinHostPort(host, "0"))
+		}
+	}
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("http.addr %s is in use by another program: stop it, or choose another address (http.addr, AQWARN_HTTP_ADDR): %w", cfg.HTTP.Addr, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("http.addr %s: %w", cfg.HTTP.Addr, err)
+	}
+	return ln, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -353,5 +354,40 @@ func TestHTTPPortTaken(t *testing.T) {
 	err = run(ctx, []string{"serve"}, getenv, strings.NewReader(""), &stdout, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "in use by another program") || !strings.Contains(err.Error(), "AQWARN_HTTP_ADDR") {
 		t.Errorf("serve on a taken port: %v", err)
+	}
+}
+
+// Links in what is published (the CAP message's web address, the units'
+// acknowledgement pages) name the port the service really listens on,
+// also when the demo moved off a taken one. (They were built from the
+// configured address before the port was bound.)
+func TestNoticeLinksUseTheBoundPort(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	svc := startService(t, []string{"serve", "--demo", "--demo-auto-approve"}, map[string]string{
+		"AQWARN_HTTP_ADDR":          taken.Addr().String(),
+		"AQWARN_MQTT_EMBEDDED_ADDR": "127.0.0.1:0",
+		"AQWARN_STORE_DIR":          t.TempDir(),
+		"AQWARN_DEMO_SPEED":         "72000",
+	})
+	var capXML string
+	eventually(t, "the first warning's CAP message", 90*time.Second, func() bool {
+		resp, err := http.Get(svc.URL + "/api/v1/warnings/1/cap.xml")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		capXML = string(b)
+		return resp.StatusCode == 200
+	})
+	if !strings.Contains(capXML, "<web>"+svc.URL+"/</web>") {
+		t.Errorf("the CAP message does not link to %s:\n%s", svc.URL, capXML)
+	}
+	if strings.Contains(capXML, taken.Addr().String()) {
+		t.Errorf("the CAP message links to the taken address %s", taken.Addr())
 	}
 }

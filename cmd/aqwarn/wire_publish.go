@@ -64,7 +64,7 @@ type publishWiring struct {
 // acknowledgement job. It must run before the engine starts (warn.start),
 // so transitions recovered at start are delivered too.
 func wirePublish(ctx context.Context, cfg *configs.Config, getenv func(string) string, db *sqlite.DB, warn *alertWiring,
-	mqttURL string, now func() time.Time, clock *simulate.Clock, reg prometheus.Registerer, logger *slog.Logger, closers *[]func()) (*publishWiring, error) {
+	mqttURL, publicBase string, now func() time.Time, clock *simulate.Clock, reg prometheus.Registerer, logger *slog.Logger, closers *[]func()) (*publishWiring, error) {
 	logger = logger.With("component", "publish")
 	pc := cfg.Publish
 	dl, err := sqlite.NewDeliveries(ctx, db)
@@ -79,7 +79,7 @@ func wirePublish(ctx context.Context, cfg *configs.Config, getenv func(string) s
 	plan.Units = usableChannels(plan.Units, pc.Channels, cfg.Demo.Enabled, logger)
 	base := pc.BaseURL
 	if base == "" {
-		base = "http://" + cfg.HTTP.Addr
+		base = publicBase // the bound address (the demo may have moved)
 	}
 	w := &publishWiring{plan: &plan, svc: warn.Service, db: db, log: dl, now: now, logger: logger, wake: make(chan struct{}, 1)}
 
