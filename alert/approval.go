@@ -37,7 +37,7 @@ func NewApproval(p *Plan, pr Proposal) (*Approval, error) {
 			MessageZH: "提议缺少幂等键"}
 	}
 	target := pr.Level
-	if pr.Action == ActionHealthNotice || pr.Action == ActionLift || pr.Action == ActionPause {
+	if chainAtNoLevel(pr.Action) {
 		target = LevelNone
 	}
 	c, err := p.Chain(pr.Action, target)

@@ -28,6 +28,17 @@ type ActiveWarning struct {
 	RestartAt time.Time `json:"restart_at,omitzero"`
 }
 
+// State is the region's state with this warning (nil: none).
+func (a *ActiveWarning) State() State {
+	switch {
+	case a == nil:
+		return StateNone
+	case a.Paused:
+		return StatePaused
+	}
+	return StateActive
+}
+
 // UpstreamPrompt is a warning prompt from the city's command (plan 4.2 last
 // paragraph, plan 6): the county must warn at least at Level for the period.
 type UpstreamPrompt struct {
@@ -43,7 +54,11 @@ type UpstreamPrompt struct {
 // ManualRequest is a proposal by duty staff after a consultation (会商).
 // Level LevelNone asks to lift.
 type ManualRequest struct {
-	ID     string    `json:"id"`
+	ID string `json:"id"`
+	// Action is empty for a decision by level (issue, change, lift), or
+	// extend (End is the new expected end), pause (End is the planned
+	// restart) or resume (at Level).
+	Action Action    `json:"action,omitempty"`
 	Level  Level     `json:"level"`
 	Start  time.Time `json:"start"`
 	End    time.Time `json:"end"`
@@ -877,29 +892,39 @@ func (e *evaluator) healthNotice() {
 // state (spec §3 "manual"); nothing is proposed.
 const CodeTransitionInvalid = "transition_invalid"
 
-// manual turns a duty-staff request into a proposal, or refuses it.
+// manual turns a duty-staff request into a proposal, or refuses it: the
+// transition table decides what makes sense in the region's state.
 func (e *evaluator) manual() {
 	m := *e.s.Manual
-	from := LevelNone
+	from, st := LevelNone, e.s.Active.State()
 	if e.s.Active != nil {
 		from = e.s.Active.Level
 	}
 	lvl := min(m.Level, e.p.MaxLevel())
-	switch {
-	case lvl == LevelNone && from == LevelNone:
+	a := ActionManual
+	switch m.Action {
+	case "", ActionManual:
+	case ActionExtend, ActionPause:
+		a, lvl = m.Action, from // same level, new times
+	case ActionResume:
+		a = m.Action
+	default:
 		e.ev.Refused = &Error{Code: CodeTransitionInvalid,
-			Message:   "there is no warning in force to lift",
-			MessageZH: "当前没有生效的预警，无法解除"}
-		return
-	case lvl == from:
-		e.ev.Refused = &Error{Code: CodeTransitionInvalid,
-			Message:   fmt.Sprintf("the %s warning is already in force; propose an extension or another level", e.p.LevelID(lvl)),
-			MessageZH: fmt.Sprintf("%s已生效，不能再次提议同一级别；如需延长请提议延续，或提议其他级别", e.levelNameZH(lvl))}
+			Message:   fmt.Sprintf("%q is not a manual action (issue, change or lift by level; extend, pause, resume)", m.Action),
+			MessageZH: fmt.Sprintf("“%s”不是可人工提议的操作（按级别发布、调整或解除；延续、暂停、恢复）", m.Action)}
 		return
 	}
-	pr := e.proposal(ActionManual, lvl, from, m.Start, m.End, m.Start, m.End)
+	if _, err := Transit(st, a, MoveOf(from, lvl)); err != nil {
+		e.ev.Refused = err
+		return
+	}
+	pr := e.proposal(a, lvl, from, m.Start, m.End, m.Start, m.End)
 	pr.Reason = m.Reason
 	pr.Evidence.Manual = &m
+	if a == ActionPause {
+		pr.RestartAt = m.End // the planned restart
+		pr.ExpectedEnd = e.s.Active.ExpectedEnd
+	}
 	if e.s.Active != nil && !e.s.Active.EpisodeStart.IsZero() {
 		pr.EpisodeStart = e.s.Active.EpisodeStart
 	}
@@ -907,7 +932,7 @@ func (e *evaluator) manual() {
 	if ref == "" {
 		ref = m.Start.UTC().Format(time.RFC3339) + "/" + m.By
 	}
-	pr.Key = e.key(ActionManual, from, lvl, pr.EpisodeStart, "req="+ref)
+	pr.Key = e.key(a, from, lvl, pr.EpisodeStart, "req="+ref)
 	e.ev.Proposal = pr
 }
 

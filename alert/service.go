@@ -267,6 +267,11 @@ func (s *Service) ProposeManual(ctx context.Context, region string, m ManualRequ
 	if m.End.IsZero() {
 		m.End = m.Start // a lift has no period
 	}
+	if (m.Action == ActionExtend || m.Action == ActionPause) && !m.End.After(m.Start) {
+		return ProposalRecord{}, &Error{Code: CodeProposalIncomplete,
+			Message:   "an extension needs its new expected end, a pause its planned restart (end, after start)",
+			MessageZH: "延续须给出新的预计结束时间，暂停须给出计划恢复时间（end，晚于 start）"}
+	}
 	if m.End.Before(m.Start) {
 		return ProposalRecord{}, &Error{Code: CodeForecastInvalid, Message: "end is before start", MessageZH: "结束时间早于开始时间"}
 	}
@@ -509,31 +514,32 @@ func (s *Service) publish(ctx context.Context, rec ProposalRecord, now time.Time
 	t := Transition{Key: rec.Key, Region: rec.Region, FromID: curID, ToID: rec.LevelID, At: now,
 		Start: pr.Start, ExpectedEnd: pr.ExpectedEnd, ProposalID: rec.ID, Approval: rec.Approval, Proposal: pr}
 	var w *Warning
-	if pr.Action == ActionHealthNotice {
+	if rec.FromID != curID && pr.Action != ActionHealthNotice {
+		rec.Status, rec.Updated = StatusSuperseded, now
+		err := s.Store.UpdateProposal(ctx, rec, AuditEntry{At: now, Actor: ActorEngine, Action: "supersede",
+			Subject: fmt.Sprintf("proposal %d", rec.ID),
+			Comment: fmt.Sprintf("proposed against %s, but %s is in force now", rec.FromID, curID)})
+		return rec, err
+	}
+	from, _ := s.Plan.LevelByID(curID)
+	to, ok := s.Plan.LevelByID(rec.LevelID)
+	if !ok {
+		to = LevelNone
+	}
+	rule, refusal := Transit(StateOf(cur), pr.Action, MoveOf(from, to))
+	if refusal != nil {
+		// Never published: a proposal that makes no sense against the
+		// warning in force (a lift with nothing in force, a "change" to
+		// the same level) would dereference nothing or mislabel the notice.
+		rec.Status, rec.Updated = StatusSuperseded, now
+		err := s.Store.UpdateProposal(ctx, rec, AuditEntry{At: now, Actor: ActorEngine, Action: "refuse",
+			Subject: fmt.Sprintf("proposal %d", rec.ID), Comment: refusal.Message + " / " + refusal.MessageZH})
+		return rec, err
+	}
+	kind := rule.Kind
+	if kind == KindHealthNotice {
 		t.Kind, t.FromID, t.ToID = KindHealthNotice, curID, s.Plan.HealthNotice.ID
 	} else {
-		if rec.FromID != curID {
-			rec.Status, rec.Updated = StatusSuperseded, now
-			err := s.Store.UpdateProposal(ctx, rec, AuditEntry{At: now, Actor: ActorEngine, Action: "supersede",
-				Subject: fmt.Sprintf("proposal %d", rec.ID),
-				Comment: fmt.Sprintf("proposed against %s, but %s is in force now", rec.FromID, curID)})
-			return rec, err
-		}
-		from, _ := s.Plan.LevelByID(curID)
-		to, ok := s.Plan.LevelByID(rec.LevelID)
-		if !ok {
-			to = LevelNone
-		}
-		kind, refusal := transitionKind(pr.Action, cur, from, to)
-		if refusal != "" {
-			// Never published: a proposal that makes no sense against the
-			// warning in force (a lift with nothing in force, a "change" to
-			// the same level) would dereference nothing or mislabel the notice.
-			rec.Status, rec.Updated = StatusSuperseded, now
-			err := s.Store.UpdateProposal(ctx, rec, AuditEntry{At: now, Actor: ActorEngine, Action: "refuse",
-				Subject: fmt.Sprintf("proposal %d", rec.ID), Comment: refusal})
-			return rec, err
-		}
 		t.Kind = kind
 		eff := pr.Start
 		if eff.Before(now) && kind != KindIssue {
@@ -622,40 +628,6 @@ func (s *Service) active(ctx context.Context, region string) (*Warning, error) {
 		}
 	}
 	return nil, nil
-}
-
-// transitionKind is what a proposal does to the warning in force, or why it
-// cannot be published.
-func transitionKind(a Action, cur *Warning, from, to Level) (string, string) {
-	switch {
-	case a == ActionExtend:
-		if cur == nil {
-			return "", "nothing in force to extend"
-		}
-		return KindExtend, ""
-	case a == ActionPause:
-		if cur == nil || cur.Paused {
-			return "", "nothing in force to pause"
-		}
-		return KindPause, ""
-	case a == ActionResume:
-		if cur == nil || !cur.Paused {
-			return "", "no paused warning to resume"
-		}
-		return KindResume, ""
-	case to == LevelNone:
-		if cur == nil {
-			return "", "no warning in force to lift"
-		}
-		return KindLift, ""
-	case cur == nil:
-		return KindIssue, ""
-	case to > from:
-		return KindUpgrade, ""
-	case to < from:
-		return KindDowngrade, ""
-	}
-	return "", fmt.Sprintf("level %d is already in force", to)
 }
 
 func usesBaseline(pr Proposal) bool {

@@ -318,8 +318,10 @@ func handleSign(a *AlertDeps, approve bool) gin.HandlerFunc {
 }
 
 type manualRequest struct {
-	Region string    `json:"region"`
-	Level  string    `json:"level"` // a level id of the plan, "none" to lift
+	Region string `json:"region"`
+	Level  string `json:"level"` // a level id of the plan, "none" to lift
+	// Action: "" for a decision by level; extend, pause or resume.
+	Action string    `json:"action"`
 	Start  time.Time `json:"start"`
 	End    time.Time `json:"end"`
 	Reason string    `json:"reason"`
@@ -333,12 +335,12 @@ func handleManualProposal(a *AlertDeps) gin.HandlerFunc {
 		}
 		p := a.Service.Plan
 		lvl, ok := p.LevelByID(req.Level)
-		if !ok {
+		if !ok && (req.Level != "" || req.Action == "") {
 			writeError(c, aqwarn.Errorf(aqwarn.EINVALID, "level %q is not a level of plan %s", req.Level, p.ID))
 			return
 		}
 		st := staffOf(c)
-		rec, err := a.Service.ProposeManual(c.Request.Context(), req.Region, alert.ManualRequest{Level: lvl, Start: req.Start,
+		rec, err := a.Service.ProposeManual(c.Request.Context(), req.Region, alert.ManualRequest{Action: alert.Action(req.Action), Level: lvl, Start: req.Start,
 			End: req.End, Reason: req.Reason, By: st.User}, planRole(p, st))
 		if err != nil {
 			writeError(c, alertError(err))
