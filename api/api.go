@@ -32,6 +32,9 @@ type DeadLetterLister interface {
 type Check struct {
 	Name  string
 	Check func(ctx context.Context) error
+	// Degraded: a failure is reported ("degraded", with the reason) but
+	// the service still serves (HTTP 200), e.g. a job that panicked.
+	Degraded bool
 }
 
 // Deps are what the handlers need. Optional ones may be nil.

@@ -20,18 +20,26 @@ func handleReadyz(checks []Check) gin.HandlerFunc {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 		defer cancel()
 		status := http.StatusOK
+		degraded := false
 		res := gin.H{}
 		for _, ch := range checks {
 			if err := ch.Check(ctx); err != nil {
-				status = http.StatusServiceUnavailable
+				if ch.Degraded {
+					degraded = true
+				} else {
+					status = http.StatusServiceUnavailable
+				}
 				res[ch.Name] = err.Error()
 			} else {
 				res[ch.Name] = "ok"
 			}
 		}
 		word := "ready"
-		if status != http.StatusOK {
+		switch {
+		case status != http.StatusOK:
 			word = "not ready"
+		case degraded:
+			word = "degraded"
 		}
 		c.JSON(status, gin.H{"status": word, "checks": res})
 	}

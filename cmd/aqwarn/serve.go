@@ -30,6 +30,7 @@ import (
 	"github.com/aqwarn/aqwarn/configs"
 	"github.com/aqwarn/aqwarn/ingest"
 	ingestmqtt "github.com/aqwarn/aqwarn/ingest/mqtt"
+	"github.com/aqwarn/aqwarn/internal/guard"
 	"github.com/aqwarn/aqwarn/simulate"
 	"github.com/aqwarn/aqwarn/store/influx"
 	"github.com/aqwarn/aqwarn/store/sqlite"
@@ -138,13 +139,16 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Every scheduled job and background loop runs guarded: a panic is
+	// logged with its stack, counted and shown on /readyz, never silent.
+	jobs := guard.New(reg, log.With("component", "jobs"))
 
 	// Readings go to InfluxDB or the embedded store.
 	var primary interface {
 		ingest.Writer
 		aqijob.Readings
 	} = db
-	checks := []api.Check{{Name: "store", Check: db.Ping}}
+	checks := []api.Check{{Name: "store", Check: db.Ping}, {Name: "jobs", Check: jobs.Check, Degraded: true}}
 	aqiWriters := []aqijob.AQIWriter{db}
 	var spool ingest.Spool
 	if cfg.Store.Readings == "influx" {
@@ -205,6 +209,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	pipeCtx, stopPipe := context.WithCancel(context.Background())
 	var pipeWG sync.WaitGroup
 	pipeWG.Add(1)
+	// Not restarted in place (its queue and writers live in Run); a
+	// panic there ends the process loudly, and unacknowledged readings
+	// are redelivered by the broker.
 	go func() { defer pipeWG.Done(); pipe.Run(pipeCtx) }()
 	closers = append(closers, func() { stopPipe(); pipeWG.Wait() })
 
@@ -226,7 +233,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	pipe.OnDeadLetter = func(d aqwarn.DeadLetter) {
 		go mq.Publish(context.Background(), prefix+"/deadletter", deadLetterJSON(d), false)
 	}
-	health, err := wireIngest(ctx, cfg, pipe, recv, reg, now, log, stdout, &closers) // HJ 212 listener, station health
+	health, err := wireIngest(ctx, cfg, pipe, recv, reg, jobs, now, log, stdout, &closers) // HJ 212 listener, station health
 	if err != nil {
 		return err
 	}
@@ -254,11 +261,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	runJob := func(ctx context.Context) {
+	runJob := jobs.Job("hourly-aqi", func(ctx context.Context) {
 		if err := job.Run(ctx); err != nil {
 			log.Error("hourly AQI failed", "err", err)
 		}
-	}
+	})
 	var def gocron.JobDefinition = gocron.CronJob(cfg.AQI.Schedule, false)
 	if clock != nil {
 		def = gocron.DurationJob(max(clock.RealAfter(time.Hour), 200*time.Millisecond))
@@ -269,11 +276,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	sched.Start()
 	closers = append(closers, func() { sched.Shutdown() })
-	pubw, err := wirePublish(ctx, cfg, getenv, db, warn, mqttURL, publicBase, now, clock, reg, log, &closers) // delivery (wire_publish.go)
+	pubw, err := wirePublish(ctx, cfg, getenv, db, warn, mqttURL, publicBase, now, clock, reg, jobs, log, &closers) // delivery (wire_publish.go)
 	if err != nil {
 		return err
 	}
-	if err := warn.start(ctx, job.Runs, &closers); err != nil {
+	if err := warn.start(ctx, job.Runs, jobs, &closers); err != nil {
 		return err
 	}
 	if cfg.AQI.OnData > 0 {

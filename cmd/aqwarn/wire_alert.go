@@ -18,6 +18,7 @@ import (
 	"github.com/aqwarn/aqwarn/aqi"
 	"github.com/aqwarn/aqwarn/configs"
 	ingestmqtt "github.com/aqwarn/aqwarn/ingest/mqtt"
+	"github.com/aqwarn/aqwarn/internal/guard"
 	"github.com/aqwarn/aqwarn/store/sqlite"
 )
 
@@ -156,7 +157,7 @@ func (w *alertWiring) forecastRoute(prefix string) ingestmqtt.Route {
 // evaluation job: right after each hourly AQI run (aqiRuns counts them) and
 // at least once per hour of the service's clock. Forecasts and prompts
 // are evaluated when they arrive (alert.Service does it).
-func (w *alertWiring) start(ctx context.Context, aqiRuns func() int64, closers *[]func()) error {
+func (w *alertWiring) start(ctx context.Context, aqiRuns func() int64, jobs *guard.Guard, closers *[]func()) error {
 	if err := w.Service.Recover(ctx); err != nil {
 		return fmt.Errorf("publishing approved warnings: %w", err)
 	}
@@ -189,7 +190,7 @@ func (w *alertWiring) start(ctx context.Context, aqiRuns func() int64, closers *
 	if w.demo {
 		poll = 200 * time.Millisecond // the demo clock runs an hour in well under a second
 	}
-	if _, err := sched.NewJob(gocron.DurationJob(poll), gocron.NewTask(evaluate),
+	if _, err := sched.NewJob(gocron.DurationJob(poll), gocron.NewTask(jobs.Job("warning-evaluation", evaluate)),
 		gocron.WithSingletonMode(gocron.LimitModeReschedule), gocron.WithName("warning-evaluation"),
 		gocron.WithStartAt(gocron.WithStartImmediately())); err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"github.com/aqwarn/aqwarn/ingest"
 	"github.com/aqwarn/aqwarn/ingest/hj212"
 	ingestmqtt "github.com/aqwarn/aqwarn/ingest/mqtt"
+	"github.com/aqwarn/aqwarn/internal/guard"
 )
 
 // hj212Route takes HJ 212 text frames on <prefix>/stations/{station}/hj212,
@@ -35,7 +36,7 @@ func hj212Route(prefix string, recv *ingest.Receiver) ingestmqtt.Route {
 // ticker against the service clock) and the HJ 212 TCP listener loggers
 // connect to (hj212.addr; off when empty). It must be called after the
 // pipeline's OnDurable and OnDeadLetter are set, which it wraps.
-func wireIngest(ctx context.Context, cfg *configs.Config, pipe *ingest.Pipeline, recv *ingest.Receiver, reg prometheus.Registerer,
+func wireIngest(ctx context.Context, cfg *configs.Config, pipe *ingest.Pipeline, recv *ingest.Receiver, reg prometheus.Registerer, jobs *guard.Guard,
 	now func() time.Time, log *slog.Logger, stdout io.Writer, closers *[]func()) (*ingest.Health, error) {
 	recv.HJ212 = ingest.HJ212Options{MinuteInterval: cfg.HJ212.MinuteInterval}
 
@@ -61,16 +62,18 @@ func wireIngest(ctx context.Context, cfg *configs.Config, pipe *ingest.Pipeline,
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		t := time.NewTicker(15 * time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-hctx.Done():
-				return
-			case <-t.C:
-				health.Evaluate(now())
+		jobs.Loop(hctx, "station-health", func(ctx context.Context) {
+			t := time.NewTicker(15 * time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					health.Evaluate(now())
+				}
 			}
-		}
+		})
 	}()
 	*closers = append(*closers, func() { stopHealth(); wg.Wait() })
 

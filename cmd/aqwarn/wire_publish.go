@@ -30,6 +30,7 @@ import (
 	"github.com/aqwarn/aqwarn/api"
 	"github.com/aqwarn/aqwarn/configs"
 	ingestmqtt "github.com/aqwarn/aqwarn/ingest/mqtt"
+	"github.com/aqwarn/aqwarn/internal/guard"
 	"github.com/aqwarn/aqwarn/simulate"
 	"github.com/aqwarn/aqwarn/store/sqlite"
 )
@@ -64,7 +65,7 @@ type publishWiring struct {
 // acknowledgement job. It must run before the engine starts (warn.start),
 // so transitions recovered at start are delivered too.
 func wirePublish(ctx context.Context, cfg *configs.Config, getenv func(string) string, db *sqlite.DB, warn *alertWiring,
-	mqttURL, publicBase string, now func() time.Time, clock *simulate.Clock, reg prometheus.Registerer, logger *slog.Logger, closers *[]func()) (*publishWiring, error) {
+	mqttURL, publicBase string, now func() time.Time, clock *simulate.Clock, reg prometheus.Registerer, jobs *guard.Guard, logger *slog.Logger, closers *[]func()) (*publishWiring, error) {
 	logger = logger.With("component", "publish")
 	pc := cfg.Publish
 	dl, err := sqlite.NewDeliveries(ctx, db)
@@ -158,8 +159,11 @@ func wirePublish(ctx context.Context, cfg *configs.Config, getenv func(string) s
 	runCtx, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); w.disp.Run(runCtx) }()
-	go func() { defer wg.Done(); w.feed(runCtx) }()
+	go func() {
+		defer wg.Done()
+		jobs.Loop(runCtx, "delivery-dispatcher", func(ctx context.Context) { w.disp.Run(ctx) })
+	}()
+	go func() { defer wg.Done(); jobs.Loop(runCtx, "transition-feeder", w.feed) }()
 	*closers = append(*closers, func() { stop(); wg.Wait() })
 
 	sched, err := gocron.NewScheduler()
@@ -170,11 +174,11 @@ func wirePublish(ctx context.Context, cfg *configs.Config, getenv func(string) s
 	if clock != nil {
 		every = max(clock.RealAfter(time.Minute), 200*time.Millisecond)
 	}
-	if _, err := sched.NewJob(gocron.DurationJob(every), gocron.NewTask(func(ctx context.Context) {
+	if _, err := sched.NewJob(gocron.DurationJob(every), gocron.NewTask(jobs.Job("acknowledgements", func(ctx context.Context) {
 		if err := w.tracker.Check(ctx); err != nil {
 			logger.Error("acknowledgement check failed", "err", err)
 		}
-	}), gocron.WithSingletonMode(gocron.LimitModeReschedule), gocron.WithName("acknowledgements")); err != nil {
+	})), gocron.WithSingletonMode(gocron.LimitModeReschedule), gocron.WithName("acknowledgements")); err != nil {
 		return nil, err
 	}
 	sched.Start()

@@ -1,0 +1,50 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+)
+
+// /readyz: a failing check makes the service not ready (503); a failing
+// degraded check (a job that panicked) keeps it serving (200) but says
+// "degraded" with the reason; all passing is "ready".
+func TestReadyzDegraded(t *testing.T) {
+	fail := func(msg string) func(context.Context) error {
+		return func(context.Context) error { return errors.New(msg) }
+	}
+	ok := func(context.Context) error { return nil }
+	for _, tc := range []struct {
+		name   string
+		checks []Check
+		code   int
+		status string
+	}{
+		// Everything passes.
+		{"ready", []Check{{Name: "store", Check: ok}, {Name: "jobs", Check: ok, Degraded: true}}, 200, "ready"},
+		// A job panicked: degraded, still serving, the job named.
+		{"degraded", []Check{{Name: "store", Check: ok}, {Name: "jobs", Check: fail("warning-evaluation panicked"), Degraded: true}}, 200, "degraded"},
+		// The store is down: not ready, whatever the jobs say.
+		{"not ready", []Check{{Name: "store", Check: fail("down")}, {Name: "jobs", Check: fail("x panicked"), Degraded: true}}, 503, "not ready"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := testDeps()
+			d.Ready = tc.checks
+			w := get(t, NewHandler(d), "/readyz")
+			var body struct {
+				Status string            `json:"status"`
+				Checks map[string]string `json:"checks"`
+			}
+			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+				t.Fatal(err)
+			}
+			if w.Code != tc.code || body.Status != tc.status {
+				t.Errorf("%d %q, want %d %q", w.Code, body.Status, tc.code, tc.status)
+			}
+			if tc.name == "degraded" && body.Checks["jobs"] != "warning-evaluation panicked" {
+				t.Errorf("the reason is not shown: %v", body.Checks)
+			}
+		})
+	}
+}
