@@ -81,6 +81,7 @@ const (
 	TaskDone         = "done"         // reported done, with a note
 	TaskReleased     = "released"     // no longer applies after a downgrade
 	TaskClosed       = "closed"       // closed by the lift
+	TaskSuspended    = "suspended"    // paused with the warning, until it resumes
 )
 
 // TaskState is one cell of the board: unit × task.

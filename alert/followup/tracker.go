@@ -37,10 +37,22 @@ type Tracker struct {
 	Logger   *slog.Logger
 }
 
+// Assignment is what one transition does to the units' tasks.
+type Assignment struct {
+	WarningID  int64
+	Transition string
+	At         time.Time
+	Lift       bool
+	// Tasks are assigned (the level's checklist), Released no longer
+	// apply (closed on a lift), Suspended are paused until the restart.
+	Tasks, Released, Suspended map[string][]notify.Task
+	Followups                  []TaskState
+}
+
 // Record stores what a transition assigned: a notice for each unit that
-// must acknowledge, and every task state.
-func (t *Tracker) Record(ctx context.Context, warningID int64, transition string, at time.Time, lift bool,
-	tasks, released map[string][]notify.Task, followups []TaskState) error {
+// must acknowledge (those given or suspended tasks), and every task state.
+func (t *Tracker) Record(ctx context.Context, a Assignment) error {
+	warningID, transition, at, lift, tasks, released := a.WarningID, a.Transition, a.At, a.Lift, a.Tasks, a.Released
 	// The acknowledgement clock starts when the notice goes out, which
 	// may be later than the transition (a delivery resumed after a stop).
 	sent := at
@@ -68,7 +80,14 @@ func (t *Tracker) Record(ctx context.Context, warningID int64, transition string
 				TextZH: task.TextZH, TextEN: task.TextEN, State: state, Assigned: at, Updated: at})
 		}
 	}
-	states = append(states, followups...)
+	for unit, ts := range a.Suspended {
+		notices = append(notices, Notice{Transition: transition, WarningID: warningID, Unit: unit, Sent: sent})
+		for _, task := range ts {
+			states = append(states, TaskState{WarningID: warningID, Unit: unit, Task: task.ID, Kind: task.Kind,
+				TextZH: task.TextZH, TextEN: task.TextEN, State: TaskSuspended, Assigned: at, Updated: at})
+		}
+	}
+	states = append(states, a.Followups...)
 	return t.Store.Assign(ctx, warningID, notices, states)
 }
 

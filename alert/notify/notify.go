@@ -79,6 +79,9 @@ type Message struct {
 	AdviceEN []string `json:"advice_en,omitempty"`
 	Tasks    []Task   `json:"tasks,omitempty"`
 	Released []Task   `json:"released,omitempty"`
+	// A pause suspends tasks until RestartAt (the planned restart).
+	Suspended []Task    `json:"suspended,omitempty"`
+	RestartAt time.Time `json:"restart_at,omitzero"`
 	// Reminder counts the re-sends of an unacknowledged notice (0: the
 	// first send); Overdue names the unit an escalation is about.
 	Reminder int        `json:"reminder,omitempty"`

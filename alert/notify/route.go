@@ -15,6 +15,8 @@ type Event struct {
 	// the tasks this transition released (downgrade, lift).
 	Tasks    map[string][]Task
 	Released map[string][]Task
+	// Suspended holds each unit's tasks a pause suspends.
+	Suspended map[string][]Task
 	// AckURL is formatted with the unit id (e.g. ".../units/%s/ack").
 	AckURL func(unit string) string
 }
@@ -35,7 +37,7 @@ func Route(ev Event, units []alert.Unit) []Delivery {
 	for _, u := range units {
 		um := m
 		um.AdviceZH, um.AdviceEN = nil, nil
-		um.Tasks, um.Released = ev.Tasks[u.ID], ev.Released[u.ID]
+		um.Tasks, um.Released, um.Suspended = ev.Tasks[u.ID], ev.Released[u.ID], ev.Suspended[u.ID]
 		if u.Role != alert.UnitUpstream {
 			um.CAP = "" // the document goes upstream; units get their checklist
 		}

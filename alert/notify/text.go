@@ -41,10 +41,15 @@ func Text(d Delivery, markdown bool) string {
 	}
 	line("预警级别：%s %s", m.LevelZH, m.ResponseZH)
 	line("区域：%s", m.RegionZH)
-	if !m.Start.IsZero() {
+	switch {
+	case m.Kind == kindPause:
+		line("措施暂停，预计%s恢复（%s起暂停）", clock(m.RestartAt), clock(later(m.At, m.Start)))
+	case m.Kind == kindLift && !m.Start.IsZero():
+		line("解除生效：%s", clock(later(m.At, m.Start)))
+	case !m.Start.IsZero():
 		line("开始时间：%s", clock(m.Start))
 	}
-	if !m.ExpectedEnd.IsZero() {
+	if !m.ExpectedEnd.IsZero() && m.Kind != kindLift {
 		line("预计结束：%s", clock(m.ExpectedEnd))
 	}
 	line("发布时间：%s", clock(m.At))
@@ -80,6 +85,7 @@ func Text(d Delivery, markdown bool) string {
 	list("防护建议与措施：", m.AdviceZH)
 	list("本单位任务清单：", zh(m.Tasks))
 	list("以下任务解除：", zh(m.Released))
+	list("以下任务暂停（恢复时另行通知）：", zh(m.Suspended))
 	if m.AckURL != "" {
 		line("\n请收到后立即叫应（确认）：%s", m.AckURL)
 	}
@@ -87,20 +93,39 @@ func Text(d Delivery, markdown bool) string {
 	h(m.HeadlineEN)
 	line("Level: %s %s", m.LevelEN, m.ResponseEN)
 	line("Area: %s", m.RegionEN)
-	if !m.Start.IsZero() {
+	switch {
+	case m.Kind == kindPause:
+		line("Measures paused from %s, expected to resume %s (UTC+8)", clock(later(m.At, m.Start)), clock(m.RestartAt))
+	case m.Kind == kindLift && !m.Start.IsZero():
+		line("Lifted from: %s (UTC+8)", clock(later(m.At, m.Start)))
+	case !m.Start.IsZero():
 		line("Starts: %s (UTC+8)", clock(m.Start))
 	}
-	if !m.ExpectedEnd.IsZero() {
+	if !m.ExpectedEnd.IsZero() && m.Kind != kindLift {
 		line("Expected end: %s (UTC+8)", clock(m.ExpectedEnd))
 	}
 	list("Advice and measures:", m.AdviceEN)
 	list("Your tasks:", en(m.Tasks))
 	list("Tasks released:", en(m.Released))
+	list("Tasks suspended (you will be told when they resume):", en(m.Suspended))
 	if m.AckURL != "" {
 		line("\nPlease acknowledge at once: %s", m.AckURL)
 	}
 	line("\nref: %s", d.Key)
 	return b.String()
+}
+
+// Transition kinds the text tells apart (alert.Kind…).
+const (
+	kindPause = "pause"
+	kindLift  = "lift"
+)
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 func orName(r *Recipient) string {

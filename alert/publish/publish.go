@@ -23,15 +23,18 @@ import (
 
 // Change is one published transition of a region's warning.
 type Change struct {
-	Key         string // the transition's idempotency key (unique)
-	WarningID   int64
-	Kind        string // issue | upgrade | downgrade | lift | health_notice
-	Region      string
-	From, To    string // plan level ids ("none" for no warning)
-	At          time.Time
+	Key       string // the transition's idempotency key (unique)
+	WarningID int64
+	Kind      string // issue | upgrade | downgrade | lift | health_notice
+	Region    string
+	From, To  string // plan level ids ("none" for no warning)
+	At        time.Time
+	// Start is when the transition takes effect: the response's
+	// effective start on an issue, the announced hour of a lift.
 	Start       time.Time
 	ExpectedEnd time.Time
-	MaxAQI      int // highest AQI forecast, 0 when unknown
+	RestartAt   time.Time // a pause's planned restart
+	MaxAQI      int       // highest AQI forecast, 0 when unknown
 }
 
 // CAPRecord is a CAP message as kept.
@@ -119,7 +122,8 @@ func (p *Publisher) Publish(ctx context.Context, c Change) error {
 		if lift {
 			tasks = nil
 		}
-		if err := p.Tracker.Record(ctx, c.WarningID, c.Key, c.At, lift, tasks, ev.Released, follow); err != nil {
+		if err := p.Tracker.Record(ctx, followup.Assignment{WarningID: c.WarningID, Transition: c.Key, At: c.At, Lift: lift,
+			Tasks: tasks, Released: ev.Released, Suspended: ev.Suspended, Followups: follow}); err != nil {
 			return fmt.Errorf("publish: record checklists of %s: %w", c.Key, err)
 		}
 	}
@@ -228,7 +232,8 @@ func (p *Publisher) Compose(ctx context.Context, c Change) (notify.Event, error)
 	}
 	lift := c.Kind == string(alert.ActionLift)
 	m := notify.Message{Transition: c.Key, WarningID: c.WarningID, Kind: c.Kind, Region: c.Region,
-		RegionZH: region.NameZH, RegionEN: region.NameEN, LevelID: c.To, At: c.At, Start: c.Start, ExpectedEnd: c.ExpectedEnd}
+		RegionZH: region.NameZH, RegionEN: region.NameEN, LevelID: c.To, At: c.At, Start: c.Start, ExpectedEnd: c.ExpectedEnd,
+		RestartAt: c.RestartAt}
 	if c.Kind == string(alert.ActionHealthNotice) {
 		hn := p.Plan.HealthNotice
 		m.LevelZH, m.LevelEN = hn.NameZH, hn.NameEN
@@ -267,9 +272,18 @@ func (p *Publisher) Compose(ctx context.Context, c Change) (notify.Event, error)
 	m.CAPID, m.CAP = rec.Identifier, rec.XML
 	m.HeadlineZH, m.HeadlineEN = a.Infos[0].Headline, a.Infos[1].Headline
 	ev.Message, ev.AckURL = m, p.AckURL
-	ev.Tasks, ev.Released = checklist.Change(p.Plan, from, to, lift)
+	switch c.Kind {
+	case cap.KindPause:
+		// Every task of the level is suspended until the restart; nothing
+		// is assigned or released.
+		ev.Suspended = checklist.For(p.Plan, from)
+	default:
+		ev.Tasks, ev.Released = checklist.Change(p.Plan, from, to, lift)
+	}
 	if lift {
-		ev.Tasks = p.followups(ev.Released, c.At)
+		// The response ends at the lift's announced hour: the plan-7
+		// deadlines count from it.
+		ev.Tasks = p.followups(ev.Released, later(c.At, c.Start))
 	}
 	return ev, nil
 }
@@ -322,4 +336,11 @@ func (p *Publisher) capFor(ctx context.Context, c Change, region alert.Region, s
 		return rec, a, nil
 	}
 	return CAPRecord{}, nil, fmt.Errorf("publish: ten CAP messages in the second of %s already", c.At)
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

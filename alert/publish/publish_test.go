@@ -267,3 +267,92 @@ func TestSameSecond(t *testing.T) {
 		t.Errorf("identifiers %v %v", c1, c2)
 	}
 }
+
+// TestPauseAndResume: a pause suspends every task of the level in force
+// (a task reported done stays done) and tells each unit once, with both
+// times, asking for acknowledgement; the resume assigns the checklist
+// again. A lift announced for a later hour dates the plan-7 follow-ups
+// from that hour, when the response really ends.
+func TestPauseAndResume(t *testing.T) {
+	ctx := context.Background()
+	f := setup(t)
+	t0 := time.Date(2026, 12, 1, 16, 0, 0, 0, cst)
+	f.now = t0
+	if err := f.pub.Publish(ctx, change("w7-t1", "issue", "none", "orange", t0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.log.FinishTask(ctx, 7, "education", "r2-schools-stop-outdoor", "已通知", t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	f.log.Acknowledge(ctx, 7, "housing", "api", t0.Add(time.Minute))
+
+	t1 := t0.Add(30 * time.Hour)
+	restart := t1.Add(36 * time.Hour)
+	f.now = t1
+	p := change("w7-t2", "pause", "orange", "orange", t1)
+	p.Start, p.RestartAt = t1.Add(2*time.Hour), restart
+	if err := f.pub.Publish(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	b := board(t, f)
+	if s := b["housing/r3-dust-sites"]; s.State != followup.TaskSuspended {
+		t.Errorf("housing task after the pause: %s, want suspended", s.State)
+	}
+	if s := b["public_security/r2-diesel-restrictions"]; s.State != followup.TaskSuspended {
+		t.Errorf("police task after the pause: %s, want suspended", s.State)
+	}
+	if s := b["education/r2-schools-stop-outdoor"]; s.State != followup.TaskDone {
+		t.Errorf("a done task after the pause: %s, want done", s.State)
+	}
+	es, _ := f.log.DeliveryEntries(ctx, sqlite.DeliveryFilter{Unit: "housing", Limit: 1000})
+	var text string
+	n := 0
+	for _, e := range es {
+		if e.Message.Transition == "w7-t2" && e.Channel.Kind == notify.ChannelMQTT {
+			n++
+			text = notify.Text(notify.Delivery{Key: e.Key, Recipient: e.Recipient, Channel: e.Channel, Message: e.Message}, false)
+		}
+	}
+	if n != 1 {
+		t.Fatalf("housing got %d pause notices on MQTT, want 1", n)
+	}
+	for _, want := range []string{"措施暂停，预计2026-12-04 10:00恢复（2026-12-03 00:00起暂停）", "以下任务暂停",
+		"Measures paused from 2026-12-03 00:00, expected to resume 2026-12-04 10:00"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the pause notice lacks %q:\n%s", want, text)
+		}
+	}
+	open, _ := f.log.OpenNotices(ctx)
+	if len(open) == 0 || open[0].Transition != "w7-t2" {
+		t.Errorf("the pause asks no acknowledgement: %+v", open)
+	}
+
+	t2 := restart
+	f.now = t2
+	if err := f.pub.Publish(ctx, change("w7-t3", "resume", "orange", "orange", t2)); err != nil {
+		t.Fatal(err)
+	}
+	b = board(t, f)
+	if s := b["housing/r3-dust-sites"]; s.State != followup.TaskAssigned {
+		t.Errorf("housing task after the resume: %s, want assigned", s.State)
+	}
+	if s := b["education/r2-schools-stop-outdoor"]; s.State != followup.TaskDone {
+		t.Errorf("a done task after the resume: %s", s.State)
+	}
+
+	// The lift is published on Tuesday Dec 8 at 22:00, effective
+	// Wednesday 01:00: the dispatch table is due by the end of the next
+	// working day after the response ends (Thursday, so Friday 00:00),
+	// not after the publication (Wednesday, so Thursday 00:00).
+	t3 := time.Date(2026, 12, 8, 22, 0, 0, 0, cst)
+	l := change("w7-t4", "lift", "orange", "none", t3)
+	l.Start = time.Date(2026, 12, 9, 1, 0, 0, 0, cst)
+	f.now = t3
+	if err := f.pub.Publish(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	ft := board(t, f)["housing/followup-dispatch-table"]
+	if want := time.Date(2026, 12, 11, 0, 0, 0, 0, cst); ft.State != followup.TaskAssigned || !ft.Due.Equal(want) {
+		t.Errorf("dispatch table follow-up: %s due %s, want assigned due %s", ft.State, ft.Due.In(cst), want)
+	}
+}

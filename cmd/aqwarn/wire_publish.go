@@ -265,7 +265,8 @@ func changeOf(t alert.Transition) publish.Change {
 		maxAQI = max(maxAQI, win.AQI)
 	}
 	return publish.Change{Key: fmt.Sprintf("w%d-t%d", t.WarningID, t.ID), WarningID: t.WarningID, Kind: t.Kind,
-		Region: t.Region, From: t.FromID, To: t.ToID, At: t.At, Start: t.Start, ExpectedEnd: t.ExpectedEnd, MaxAQI: maxAQI}
+		Region: t.Region, From: t.FromID, To: t.ToID, At: t.At, Start: t.Start, ExpectedEnd: t.ExpectedEnd,
+		RestartAt: t.Proposal.RestartAt, MaxAQI: maxAQI}
 }
 
 // unitReply is what a unit sends on <prefix>/units/{unit}/ack: an

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -188,5 +189,112 @@ func TestForecastsAndPrompts(t *testing.T) {
 	}
 	if ps, _ := db.Prompts(ctx, now0.Add(48*time.Hour)); len(ps) != 0 {
 		t.Fatalf("prompt over but listed: %+v", ps)
+	}
+}
+
+// signAll signs every step of a proposal, one user per role, with a
+// service that dies right after the last signature is saved (before the
+// transition is recorded): it reports that the last signature failed.
+func signAllThenDie(t *testing.T, p *alert.Plan, db *sqlite.DB, id int64) {
+	t.Helper()
+	ctx := context.Background()
+	s := service(p, failPublish{db}, db)
+	for range 10 {
+		rec, err := db.Proposal(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Status != alert.StatusPending {
+			t.Fatalf("proposal %d is %s before its last signature failed", id, rec.Status)
+		}
+		roles := rec.Approval.NextRoles()
+		if len(roles) == 0 {
+			t.Fatalf("proposal %d: pending with nobody to sign", id)
+		}
+		role := roles[0]
+		if _, err := s.Sign(ctx, id, role, "u-"+role, true, ""); err != nil {
+			if got, _ := db.Proposal(ctx, id); got.Status != alert.StatusApproved {
+				t.Fatalf("sign %s: %v (status %s)", role, err, got.Status)
+			}
+			return // killed between signature and publication
+		}
+	}
+	t.Fatalf("proposal %d: the chain never completed", id)
+}
+
+// A pause, an extension and a resume, each killed between its last
+// signature and its publication: after the restart each is published
+// exactly once (recovering twice), and a paused warning survives a
+// restart paused, with its planned restart.
+func TestPauseExtendResumeSurviveRestarts(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	p := jianghua(t)
+	orange, _ := p.LevelByID("orange")
+	db := open(t, dir)
+	s := service(p, db, db)
+	issue, err := s.ProposeManual(ctx, "jianghua", alert.ManualRequest{Level: orange, Start: now0, End: now0.Add(48 * time.Hour),
+		Reason: "会商：重污染过程", By: "duty"}, "duty_officer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signAllThenDie(t, p, db, issue.ID)
+	db.Close()
+
+	steps := []struct {
+		req  alert.ManualRequest
+		kind string
+	}{
+		{alert.ManualRequest{Action: alert.ActionExtend, Start: now0, End: now0.Add(72 * time.Hour), Reason: "过程延长"}, alert.KindExtend},
+		{alert.ManualRequest{Action: alert.ActionPause, Start: now0, End: now0.Add(60 * time.Hour), Reason: "间歇"}, alert.KindPause},
+		{alert.ManualRequest{Action: alert.ActionResume, Level: orange, Start: now0, End: now0.Add(96 * time.Hour), Reason: "再次污染"}, alert.KindResume},
+	}
+	want := []string{alert.KindIssue}
+	for _, st := range steps {
+		db = open(t, dir)
+		s = service(p, db, db)
+		for range 2 { // recovering twice publishes once
+			if err := s.Recover(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if st.kind == alert.KindResume {
+			// The pause survived the restart, paused, with its restart time.
+			act, _ := db.ActiveWarnings(ctx)
+			if len(act) != 1 || !act[0].Paused || act[0].RestartAt == nil || !act[0].RestartAt.Equal(now0.Add(60*time.Hour)) {
+				t.Fatalf("after a restart the paused warning is %+v", act)
+			}
+		}
+		st.req.By = "duty"
+		rec, err := s.ProposeManual(ctx, "jianghua", st.req, "duty_officer")
+		if err != nil {
+			t.Fatalf("%s: %v", st.kind, err)
+		}
+		signAllThenDie(t, p, db, rec.ID)
+		db.Close()
+		want = append(want, st.kind)
+	}
+	db = open(t, dir)
+	defer db.Close()
+	s = service(p, db, db)
+	for range 2 {
+		if err := s.Recover(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tr, err := db.Transitions(ctx, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, x := range tr {
+		kinds = append(kinds, x.Kind)
+	}
+	if strings.Join(kinds, ",") != strings.Join(want, ",") {
+		t.Fatalf("transitions %v, want each once: %v", kinds, want)
+	}
+	act, _ := db.ActiveWarnings(ctx)
+	if len(act) != 1 || act[0].Paused || act[0].LevelID != "orange" || !act[0].ExpectedEnd.Equal(now0.Add(96*time.Hour)) {
+		t.Fatalf("after the resume: %+v", act)
 	}
 }
