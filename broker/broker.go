@@ -13,13 +13,32 @@ import (
 
 // Broker is a started in-process broker.
 type Broker struct {
-	srv *mochi.Server
-	tcp *listeners.TCP
+	srv  *mochi.Server
+	tcp  *listeners.TCP
+	auth *authHook
 }
 
+// Options configure the embedded broker.
+type Options struct {
+	// Accounts who may connect, with their ACL (see RulesFor). With
+	// AllowAnonymous false, nobody else may; with it true (the demo),
+	// every client may do everything.
+	Accounts       []Account
+	AllowAnonymous bool
+	TopicPrefix    string
+	// MaxMessageBytes caps an MQTT packet (0: 1 MiB); a client sending a
+	// bigger one is disconnected before the payload is held.
+	MaxMessageBytes int
+	Logger          *slog.Logger
+}
+
+// DefaultMaxMessageBytes is the packet cap when Options leave it 0: the
+// largest thing sent (a 72-hour hourly forecast) is a few tens of KiB.
+const DefaultMaxMessageBytes = 1 << 20
+
 // Start listens on addr (":0" picks a free port; see Addr) and serves.
-// The embedded broker accepts every client: bind it to loopback.
-func Start(addr string, log *slog.Logger) (*Broker, error) {
+func Start(addr string, o Options) (*Broker, error) {
+	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -28,20 +47,46 @@ func Start(addr string, log *slog.Logger) (*Broker, error) {
 	// in flight; the default of 1024 would throttle it.
 	caps.ReceiveMaximum = 65535
 	caps.MaximumInflight = 65535
+	caps.MaximumPacketSize = uint32(DefaultMaxMessageBytes)
+	if o.MaxMessageBytes > 0 {
+		caps.MaximumPacketSize = uint32(o.MaxMessageBytes)
+	}
 	srv := mochi.New(&mochi.Options{Logger: log, Capabilities: caps, InlineClient: false})
-	if err := srv.AddHook(new(auth.AllowHook), nil); err != nil {
-		return nil, err
+	b := &Broker{srv: srv}
+	if o.AllowAnonymous {
+		if err := srv.AddHook(new(auth.AllowHook), nil); err != nil {
+			return nil, err
+		}
+	} else {
+		h, err := newAuthHook(o.TopicPrefix, o.Accounts, log)
+		if err != nil {
+			return nil, err
+		}
+		if err := srv.AddHook(h, nil); err != nil {
+			return nil, err
+		}
+		b.auth = h
 	}
 	tcp := listeners.NewTCP(listeners.Config{ID: "tcp", Address: addr})
 	if err := srv.AddListener(tcp); err != nil {
 		return nil, err
 	}
+	b.tcp = tcp
 	go func() {
 		if err := srv.Serve(); err != nil {
 			log.Error("embedded broker stopped", "err", err)
 		}
 	}()
-	return &Broker{srv: srv, tcp: tcp}, nil
+	return b, nil
+}
+
+// Refused returns the clients and topics refused so far, by reason
+// (anonymous, unknown_user, bad_password, client_id_not_bound, acl).
+func (b *Broker) Refused() map[string]int {
+	if b.auth == nil {
+		return map[string]int{}
+	}
+	return b.auth.Refused()
 }
 
 // Addr is the address the broker really listens on.

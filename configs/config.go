@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +26,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/aqwarn/aqwarn"
+	"github.com/aqwarn/aqwarn/broker"
 )
 
 //go:embed default.yaml production.yaml
@@ -91,6 +93,21 @@ type MQTT struct {
 	// SharedGroup, when set, subscribes with $share/<group>/… so several
 	// instances split the stations' messages between them.
 	SharedGroup string `yaml:"shared_group"`
+	// PublishUsername is the delivery client's login (client id
+	// <client_id>-publish); empty: Username. With a broker that binds
+	// client ids to usernames (Mosquitto use_username_as_clientid, as
+	// `aqwarn broker-acl` sets up), username is the client id and
+	// publish_username the client id + "-publish".
+	PublishUsername string `yaml:"publish_username"`
+	// Accounts who may connect to the embedded broker besides the
+	// service itself: stations, the forecast centre, member units,
+	// observers, each limited to its own topics (broker.RulesFor). Outside
+	// the demo anonymous clients are refused. `aqwarn broker-acl` writes
+	// the same accounts for Mosquitto.
+	Accounts []broker.Account `yaml:"accounts"`
+	// MaxMessageBytes caps one MQTT message, in the embedded broker and in
+	// the service (bigger ones are refused and counted); default 1 MiB.
+	MaxMessageBytes int `yaml:"max_message_bytes"`
 }
 
 type Store struct {
@@ -276,6 +293,7 @@ func (c *Config) envVars() []envVar {
 		{"MQTT_CLIENT_ID", &c.MQTT.ClientID},
 		{"MQTT_USERNAME", &c.MQTT.Username},
 		{"MQTT_PASSWORD", &c.MQTT.Password},
+		{"MQTT_PUBLISH_USERNAME", &c.MQTT.PublishUsername},
 		{"MQTT_TOPIC_PREFIX", &c.MQTT.TopicPrefix},
 		{"MQTT_SHARED_GROUP", &c.MQTT.SharedGroup},
 		{"STORE_DIR", &c.Store.Dir},
@@ -379,6 +397,31 @@ func (c *Config) validate() []string {
 	}
 	if c.MQTT.ClientID == "" {
 		add("mqtt.client_id is empty: a fixed client id is needed for a persistent session")
+	}
+	if c.MQTT.MaxMessageBytes < 0 {
+		add("mqtt.max_message_bytes must not be negative")
+	}
+	if c.MQTT.Embedded && c.Demo.Enabled {
+		// The demo's broker lets every client do everything: keep it on loopback.
+		if host, _, err := net.SplitHostPort(c.MQTT.EmbeddedAddr); err == nil && !isLoopback(host) {
+			add("mqtt.embedded_addr %s: the demo broker takes anonymous clients and must listen on loopback (127.0.0.1 or ::1)", c.MQTT.EmbeddedAddr)
+		}
+	}
+	seenAcct := map[string]bool{}
+	for i, a := range c.MQTT.Accounts {
+		if _, err := broker.RulesFor(c.MQTT.TopicPrefix, a); err != nil {
+			add("mqtt.accounts[%d]: %v", i, err)
+		}
+		if b, err := hex.DecodeString(a.PasswordSHA256); err != nil || len(b) != 32 {
+			add("mqtt.accounts[%d] (%s): password_sha256 must be 64 hex digits (the password's SHA-256)", i, a.Username)
+		}
+		if seenAcct[a.Username] || a.Username == c.MQTT.ClientID || a.Username == c.MQTT.ClientID+"-publish" {
+			add("mqtt.accounts[%d]: username %q is taken (listed twice, or the service's own)", i, a.Username)
+		}
+		seenAcct[a.Username] = true
+		if a.Role == broker.RoleStation && !slices.ContainsFunc(c.Stations, func(s aqwarn.Station) bool { return s.ID == a.Subject }) {
+			add("mqtt.accounts[%d] (%s): station %q is not in stations", i, a.Username, a.Subject)
+		}
 	}
 	if strings.ContainsAny(c.MQTT.TopicPrefix, "#+") || c.MQTT.TopicPrefix == "" {
 		add("mqtt.topic_prefix %q must be a plain topic level", c.MQTT.TopicPrefix)
@@ -492,4 +535,12 @@ func (c *Config) Station(id string) (aqwarn.Station, bool) {
 		}
 	}
 	return aqwarn.Station{}, false
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

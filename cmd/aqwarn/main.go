@@ -31,6 +31,7 @@ Usage:
   aqwarn aqi [flags]       compute AQI from JSON lines (stdin) or station CSV files
   aqwarn replay [flags]    run the warning engine over station CSV history (auto-approving)
   aqwarn simulate [flags]  publish station data over MQTT as stations do (demo episode or CSV files)
+  aqwarn broker-acl [flags] write a Mosquitto password file, ACL and settings for the stations and units
   aqwarn help              this text
 
 Run "aqwarn COMMAND -h" for the flags of a command.
@@ -51,6 +52,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runReplay(ctx, args, stdout, stderr)
 	case "simulate":
 		return runSimulate(ctx, args, stdout, stderr)
+	case "broker-acl":
+		return runBrokerACL(args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

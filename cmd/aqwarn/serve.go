@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -165,13 +167,17 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// The broker: in-process unless configured otherwise.
 	mqttURL := cfg.MQTT.URL
 	if cfg.MQTT.Embedded {
-		b, err := broker.Start(cfg.MQTT.EmbeddedAddr, log.With("component", "broker"))
+		bopts, err := embeddedBrokerOptions(cfg, log.With("component", "broker"))
+		if err != nil {
+			return err
+		}
+		b, err := broker.Start(cfg.MQTT.EmbeddedAddr, bopts)
 		if errors.Is(err, syscall.EADDRINUSE) {
 			// Typically a system Mosquitto on 1883 (Debian starts one when the
 			// package is installed). Everything in this process finds the
 			// embedded broker by its real address, so any free port will do.
 			log.Warn("embedded MQTT broker address in use; taking a free port instead", "addr", cfg.MQTT.EmbeddedAddr)
-			b, err = broker.Start("127.0.0.1:0", log.With("component", "broker"))
+			b, err = broker.Start("127.0.0.1:0", bopts)
 		}
 		if err != nil {
 			return fmt.Errorf("embedded MQTT broker on %s: %w", cfg.MQTT.EmbeddedAddr, err)
@@ -365,4 +371,27 @@ func listenHTTP(cfg *configs.Config, stderr io.Writer) (net.Listener, error) {
 		return nil, fmt.Errorf("http.addr %s: %w", cfg.HTTP.Addr, err)
 	}
 	return ln, nil
+}
+
+// embeddedBrokerOptions are the embedded broker's accounts: the service's
+// own two (bound to their client ids, with the configured password or one
+// made for this process), and the configured ones. The demo lets anonymous
+// clients in (its simulated stations and units); nothing else does.
+func embeddedBrokerOptions(cfg *configs.Config, log *slog.Logger) (broker.Options, error) {
+	if cfg.MQTT.Password == "" {
+		b := make([]byte, 24)
+		if _, err := rand.Read(b); err != nil {
+			return broker.Options{}, err
+		}
+		cfg.MQTT.Password = hex.EncodeToString(b) // in-process only: never logged or stored
+	}
+	ingestUser, publishUser := cfg.MQTT.ClientID, cfg.MQTT.ClientID+"-publish"
+	cfg.MQTT.Username, cfg.MQTT.PublishUsername = ingestUser, publishUser
+	hash := broker.HashPassword(cfg.MQTT.Password)
+	accounts := append([]broker.Account{
+		{Username: ingestUser, Role: broker.RoleIngest, PasswordSHA256: hash, BindClientID: true},
+		{Username: publishUser, Role: broker.RolePublish, PasswordSHA256: hash, BindClientID: true},
+	}, cfg.MQTT.Accounts...)
+	return broker.Options{Accounts: accounts, AllowAnonymous: cfg.Demo.Enabled, TopicPrefix: cfg.MQTT.TopicPrefix,
+		MaxMessageBytes: cfg.MQTT.MaxMessageBytes, Logger: log}, nil
 }

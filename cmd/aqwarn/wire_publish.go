@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -85,7 +86,7 @@ func wirePublish(ctx context.Context, cfg *configs.Config, getenv func(string) s
 	w := &publishWiring{plan: &plan, svc: warn.Service, db: db, log: dl, now: now, logger: logger, wake: make(chan struct{}, 1)}
 
 	ackRoute := func(unit string, payload []byte) { w.onMQTTAck(unit, payload) }
-	w.mqtt = mqttpub.New(mqttpub.Config{URL: mqttURL, ClientID: cfg.MQTT.ClientID + "-publish", Username: cfg.MQTT.Username,
+	w.mqtt = mqttpub.New(mqttpub.Config{URL: mqttURL, ClientID: cfg.MQTT.ClientID + "-publish", Username: cmp.Or(cfg.MQTT.PublishUsername, cfg.MQTT.Username),
 		Password: cfg.MQTT.Password, Prefix: cfg.MQTT.TopicPrefix, OnAck: ackRoute, Logger: logger})
 	// A broker that is down at start is no reason not to start: paho keeps
 	// retrying, deliveries wait and retry, and /readyz says what is missing.

@@ -167,6 +167,14 @@ func (m *Mosquitto) URL() string { return "tcp://" + m.Addr() }
 // sessions and queued messages as a production broker would.
 func StartMosquitto(t TB) *Mosquitto {
 	t.Helper()
+	return StartMosquittoWith(t, "allow_anonymous true\n")
+}
+
+// StartMosquittoWith starts Mosquitto with extra configuration lines after
+// the test's listener and persistence settings (e.g. what `aqwarn
+// broker-acl` writes: no anonymous clients, a password file and an ACL).
+func StartMosquittoWith(t TB, extra string) *Mosquitto {
+	t.Helper()
 	bin := os.Getenv("AQWARN_MOSQUITTO")
 	if bin == "" {
 		if p, err := exec.LookPath("mosquitto"); err == nil {
@@ -180,7 +188,6 @@ func StartMosquitto(t TB) *Mosquitto {
 	dir := t.TempDir()
 	port := FreePort(t)
 	conf := fmt.Sprintf(`listener %d 127.0.0.1
-allow_anonymous true
 persistence true
 persistence_location %s/
 autosave_interval 1
@@ -196,6 +203,7 @@ max_queued_bytes 0
 		// silently (in the log) and a restart would lose every message.
 		conf += "user root\n"
 	}
+	conf += extra
 	confPath := filepath.Join(dir, "mosquitto.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
