@@ -68,7 +68,8 @@ func unitDeps(t *testing.T) (Deps, int64) {
 		{SHA256: HashToken("tok-fin"), User: "fin", Roles: []string{"unit:finance"}},
 	}
 	d.Alert = &AlertDeps{Service: &alert.Service{Plan: plan, Store: mem, Now: d.Now}}
-	d.Publish = &PublishDeps{Store: dl, Units: plan.Units, Now: d.Now, Audit: mem}
+	d.Publish = &PublishDeps{Store: dl, Units: plan.Units, Now: d.Now,
+		Replies: &followup.Replies{Store: dl, Audit: mem, DeadLetters: nil, Now: d.Now}}
 	return d, tr.WarningID
 }
 

@@ -2,7 +2,7 @@ package api
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -39,9 +39,9 @@ type PublishDeps struct {
 	// Report gathers an episode's report input (the episode is the warning).
 	Report func(ctx context.Context, warningID int64) (report.Input, error)
 	Units  []alert.Unit
-	// Audit receives a line for every acknowledgement and done report
-	// made through the API (nil: not audited).
-	Audit   alert.AuditLog
+	// Replies records units' acknowledgements and done reports, audited
+	// (the same path as MQTT replies).
+	Replies *followup.Replies
 	Feed    cap.FeedMeta
 	BaseURL string // public address; empty: from the request
 	Now     func() time.Time
@@ -55,14 +55,11 @@ func (p *PublishDeps) ready(c *gin.Context) bool {
 	return true
 }
 
-// audit appends who did what to the audit log, when one is configured.
-func (p *PublishDeps) audit(c *gin.Context, action, subject, comment string) error {
-	if p.Audit == nil {
-		return nil
-	}
+// reply is a unit's reply made through the API by the signed-in user.
+func (p *PublishDeps) reply(c *gin.Context, unit string, warningID int64, task, note string) followup.Reply {
 	st := staffOf(c)
-	return p.Audit.AppendAudit(c.Request.Context(), alert.AuditEntry{At: p.Now(), Actor: st.User,
-		Role: strings.Join(st.Roles, ","), Action: action, Subject: subject, Comment: comment})
+	return followup.Reply{Channel: "api", Source: c.FullPath(), Unit: unit, Actor: st.User,
+		Role: strings.Join(st.Roles, ","), WarningID: warningID, Task: task, Note: note}
 }
 
 func (p *PublishDeps) base(c *gin.Context) string {
@@ -105,12 +102,8 @@ func handleAck(p *PublishDeps) gin.HandlerFunc {
 		if c.Request.ContentLength > 0 && !bindJSON(c, &req) {
 			return
 		}
-		n, err := p.Store.Acknowledge(c.Request.Context(), req.WarningID, u.ID, "api:"+staffOf(c).User, p.Now())
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		if err := p.audit(c, "unit_ack", fmt.Sprintf("warning %d unit %s", req.WarningID, u.ID), ""); err != nil {
+		n, err := p.Replies.Acknowledge(c.Request.Context(), p.reply(c, u.ID, req.WarningID, "", ""))
+		if err != nil && !errors.Is(err, followup.ErrUnmatched) { // acknowledging twice is no error
 			writeError(c, err)
 			return
 		}
@@ -137,11 +130,7 @@ func handleTaskDone(p *PublishDeps) gin.HandlerFunc {
 		if !bindJSON(c, &req) {
 			return
 		}
-		if err := p.Store.FinishTask(c.Request.Context(), req.WarningID, u.ID, c.Param("task"), req.Note, p.Now()); err != nil {
-			writeError(c, err)
-			return
-		}
-		if err := p.audit(c, "task_done", fmt.Sprintf("warning %d unit %s task %s", req.WarningID, u.ID, c.Param("task")), req.Note); err != nil {
+		if err := p.Replies.Done(c.Request.Context(), p.reply(c, u.ID, req.WarningID, c.Param("task"), req.Note)); err != nil {
 			writeError(c, err)
 			return
 		}

@@ -256,13 +256,38 @@ func TestPublishEndToEnd(t *testing.T) {
 		call(t, "GET", v1+"/audit", "commander", "", nil, &audit)
 		n := 0
 		for _, a := range audit.Audit {
-			if a.Actor == "mqtt:值班员李" && a.Role == "unit:public_security" &&
-				(a.Action == "unit_ack" || a.Action == "task_done" && a.Comment == "已加强渣土车巡查") {
+			// The actor is the account the broker lets write that topic; what
+			// the sender says of itself is a comment.
+			if a.Actor == "unit-public_security" && a.Role == "unit:public_security" && strings.HasSuffix(a.Comment, "reported by (as sent): 值班员李") &&
+				(a.Action == "unit_ack" || a.Action == "task_done" && strings.HasPrefix(a.Comment, "已加强渣土车巡查")) {
 				n++
 			}
 		}
 		return n == 2
 	})
+	// Acknowledging again matches nothing open: kept as a dead letter
+	// with its reason, not audited as a reply.
+	if tok := sub.Publish("aq/units/public_security/ack", 1, false, fmt.Sprintf(`{"warning_id":%d,"by":"again"}`, wid)); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("MQTT reply: %v", tok.Error())
+	}
+	var dead struct {
+		DeadLetters []struct{ Source, Reason string } `json:"deadletters"`
+	}
+	eventually(t, "the unmatched reply as a dead letter", 20*time.Second, func() bool {
+		call(t, "GET", v1+"/ingest/deadletters", "commander", "", nil, &dead)
+		for _, d := range dead.DeadLetters {
+			if d.Reason == "reply_nothing_to_acknowledge" && d.Source == "mqtt:aq/units/public_security/ack" {
+				return true
+			}
+		}
+		return false
+	})
+	call(t, "GET", v1+"/audit", "commander", "", nil, &audit)
+	for _, a := range audit.Audit {
+		if strings.Contains(a.Comment, "again") {
+			t.Errorf("an unmatched reply was audited: %+v", a)
+		}
+	}
 	eventually(t, "public security acknowledged on the board", 20*time.Second, func() bool {
 		call(t, "GET", fmt.Sprintf("%s/warnings/%d/board", v1, wid), "commander", "", nil, &board)
 		for _, u := range board.Units {

@@ -59,6 +59,8 @@ type publishWiring struct {
 	logger  *slog.Logger
 	wake    chan struct{}
 	demo    *demoAcks
+	replies *followup.Replies
+	prefix  string
 }
 
 // wirePublish builds delivery for the warning engine and starts it: the
@@ -146,7 +148,9 @@ func wirePublish(ctx context.Context, cfg *configs.Config, getenv func(string) s
 	}
 	w.tracker = &followup.Tracker{Store: dl, Now: now, Policy: policy, Remind: w.pub.Remind, Escalate: w.pub.Escalate, Logger: logger}
 	w.pub.Tracker = w.tracker
-	w.API = &api.PublishDeps{Store: dl, Units: plan.Units, BaseURL: pc.BaseURL, Now: now, Report: w.reportInput, Audit: db,
+	w.replies = &followup.Replies{Store: dl, Audit: db, DeadLetters: db, Now: now}
+	w.prefix = cfg.MQTT.TopicPrefix
+	w.API = &api.PublishDeps{Store: dl, Units: plan.Units, BaseURL: pc.BaseURL, Now: now, Report: w.reportInput, Replies: w.replies,
 		Feed: cap.FeedMeta{ID: "tag:" + pc.SenderID + ":warnings", Title: plan.NameZH + " 预警 / " + plan.NameEN + " warnings",
 			Author: pc.SenderNameZH},
 		Deliveries: func(ctx context.Context, states []string, unit string, limit int) ([]notify.Entry, error) {
@@ -280,36 +284,35 @@ type unitReply struct {
 }
 
 func (w *publishWiring) onMQTTAck(unit string, payload []byte) {
+	ctx := context.Background()
+	topic := w.prefix + "/units/" + unit + "/ack"
 	var r unitReply
 	if len(payload) > 0 {
 		if err := json.Unmarshal(payload, &r); err != nil {
-			w.logger.Warn("unreadable unit reply", "unit", unit, "err", err)
+			if _, derr := w.db.AddDeadLetter(ctx, aqwarn.DeadLetter{Source: "mqtt:" + topic, Reason: "reply_invalid",
+				Message: "unreadable unit reply: " + err.Error(), Payload: string(payload)}); derr != nil {
+				w.logger.Error("unit reply refused and not kept", "unit", unit, "err", derr)
+			}
 			return
 		}
 	}
-	ctx := context.Background()
-	// The audit log names the channel and the sender's own "by": over MQTT
-	// the unit is known from the topic only, so who may publish on
-	// <prefix>/units/{unit}/ack is the broker's ACL to decide.
-	audit := func(action, subject, comment string) {
-		if err := w.svc.Store.AppendAudit(ctx, alert.AuditEntry{At: w.now(), Actor: "mqtt:" + r.By, Role: "unit:" + unit,
-			Action: action, Subject: subject, Comment: comment}); err != nil {
-			w.logger.Error("audit entry not kept", "action", action, "unit", unit, "err", err)
-		}
-	}
+	// Over MQTT the unit is known from the topic, which only its own
+	// account may write (the broker's ACL, see aqwarn broker-acl): that
+	// account is the actor; the sender's "by" is kept as a comment.
+	rp := followup.Reply{Channel: "mqtt", Source: topic, Unit: unit, Actor: "unit-" + unit, Role: "unit:" + unit,
+		WarningID: r.WarningID, Task: r.Task, Note: r.Note, By: r.By, Payload: string(payload)}
+	var err error
 	if r.Task != "" {
-		if err := w.log.FinishTask(ctx, r.WarningID, unit, r.Task, r.Note, w.now()); err != nil {
-			w.logger.Warn("task report refused", "unit", unit, "task", r.Task, "err", err)
-			return
-		}
-		audit("task_done", fmt.Sprintf("warning %d unit %s task %s", r.WarningID, unit, r.Task), r.Note)
-		return
+		err = w.replies.Done(ctx, rp)
+	} else {
+		_, err = w.replies.Acknowledge(ctx, rp)
 	}
-	if _, err := w.log.Acknowledge(ctx, r.WarningID, unit, "mqtt:"+r.By, w.now()); err != nil {
-		w.logger.Error("acknowledgement not kept", "unit", unit, "err", err)
-		return
+	switch {
+	case errors.Is(err, followup.ErrUnmatched):
+		w.logger.Warn("unit reply matches nothing open; kept as a dead letter", "unit", unit, "task", r.Task, "err", err)
+	case err != nil:
+		w.logger.Error("unit reply not kept", "unit", unit, "task", r.Task, "err", err)
 	}
-	audit("unit_ack", fmt.Sprintf("warning %d unit %s", r.WarningID, unit), "")
 }
 
 // reportInput gathers an episode's report: the warning (one episode from
