@@ -5,12 +5,14 @@
 package mqttpub
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -27,8 +29,11 @@ type Config struct {
 	Password string
 	Prefix   string // topic prefix, e.g. "aq"
 	// OnAck, if set, receives each message on <prefix>/units/{unit}/ack.
-	OnAck  func(unit string, payload []byte)
-	Logger *slog.Logger
+	OnAck func(unit string, payload []byte)
+	// OnOverwrite, if set, is told of each retained public warning that
+	// something else overwrote (and the publisher re-asserted).
+	OnOverwrite func(topic string)
+	Logger      *slog.Logger
 }
 
 // Payload is what is published.
@@ -45,6 +50,9 @@ type Publisher struct {
 	client    paho.Client
 	log       *slog.Logger
 	connected atomic.Bool
+
+	mu       sync.Mutex
+	retained map[string][]byte // public warning topic → what we last published there
 }
 
 var _ notify.Notifier = (*Publisher)(nil)
@@ -57,7 +65,7 @@ func New(cfg Config) *Publisher {
 	if cfg.Prefix == "" {
 		cfg.Prefix = "aq"
 	}
-	p := &Publisher{cfg: cfg, log: cfg.Logger}
+	p := &Publisher{cfg: cfg, log: cfg.Logger, retained: map[string][]byte{}}
 	opts := paho.NewClientOptions().
 		AddBroker(cfg.URL).
 		SetClientID(cfg.ClientID).
@@ -93,7 +101,58 @@ func (p *Publisher) onConnect(c paho.Client) {
 			}
 		}()
 	}
+	// Watch the public warnings: the retained message a new subscriber
+	// gets must be ours. (The broker's ACL should let nobody else write
+	// there; this heals what it did not prevent.)
+	filter := p.cfg.Prefix + "/warnings/+"
+	tok := c.Subscribe(filter, 1, p.watch)
+	go func() {
+		if tok.WaitTimeout(10*time.Second) && tok.Error() != nil {
+			p.log.Error("mqtt subscribe failed", "filter", filter, "err", tok.Error())
+		}
+	}()
 	p.connected.Store(true)
+}
+
+// watch re-asserts a public warning that is not the one last published.
+func (p *Publisher) watch(c paho.Client, m paho.Message) {
+	p.mu.Lock()
+	ours, known := p.retained[m.Topic()]
+	p.mu.Unlock()
+	if !known || bytes.Equal(ours, m.Payload()) {
+		return
+	}
+	p.log.Warn("retained public warning overwritten by another client; publishing ours again", "topic", m.Topic(), "bytes", len(m.Payload()))
+	if p.cfg.OnOverwrite != nil {
+		p.cfg.OnOverwrite(m.Topic())
+	}
+	go func() { // not on paho's delivery goroutine, which the PUBACK needs
+		tok := c.Publish(m.Topic(), 1, true, ours)
+		if tok.WaitTimeout(10*time.Second) && tok.Error() != nil {
+			p.log.Error("re-asserting the public warning failed", "topic", m.Topic(), "err", tok.Error())
+		}
+	}()
+}
+
+// Remember records what was last published on a public warning target
+// before a restart (from the delivery log), so that an overwrite made
+// while the service was down is noticed and healed on connect.
+func (p *Publisher) Remember(d notify.Delivery) error {
+	body, err := json.Marshal(Payload{Key: d.Key, Unit: d.Recipient, Redelivery: d.Redelivery, Message: d.Message})
+	if err != nil {
+		return err
+	}
+	p.remember(p.cfg.Prefix+"/"+d.Channel.Target, body)
+	return nil
+}
+
+func (p *Publisher) remember(topic string, body []byte) {
+	if !strings.HasPrefix(topic, p.cfg.Prefix+"/warnings/") {
+		return
+	}
+	p.mu.Lock()
+	p.retained[topic] = body
+	p.mu.Unlock()
 }
 
 // UnitFromAckTopic returns {unit} of <prefix>/units/{unit}/ack.
@@ -146,7 +205,9 @@ func (p *Publisher) Notify(ctx context.Context, d notify.Delivery) (bool, error)
 	if err != nil {
 		return false, err
 	}
-	tok := p.client.Publish(p.cfg.Prefix+"/"+d.Channel.Target, 1, true, body)
+	topic := p.cfg.Prefix + "/" + d.Channel.Target
+	p.remember(topic, body) // before the echo of our own publish arrives
+	tok := p.client.Publish(topic, 1, true, body)
 	select {
 	case <-tok.Done():
 		if err := tok.Error(); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -144,4 +145,65 @@ func TestUnitFromAckTopic(t *testing.T) {
 			t.Errorf("%s: got %q %v", tc.topic, unit, ok)
 		}
 	}
+}
+
+// An overwritten public warning heals (audit H1): another client
+// publishes a fake retained message on the region's topic; the publisher
+// notices, says so, and publishes its own again, so a new subscriber
+// gets the real one. A warning remembered from before a restart is
+// guarded the same way from the first connection.
+func TestOverwrittenWarningIsReasserted(t *testing.T) {
+	broker := testenv.StartMosquitto(t)
+	var overwrites atomic.Int64
+	pub := mqttpub.New(mqttpub.Config{URL: broker.URL(), ClientID: "aqwarn-publish-heal", Prefix: "aq",
+		OnOverwrite: func(string) { overwrites.Add(1) }})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := pub.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	real := notify.Delivery{Key: "w1-t1/public/mqtt", Recipient: notify.Recipient{Unit: notify.PublicUnit},
+		Channel: alert.Channel{Kind: "mqtt", Target: "warnings/jianghua"},
+		Message: notify.Message{Transition: "w1-t1", Kind: "issue", Region: "jianghua", LevelID: "yellow"}}
+	if _, err := pub.Notify(ctx, real); err != nil {
+		t.Fatal(err)
+	}
+	forger := paho.NewClient(paho.NewClientOptions().AddBroker(broker.URL()).SetClientID("forger").SetCleanSession(true))
+	if tok := forger.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	defer forger.Disconnect(100)
+	forger.Publish("aq/warnings/jianghua", 1, true, `{"message":{"level":"red","headline_en":"FAKE"}}`).WaitTimeout(10 * time.Second)
+	waitFor(t, "the overwrite noticed", func() bool { return overwrites.Load() == 1 })
+	retained := func() mqttpub.Payload {
+		in := &inbox{msgs: map[string][]paho.Message{}}
+		sub := paho.NewClient(paho.NewClientOptions().AddBroker(broker.URL()).SetClientID("late").SetCleanSession(true))
+		if tok := sub.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+			t.Fatal(tok.Error())
+		}
+		defer sub.Disconnect(100)
+		sub.Subscribe("aq/warnings/jianghua", 1, in.handler).WaitTimeout(10 * time.Second)
+		waitFor(t, "the retained warning", func() bool { return len(in.get("aq/warnings/jianghua")) > 0 })
+		var got mqttpub.Payload
+		json.Unmarshal(in.get("aq/warnings/jianghua")[0].Payload(), &got)
+		return got
+	}
+	waitFor(t, "ours retained again", func() bool { return retained().Message.LevelID == "yellow" })
+
+	// Down, overwritten meanwhile, started again with the delivery log's
+	// memory: healed on connect.
+	pub.Close()
+	forger.Publish("aq/warnings/jianghua", 1, true, `{"message":{"level":"red","headline_en":"FAKE while down"}}`).WaitTimeout(10 * time.Second)
+	pub2 := mqttpub.New(mqttpub.Config{URL: broker.URL(), ClientID: "aqwarn-publish-heal", Prefix: "aq",
+		OnOverwrite: func(string) { overwrites.Add(1) }})
+	if err := pub2.Remember(real); err != nil {
+		t.Fatal(err)
+	}
+	if err := pub2.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer pub2.Close()
+	waitFor(t, "the overwrite made while down noticed", func() bool { return overwrites.Load() == 2 })
+	waitFor(t, "ours retained after the restart", func() bool { return retained().Message.LevelID == "yellow" })
 }

@@ -226,8 +226,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	recv := &ingest.Receiver{Pipeline: pipe, Registry: ingest.NewRegistry(cfg.Stations), Now: now, Ctx: recvCtx,
 		Limits: ingest.Limits{MaxFuture: cfg.Ingest.MaxFuture, Retention: cfg.Ingest.Retention}}
 	prefix := cfg.MQTT.TopicPrefix
+	mqttLost := prometheus.NewCounter(prometheus.CounterOpts{Name: "aqwarn_mqtt_connection_lost_total",
+		Help: "Lost connections of the ingest MQTT client (repeated ones within a minute look like a session take-over)."})
+	reg.MustRegister(mqttLost)
 	mq := ingestmqtt.New(ingestmqtt.Config{URL: mqttURL, ClientID: cfg.MQTT.ClientID, Username: cfg.MQTT.Username,
-		Password: cfg.MQTT.Password, SharedGroup: cfg.MQTT.SharedGroup, Logger: log.With("component", "mqtt")},
+		Password: cfg.MQTT.Password, SharedGroup: cfg.MQTT.SharedGroup, Logger: log.With("component", "mqtt"),
+		OnConnectionLost: mqttLost.Inc},
 		[]ingestmqtt.Route{{Filter: prefix + "/stations/+/readings", Handle: func(topic string, payload []byte, ack func()) {
 			station, _, err := ingestmqtt.StationFromTopic(prefix, topic)
 			if err != nil {
@@ -253,7 +257,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			return errors.New("not connected to " + mqttURL)
 		}
 		return nil
-	}})
+	}}, api.Check{Name: "mqtt-session", Check: mq.SessionCheck, Degraded: true})
 
 	// The hourly AQI job runs at minute 5 (on the demo clock: every simulated hour); scheduled below.
 	// Cron specs are read in China Standard Time. gocron needs a named zone

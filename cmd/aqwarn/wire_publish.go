@@ -88,8 +88,26 @@ func wirePublish(ctx context.Context, cfg *configs.Config, getenv func(string) s
 	w := &publishWiring{plan: &plan, svc: warn.Service, db: db, log: dl, now: now, logger: logger, wake: make(chan struct{}, 1)}
 
 	ackRoute := func(unit string, payload []byte) { w.onMQTTAck(unit, payload) }
+	overwrites := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "aqwarn_mqtt_retained_overwrites_total",
+		Help: "Retained public warnings overwritten by another client (and published again)."}, []string{"topic"})
+	if err := reg.Register(overwrites); err != nil {
+		return nil, err
+	}
 	w.mqtt = mqttpub.New(mqttpub.Config{URL: mqttURL, ClientID: cfg.MQTT.ClientID + "-publish", Username: cmp.Or(cfg.MQTT.PublishUsername, cfg.MQTT.Username),
-		Password: cfg.MQTT.Password, Prefix: cfg.MQTT.TopicPrefix, OnAck: ackRoute, Logger: logger})
+		Password: cfg.MQTT.Password, Prefix: cfg.MQTT.TopicPrefix, OnAck: ackRoute, Logger: logger,
+		OnOverwrite: func(topic string) { overwrites.WithLabelValues(topic).Inc() }})
+	// What the public topics carried before a restart is guarded too.
+	last, err := dl.LastSent(ctx, notify.PublicUnit)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range last {
+		if e.Channel.Kind == notify.ChannelMQTT {
+			if err := w.mqtt.Remember(e.Delivery); err != nil {
+				return nil, err
+			}
+		}
+	}
 	// A broker that is down at start is no reason not to start: paho keeps
 	// retrying, deliveries wait and retry, and /readyz says what is missing.
 	cctx, cancel := context.WithTimeout(ctx, 3*time.Second)

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -45,7 +46,18 @@ type Config struct {
 	Logger      *slog.Logger
 	// CleanSession is false unless a test wants a throw-away client.
 	CleanSession bool
+	// OnConnectionLost, if set, is called at every lost connection (a
+	// metric counts them).
+	OnConnectionLost func()
 }
+
+// Session take-over: TakeoverLosses lost connections within TakeoverWindow
+// are what another client connecting with our client id looks like (the
+// broker drops the older connection, we reconnect and drop it, …).
+const (
+	TakeoverLosses = 3
+	TakeoverWindow = time.Minute
+)
 
 // Client is a connected subscriber that can also publish.
 type Client struct {
@@ -54,6 +66,9 @@ type Client struct {
 	client    paho.Client
 	log       *slog.Logger
 	connected atomic.Bool
+
+	mu     sync.Mutex
+	losses []time.Time // the last TakeoverLosses, oldest first
 }
 
 // New prepares a client for the routes; Connect starts it.
@@ -89,7 +104,15 @@ func New(cfg Config, routes []Route) *Client {
 		SetOnConnectHandler(c.onConnect).
 		SetConnectionLostHandler(func(_ paho.Client, err error) {
 			c.connected.Store(false)
-			c.log.Warn("mqtt connection lost; reconnecting", "err", err)
+			if n := c.lost(time.Now()); n >= TakeoverLosses {
+				c.log.Error("mqtt session lost repeatedly: another client may be using our client id (session take-over)",
+					"client_id", cfg.ClientID, "losses", n, "within", TakeoverWindow, "err", err)
+			} else {
+				c.log.Warn("mqtt connection lost; reconnecting", "err", err)
+			}
+			if cfg.OnConnectionLost != nil {
+				cfg.OnConnectionLost()
+			}
 		}).
 		SetReconnectingHandler(func(paho.Client, *paho.ClientOptions) {
 			c.log.Info("mqtt reconnecting", "broker", cfg.URL)
@@ -142,6 +165,42 @@ func (c *Client) WaitConnected(ctx context.Context) error {
 			return fmt.Errorf("mqtt: not connected to %s: %w", c.cfg.URL, ctx.Err())
 		case <-t.C:
 		}
+	}
+	return nil
+}
+
+// lost records a lost connection at t and returns how many fell within
+// the take-over window.
+func (c *Client) lost(t time.Time) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.losses = append(c.losses, t)
+	if len(c.losses) > TakeoverLosses {
+		c.losses = c.losses[len(c.losses)-TakeoverLosses:]
+	}
+	return c.recent(t)
+}
+
+func (c *Client) recent(now time.Time) int {
+	n := 0
+	for _, t := range c.losses {
+		if now.Sub(t) <= TakeoverWindow {
+			n++
+		}
+	}
+	return n
+}
+
+// SessionCheck is the readiness check of the session: an error when the
+// connection was lost TakeoverLosses times within TakeoverWindow, which is
+// what a session take-over looks like.
+func (c *Client) SessionCheck(context.Context) error {
+	c.mu.Lock()
+	n := c.recent(time.Now())
+	c.mu.Unlock()
+	if n >= TakeoverLosses {
+		return fmt.Errorf("the MQTT session (client id %s) was lost %d times within %s: another client may be using the client id; bind client ids to accounts (see aqwarn broker-acl)",
+			c.cfg.ClientID, n, TakeoverWindow)
 	}
 	return nil
 }

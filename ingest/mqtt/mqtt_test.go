@@ -3,7 +3,9 @@ package mqtt_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -215,5 +217,45 @@ func TestSharedSubscriptionSplitsTheLoad(t *testing.T) {
 		if boxes[0].msgs[key]+boxes[1].msgs[key] != 1 {
 			t.Fatalf("%s delivered %d + %d times", key, boxes[0].msgs[key], boxes[1].msgs[key])
 		}
+	}
+}
+
+// Another client taking our client id again and again (a session
+// take-over, audit H2): every connection it makes drops ours. After three
+// losses within a minute the session check fails naming the client id,
+// and each loss was counted.
+func TestSessionTakeoverIsNoticed(t *testing.T) {
+	broker := testenv.StartMosquitto(t)
+	ctx := context.Background()
+	var lost atomic.Int64
+	c := mqtt.New(mqtt.Config{URL: broker.URL(), ClientID: "aqwarn-ingest", OnConnectionLost: func() { lost.Add(1) }},
+		[]mqtt.Route{{Filter: "aq/stations/+/readings", Handle: (&inbox{msgs: map[string]int{}}).handle(true)}})
+	if err := c.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.WaitConnected(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SessionCheck(ctx); err != nil {
+		t.Fatalf("before any take-over: %v", err)
+	}
+	for i := range mqtt.TakeoverLosses {
+		thief, err := simulate.DialMQTT(ctx, broker.URL(), "aqwarn-ingest")
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, fmt.Sprintf("loss %d", i+1), func() bool { return lost.Load() > int64(i) })
+		thief.Close()
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err = c.WaitConnected(cctx)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := c.SessionCheck(ctx)
+	if err == nil || !strings.Contains(err.Error(), "aqwarn-ingest") || !strings.Contains(err.Error(), "lost 3 times") {
+		t.Fatalf("after %d take-overs: %v", lost.Load(), err)
 	}
 }

@@ -408,6 +408,34 @@ func (s *Deliveries) Assign(ctx context.Context, warningID int64, notices []foll
 	return nil
 }
 
+// LastSent returns, for each channel (kind and target) of unit, the
+// delivery sent last on it: the retained state a restart must guard (the
+// public warning topics).
+func (s *Deliveries) LastSent(ctx context.Context, unit string) ([]notify.Entry, error) {
+	rows, err := s.db.db.QueryContext(ctx, `SELECT `+entryColumns+` FROM deliveries
+		WHERE unit = ? AND state = ? ORDER BY sent_at, key`, unit, notify.StateSent)
+	if err != nil {
+		return nil, unavailable("sqlite.LastSent", err)
+	}
+	defer rows.Close()
+	last := map[[2]string]int{} // (kind, target)
+	var out []notify.Entry
+	for rows.Next() {
+		e, _, err := scanEntry(rows)
+		if err != nil {
+			return nil, unavailable("sqlite.LastSent", err)
+		}
+		ch := [2]string{e.Channel.Kind, e.Channel.Target}
+		if i, ok := last[ch]; ok {
+			out[i] = e
+			continue
+		}
+		last[ch] = len(out)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
 // Acknowledge marks a unit's open notices (of one warning, or all when
 // warningID is 0) and its assigned tasks acknowledged.
 func (s *Deliveries) Acknowledge(ctx context.Context, warningID int64, unit, by string, at time.Time) (int, error) {

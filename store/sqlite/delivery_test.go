@@ -114,3 +114,45 @@ func TestNoticesAndTasks(t *testing.T) {
 		t.Errorf("board = %v", states)
 	}
 }
+
+// LastSent gives, per channel of a unit, the delivery sent last: what the
+// public topics carry now (a pending one does not count).
+func TestLastSent(t *testing.T) {
+	ctx := context.Background()
+	_, log := deliveries(t, t.TempDir())
+	now := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	pub := func(tr, region, level string) notify.Delivery {
+		c := alert.Channel{Kind: notify.ChannelMQTT, Target: "warnings/" + region}
+		return notify.Delivery{Key: notify.DeliveryKey(tr, notify.PublicUnit, c), Recipient: notify.Recipient{Unit: notify.PublicUnit},
+			Channel: c, Message: notify.Message{Transition: tr, Region: region, LevelID: level}}
+	}
+	steps := []struct {
+		d     notify.Delivery
+		state string
+	}{
+		{pub("w1-t1", "jianghua", "yellow"), notify.StateSent},
+		{pub("w1-t2", "jianghua", "orange"), notify.StateSent},
+		{pub("w1-t3", "jianghua", "red"), notify.StatePending}, // not out yet
+		{pub("w2-t1", "tuojiang", "yellow"), notify.StateSent},
+	}
+	for i, st := range steps {
+		at := now.Add(time.Duration(i) * time.Minute)
+		if _, err := log.Enqueue(ctx, []notify.Delivery{st.d}, at); err != nil {
+			t.Fatal(err)
+		}
+		if err := log.Record(ctx, []notify.Result{{Key: st.d.Key, State: st.state, At: at, NextAt: at.Add(time.Hour)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := log.LastSent(ctx, notify.PublicUnit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	levels := map[string]string{}
+	for _, e := range got {
+		levels[e.Channel.Target] = e.Message.LevelID
+	}
+	if len(got) != 2 || levels["warnings/jianghua"] != "orange" || levels["warnings/tuojiang"] != "yellow" {
+		t.Errorf("last sent = %v, want jianghua orange (red is pending) and tuojiang yellow", levels)
+	}
+}
