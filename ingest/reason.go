@@ -26,6 +26,7 @@ const (
 	ReasonBadValue        = "bad_value"        // NaN, negative or physically impossible
 	ReasonNoValues        = "no_values"        // nothing we measure in the message
 	ReasonUnsupported     = "unsupported"      // a valid frame of a kind we do not take (e.g. ST, CN)
+	ReasonTooLarge        = "too_large"        // a message over mqtt.max_message_bytes (its first KiB kept)
 )
 
 // Rejection explains why a message was turned away.

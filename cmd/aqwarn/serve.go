@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -231,7 +232,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	reg.MustRegister(mqttLost)
 	mq := ingestmqtt.New(ingestmqtt.Config{URL: mqttURL, ClientID: cfg.MQTT.ClientID, Username: cfg.MQTT.Username,
 		Password: cfg.MQTT.Password, SharedGroup: cfg.MQTT.SharedGroup, Logger: log.With("component", "mqtt"),
-		OnConnectionLost: mqttLost.Inc},
+		OnConnectionLost: mqttLost.Inc, MaxMessageBytes: cmp.Or(cfg.MQTT.MaxMessageBytes, broker.DefaultMaxMessageBytes),
+		OnOversize: func(topic string, size int, head []byte, ack func()) {
+			recv.RejectRaw("mqtt:"+topic, head, &ingest.Rejection{Reason: ingest.ReasonTooLarge,
+				Message: fmt.Sprintf("%d bytes, more than mqtt.max_message_bytes (%d); the first %d kept", size,
+					cmp.Or(cfg.MQTT.MaxMessageBytes, broker.DefaultMaxMessageBytes), len(head))}, ack)
+		}},
 		[]ingestmqtt.Route{{Filter: prefix + "/stations/+/readings", Handle: func(topic string, payload []byte, ack func()) {
 			station, _, err := ingestmqtt.StationFromTopic(prefix, topic)
 			if err != nil {

@@ -49,7 +49,15 @@ type Config struct {
 	// OnConnectionLost, if set, is called at every lost connection (a
 	// metric counts them).
 	OnConnectionLost func()
+	// MaxMessageBytes > 0 refuses bigger messages before any route sees
+	// them: OnOversize gets the topic, the first OversizeKept bytes and
+	// the ack (it must keep the refusal and ack, like a handler).
+	MaxMessageBytes int
+	OnOversize      func(topic string, size int, head []byte, ack func())
 }
+
+// OversizeKept is how much of a refused oversized message is kept.
+const OversizeKept = 1024
 
 // Session take-over: TakeoverLosses lost connections within TakeoverWindow
 // are what another client connecting with our client id looks like (the
@@ -242,6 +250,11 @@ func (c *Client) PublishAsync(topic string, payload []byte) Pending {
 // one) is left unacknowledged and logged.
 func (c *Client) route(_ paho.Client, m paho.Message) {
 	topic := m.Topic()
+	if p := m.Payload(); c.cfg.MaxMessageBytes > 0 && len(p) > c.cfg.MaxMessageBytes && c.cfg.OnOversize != nil {
+		n := min(len(p), OversizeKept)
+		c.cfg.OnOversize(topic, len(p), p[:n:n], m.Ack)
+		return
+	}
 	for _, r := range c.routes {
 		if TopicMatches(r.Filter, topic) {
 			r.Handle(topic, m.Payload(), m.Ack)

@@ -259,3 +259,59 @@ func TestSessionTakeoverIsNoticed(t *testing.T) {
 		t.Fatalf("after %d take-overs: %v", lost.Load(), err)
 	}
 }
+
+// A message over the size cap never reaches a route: OnOversize gets its
+// size, its first KiB and the ack; the next small message is routed.
+func TestOversizedMessageRefused(t *testing.T) {
+	broker := testenv.StartMosquitto(t)
+	ctx := context.Background()
+	in := &inbox{msgs: map[string]int{}}
+	type big struct {
+		topic string
+		size  int
+		head  int
+	}
+	bigs := make(chan big, 4)
+	c := mqtt.New(mqtt.Config{URL: broker.URL(), ClientID: "ingest-cap", MaxMessageBytes: 4096,
+		OnOversize: func(topic string, size int, head []byte, ack func()) {
+			bigs <- big{topic, size, len(head)}
+			ack()
+		}},
+		[]mqtt.Route{{Filter: "aq/stations/+/readings", Handle: in.handle(true)}})
+	if err := c.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.WaitConnected(ctx)
+	pub, err := simulate.DialMQTT(ctx, broker.URL(), "station-big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close()
+	waitFor(t, "subscription", func() bool {
+		pub.Publish(ctx, "aq/stations/s0/readings", []byte("small"))
+		return in.count() > 0
+	})
+	if err := pub.Publish(ctx, "aq/stations/s1/readings", []byte(strings.Repeat("x", 200_000))); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case b := <-bigs:
+		if b.topic != "aq/stations/s1/readings" || b.size != 200_000 || b.head != mqtt.OversizeKept {
+			t.Errorf("refused %+v, want the topic, 200000 bytes, the first %d kept", b, mqtt.OversizeKept)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the oversized message was not refused")
+	}
+	// A small message after it is routed; the big one never was (the
+	// inbox keys messages by payload).
+	pub.Publish(ctx, "aq/stations/s2/readings", []byte("after"))
+	waitFor(t, "the message after", func() bool { in.mu.Lock(); defer in.mu.Unlock(); return in.msgs["after"] > 0 })
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for p := range in.msgs {
+		if len(p) > 4096 {
+			t.Errorf("the oversized message (%d bytes) reached the route", len(p))
+		}
+	}
+}
