@@ -68,7 +68,12 @@ type DeadLetter struct {
 	Reason   string    `json:"reason"` // machine reason code, also the metric label
 	Message  string    `json:"message"`
 	Station  string    `json:"station,omitempty"`
-	Payload  string    `json:"payload"`
+	Payload  string    `json:"payload"` // masked (no HJ 212 PW), at most 4 KiB
+	// Size is the payload's length as received; SHA256 its hash when
+	// Truncated (only the first bytes are kept).
+	Size      int    `json:"size"`
+	SHA256    string `json:"sha256,omitempty"`
+	Truncated bool   `json:"truncated,omitempty"`
 }
 
 // Station is a monitoring station of the registry (configured, not learnt).

@@ -68,6 +68,7 @@ type Pipeline struct {
 	spooling bool // the spool holds readings the primary store has not seen yet
 	wake     chan struct{}
 	done     chan struct{}
+	sample   sampler
 }
 
 // NewPipeline returns a pipeline with a bounded queue of queueSize items.
@@ -128,8 +129,19 @@ func (p *Pipeline) Submit(ctx context.Context, it Item) error {
 // not acknowledge the message, so that it comes back.
 func (p *Pipeline) Reject(ctx context.Context, source string, payload []byte, rej *Rejection) error {
 	p.init()
-	d := aqwarn.DeadLetter{Received: p.Now().UTC(), Source: source, Reason: rej.Reason, Message: rej.Message,
-		Station: rej.Station, Payload: string(payload)}
+	now := p.Now().UTC()
+	p.Metrics.rejected.WithLabelValues(rej.Reason).Inc() // exact, kept or not
+	keep, dropped := p.sample.allow(source, rej.Reason, now)
+	if dropped > 0 {
+		p.Logger.Warn("rejections not kept (repeated from one source)", "source", sourceClass(source), "reason", rej.Reason,
+			"count", dropped, "window", DeadLetterWindow)
+	}
+	if !keep {
+		p.Metrics.sampledOut.WithLabelValues(rej.Reason).Inc()
+		return nil
+	}
+	d := aqwarn.DeadLetter{Received: now, Source: source, Reason: rej.Reason, Message: rej.Message, Station: rej.Station}
+	boundDeadLetter(&d, payload)
 	if p.DeadLetters != nil {
 		id, err := p.DeadLetters.AddDeadLetter(ctx, d)
 		if err != nil {
@@ -138,7 +150,6 @@ func (p *Pipeline) Reject(ctx context.Context, source string, payload []byte, re
 		}
 		d.ID = id
 	}
-	p.Metrics.rejected.WithLabelValues(rej.Reason).Inc()
 	p.Logger.Warn("rejected", "source", source, "reason", rej.Reason, "station", rej.Station, "msg", rej.Message)
 	if p.OnDeadLetter != nil {
 		p.OnDeadLetter(d)
@@ -370,6 +381,7 @@ func (p *Pipeline) replayLoop(ctx context.Context) {
 // Metrics are the ingest counters exported on /metrics.
 type Metrics struct {
 	rejected     *prometheus.CounterVec
+	sampledOut   *prometheus.CounterVec
 	queued       prometheus.Counter
 	durable      prometheus.Counter
 	spooled      prometheus.Counter
@@ -386,6 +398,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "aqwarn_ingest_rejected_total",
 			Help: "Messages rejected by ingest, by reason."}, []string{"reason"}),
+		sampledOut: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "aqwarn_ingest_deadletters_not_kept_total",
+			Help: "Rejections counted but not kept as dead letters (more than the burst from one source and reason in a minute)."}, []string{"reason"}),
 		queued: prometheus.NewCounter(prometheus.CounterOpts{Name: "aqwarn_ingest_accepted_total",
 			Help: "Readings accepted into the ingest queue."}),
 		durable: prometheus.NewCounter(prometheus.CounterOpts{Name: "aqwarn_ingest_durable_total",
@@ -399,7 +413,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		writeSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "aqwarn_ingest_batch_write_seconds",
 			Help: "Time to make one batch durable.", Buckets: prometheus.DefBuckets}),
 	}
-	reg.MustRegister(m.rejected, m.queued, m.durable, m.spooled, m.replayed, m.spooling, m.writeSeconds)
+	reg.MustRegister(m.rejected, m.sampledOut, m.queued, m.durable, m.spooled, m.replayed, m.spooling, m.writeSeconds)
 	return m
 }
 

@@ -357,8 +357,18 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 }
 
+// deadLetterJSON is what <prefix>/deadletter carries: which rejection,
+// never its payload (which the staff API shows, masked).
 func deadLetterJSON(d aqwarn.DeadLetter) []byte {
-	b, _ := json.Marshal(d)
+	b, _ := json.Marshal(struct {
+		ID       int64     `json:"id"`
+		Received time.Time `json:"received"`
+		Source   string    `json:"source"`
+		Reason   string    `json:"reason"`
+		Message  string    `json:"message"`
+		Station  string    `json:"station,omitempty"`
+		Size     int       `json:"size"`
+	}{d.ID, d.Received, d.Source, d.Reason, d.Message, d.Station, d.Size})
 	return b
 }
 

@@ -86,13 +86,56 @@ var migrations = []string{
 	`CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT NOT NULL)`,
 }
 
+// versioned are the schema changes after the first layout (which the
+// idempotent CREATE statements above make): change i brings the file to
+// PRAGMA user_version i+1, once, in one transaction with its version.
+// Append only; never edit a change that has shipped.
+var versioned = []string{
+	// 1: dead letters keep the payload's size and, when cut, its hash.
+	`ALTER TABLE deadletters ADD COLUMN size INTEGER NOT NULL DEFAULT 0;
+	 ALTER TABLE deadletters ADD COLUMN sha256 TEXT NOT NULL DEFAULT '';
+	 ALTER TABLE deadletters ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0;
+	 CREATE INDEX IF NOT EXISTS deadletters_received ON deadletters (received)`,
+}
+
+// SchemaVersion is the version this build writes.
+var SchemaVersion = len(versioned)
+
 func (s *DB) migrate(ctx context.Context) error {
 	for _, m := range append(migrations, alertMigrations...) {
 		if _, err := s.db.ExecContext(ctx, m); err != nil {
 			return &aqwarn.Error{Code: aqwarn.EINTERNAL, Op: "sqlite.migrate", Message: "migration failed", Err: err}
 		}
 	}
+	var v int
+	if err := s.db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+		return &aqwarn.Error{Code: aqwarn.EINTERNAL, Op: "sqlite.migrate", Message: "cannot read the schema version", Err: err}
+	}
+	if v > SchemaVersion {
+		return &aqwarn.Error{Code: aqwarn.EINVALID, Op: "sqlite.migrate",
+			Message: fmt.Sprintf("the store was written by a newer aqwarn (schema %d, this build knows %d): upgrade aqwarn", v, SchemaVersion)}
+	}
+	for i := v; i < SchemaVersion; i++ {
+		if err := s.step(ctx, i); err != nil {
+			return &aqwarn.Error{Code: aqwarn.EINTERNAL, Op: "sqlite.migrate", Message: fmt.Sprintf("schema change %d failed", i+1), Err: err}
+		}
+	}
 	return nil
+}
+
+func (s *DB) step(ctx context.Context, i int) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, versioned[i]); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, i+1)); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // WriteReadings stores readings. A reading with the same station, time and
@@ -257,17 +300,44 @@ func (s *DB) AQIHistory(ctx context.Context, scope, id string, from, to time.Tim
 	return out, rows.Err()
 }
 
-// AddDeadLetter keeps a rejected input and returns its id.
+// Dead-letter retention (audit M4): the newest DeadLetterMaxRows, none
+// older than DeadLetterMaxAge; pruned every deadLetterPruneEvery inserts.
+const (
+	DeadLetterMaxRows    = 100_000
+	DeadLetterMaxAge     = 30 * 24 * time.Hour
+	deadLetterPruneEvery = 256
+)
+
+// AddDeadLetter keeps a rejected input and returns its id. The oldest are
+// pruned beyond the retention.
 func (s *DB) AddDeadLetter(ctx context.Context, d aqwarn.DeadLetter) (int64, error) {
 	if d.Received.IsZero() {
 		d.Received = s.Now()
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO deadletters (received, source, reason, message, station, payload) VALUES (?,?,?,?,?,?)`,
-		d.Received.UnixMilli(), d.Source, d.Reason, d.Message, d.Station, d.Payload)
+	if d.Size == 0 {
+		d.Size = len(d.Payload)
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO deadletters (received, source, reason, message, station, payload, size, sha256, truncated)
+		VALUES (?,?,?,?,?,?,?,?,?)`,
+		d.Received.UnixMilli(), d.Source, d.Reason, d.Message, d.Station, d.Payload, d.Size, d.SHA256, d.Truncated)
 	if err != nil {
 		return 0, unavailable("sqlite.AddDeadLetter", err)
 	}
-	return res.LastInsertId()
+	id, err := res.LastInsertId()
+	if err == nil && id%deadLetterPruneEvery == 0 {
+		err = s.PruneDeadLetters(ctx, DeadLetterMaxRows, s.Now().Add(-DeadLetterMaxAge))
+	}
+	return id, err
+}
+
+// PruneDeadLetters keeps the newest maxRows dead letters received after
+// notBefore.
+func (s *DB) PruneDeadLetters(ctx context.Context, maxRows int, notBefore time.Time) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM deadletters WHERE received < ? OR id <= (SELECT max(id) FROM deadletters) - ?`,
+		notBefore.UnixMilli(), maxRows); err != nil {
+		return unavailable("sqlite.PruneDeadLetters", err)
+	}
+	return nil
 }
 
 // ListDeadLetters lists kept rejections, newest first: those with the
@@ -281,7 +351,7 @@ func (s *DB) ListDeadLetters(ctx context.Context, reason, station string, before
 		Before          int64
 		Limit           int
 	}{reason, station, before, limit}
-	q := `SELECT id, received, source, reason, message, station, payload FROM deadletters WHERE 1=1`
+	q := `SELECT id, received, source, reason, message, station, payload, size, sha256, truncated FROM deadletters WHERE 1=1`
 	var args []any
 	if f.Reason != "" {
 		q += ` AND reason = ?`
@@ -306,7 +376,7 @@ func (s *DB) ListDeadLetters(ctx context.Context, reason, station string, before
 	for rows.Next() {
 		var d aqwarn.DeadLetter
 		var ms int64
-		if err := rows.Scan(&d.ID, &ms, &d.Source, &d.Reason, &d.Message, &d.Station, &d.Payload); err != nil {
+		if err := rows.Scan(&d.ID, &ms, &d.Source, &d.Reason, &d.Message, &d.Station, &d.Payload, &d.Size, &d.SHA256, &d.Truncated); err != nil {
 			return nil, unavailable("sqlite.DeadLetters", err)
 		}
 		d.Received = time.UnixMilli(ms).UTC()
