@@ -5,13 +5,16 @@ package sqlite
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -306,6 +309,7 @@ const (
 	DeadLetterMaxRows    = 100_000
 	DeadLetterMaxAge     = 30 * 24 * time.Hour
 	deadLetterPruneEvery = 256
+	deadLetterMaxPayload = 4096
 )
 
 // AddDeadLetter keeps a rejected input and returns its id. The oldest are
@@ -316,6 +320,11 @@ func (s *DB) AddDeadLetter(ctx context.Context, d aqwarn.DeadLetter) (int64, err
 	}
 	if d.Size == 0 {
 		d.Size = len(d.Payload)
+	}
+	if len(d.Payload) > deadLetterMaxPayload { // whoever calls: the store stays bounded
+		sum := sha256.Sum256([]byte(d.Payload))
+		d.SHA256, d.Truncated = hex.EncodeToString(sum[:]), true
+		d.Payload = strings.ToValidUTF8(d.Payload[:deadLetterMaxPayload], "")
 	}
 	res, err := s.db.ExecContext(ctx, `INSERT INTO deadletters (received, source, reason, message, station, payload, size, sha256, truncated)
 		VALUES (?,?,?,?,?,?,?,?,?)`,
