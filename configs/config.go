@@ -161,7 +161,47 @@ type HJ212 struct {
 	// MinuteInterval is the averaging interval of CN=2051 minute data, which
 	// frames do not state: 1m or 5m, as the loggers are set.
 	MinuteInterval time.Duration `yaml:"minute_interval"`
+
+	// The listener is open to whoever reaches the port; these bound what
+	// one peer can hold. Over a cap a new connection is closed at once.
+	//
+	// MaxConns caps the connections open at once (0, the default: the
+	// larger of 64 and 4 × the configured stations).
+	MaxConns int `yaml:"max_conns"`
+	// MaxConnsPerIP caps those from one peer address, an IPv4 address or
+	// an IPv6 /64 (default 8). Raise it when many loggers reach us through
+	// one NAT address, e.g. a mobile carrier's.
+	MaxConnsPerIP int `yaml:"max_conns_per_ip"`
+	// FirstFrameTimeout closes a connection that has not sent a frame with
+	// a known MN and its right PW this long after connecting (default 2m).
+	// Loggers send at once when they connect; one that waits for its next
+	// hourly value is closed and connects again when it has it.
+	FirstFrameTimeout time.Duration `yaml:"first_frame_timeout"`
+	// FrameTimeout closes a connection whose frame, once begun, has not
+	// arrived whole within it (default 30s; 10 kB take under 10 s at 9600
+	// baud), so a peer trickling bytes holds nothing for long.
+	FrameTimeout time.Duration `yaml:"frame_timeout"`
+	// IdleTimeout closes an authenticated connection that sent nothing for
+	// this long (default 75m: loggers sending only hourly data keep their
+	// connection between frames). Before its first authenticated frame a
+	// connection has FirstFrameTimeout.
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
+	// Password guessing: AuthMaxFailures frames with an unknown MN or a
+	// wrong PW within AuthWindow from one peer address, or with a wrong PW
+	// for one MN, lock that peer or MN out for AuthBlock: its frames are
+	// refused unchecked, its connections closed, and only a few are kept
+	// as dead letters (all are counted in aqwarn_hj212_auth_failures_total).
+	// Defaults 5, 10m, 15m. A peer that authenticated as an MN in the last
+	// day is not held back by that MN's lockout.
+	AuthMaxFailures int           `yaml:"auth_max_failures"`
+	AuthWindow      time.Duration `yaml:"auth_window"`
+	AuthBlock       time.Duration `yaml:"auth_block"`
 }
+
+// hj212Defaults are the HJ212 settings of the built-in configuration.
+var hj212Defaults = HJ212{MinuteInterval: time.Minute, MaxConnsPerIP: 8, FirstFrameTimeout: 2 * time.Minute,
+	FrameTimeout: 30 * time.Second, IdleTimeout: 75 * time.Minute, AuthMaxFailures: 5, AuthWindow: 10 * time.Minute,
+	AuthBlock: 15 * time.Minute}
 
 // Publish is the delivery side of warnings (alert/notify and friends,
 // wired in cmd/aqwarn/wire_publish.go). Channel secrets are not here: a
@@ -272,7 +312,7 @@ func builtin() *Config {
 		AQI:    AQI{Edition: "auto", Schedule: "5 * * * *", StaleAfter: 2 * time.Hour, OnData: 10 * time.Second},
 		Ingest: Ingest{QueueSize: 20000, BatchSize: 2000, BatchWait: 50 * time.Millisecond, Writers: 4,
 			MaxFuture: 5 * time.Minute, Retention: 0, OfflineAfter: 2 * time.Hour, InvalidAfter: 3 * time.Hour},
-		HJ212: HJ212{MinuteInterval: time.Minute},
+		HJ212: hj212Defaults,
 		Demo:  Demo{Speed: 7200, From: "2015-11-25", To: "2015-12-13"},
 		Plan:  "embedded:plans/jianghua-2024.yaml",
 		Publish: Publish{SenderID: "aqwarn.jianghua", SenderNameZH: "江华瑶族自治县重污染天气应急指挥部办公室",
@@ -314,6 +354,8 @@ func (c *Config) envVars() []envVar {
 		{"INGEST_OFFLINE_AFTER", &c.Ingest.OfflineAfter},
 		{"INGEST_INVALID_AFTER", &c.Ingest.InvalidAfter},
 		{"HJ212_ADDR", &c.HJ212.Addr},
+		{"HJ212_MAX_CONNS", &c.HJ212.MaxConns},
+		{"HJ212_MAX_CONNS_PER_IP", &c.HJ212.MaxConnsPerIP},
 		{"DEMO", &c.Demo.Enabled},
 		{"DEMO_SPEED", &c.Demo.Speed},
 		{"DEMO_AUTO_APPROVE", &c.Demo.AutoApprove},
@@ -457,6 +499,24 @@ func (c *Config) validate() []string {
 	}
 	if c.HJ212.MinuteInterval != time.Minute && c.HJ212.MinuteInterval != 5*time.Minute {
 		add("hj212.minute_interval %s must be 1m or 5m", c.HJ212.MinuteInterval)
+	}
+	if c.HJ212.MaxConns < 0 {
+		add("hj212.max_conns %d must not be negative (0: the larger of 64 and 4 × the stations)", c.HJ212.MaxConns)
+	}
+	if c.HJ212.MaxConnsPerIP <= 0 {
+		add("hj212.max_conns_per_ip %d must be positive", c.HJ212.MaxConnsPerIP)
+	}
+	if c.HJ212.AuthMaxFailures <= 0 {
+		add("hj212.auth_max_failures %d must be positive", c.HJ212.AuthMaxFailures)
+	}
+	for _, d := range []struct {
+		key string
+		d   time.Duration
+	}{{"first_frame_timeout", c.HJ212.FirstFrameTimeout}, {"frame_timeout", c.HJ212.FrameTimeout},
+		{"idle_timeout", c.HJ212.IdleTimeout}, {"auth_window", c.HJ212.AuthWindow}, {"auth_block", c.HJ212.AuthBlock}} {
+		if d.d <= 0 {
+			add("hj212.%s %s must be positive", d.key, d.d)
+		}
 	}
 	if c.Demo.Enabled && c.Demo.Speed <= 0 {
 		add("demo.speed must be positive")

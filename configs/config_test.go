@@ -81,3 +81,53 @@ func TestProductionExampleParses(t *testing.T) {
 		t.Errorf("production example should use external services without demo: %+v", c)
 	}
 }
+
+// The HJ 212 listener's limits: defaults when unset, YAML and environment
+// overrides, and every bad value named in the one error.
+func TestHJ212Limits(t *testing.T) {
+	c, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := c.HJ212
+	if h.MaxConns != 0 || h.MaxConnsPerIP != 8 || h.FirstFrameTimeout != 2*time.Minute || h.FrameTimeout != 30*time.Second ||
+		h.IdleTimeout != 75*time.Minute || h.AuthMaxFailures != 5 || h.AuthWindow != 10*time.Minute || h.AuthBlock != 15*time.Minute {
+		t.Errorf("defaults %+v", h)
+	}
+
+	// Stations behind one NAT: the per-IP cap is raised in YAML, the total by env.
+	c, err = Load("", env(map[string]string{"AQWARN_HJ212_MAX_CONNS": "500", "AQWARN_HJ212_MAX_CONNS_PER_IP": "40"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HJ212.MaxConns != 500 || c.HJ212.MaxConnsPerIP != 40 {
+		t.Errorf("env overrides not applied: %+v", c.HJ212)
+	}
+	c, err = Parse([]byte(`
+mqtt: {embedded: true}
+regions: [{id: county}]
+stations: [{id: s1, region: county}]
+hj212: {max_conns_per_ip: 64, first_frame_timeout: 30s, auth_block: 1h}
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HJ212.MaxConnsPerIP != 64 || c.HJ212.FirstFrameTimeout != 30*time.Second || c.HJ212.AuthBlock != time.Hour ||
+		c.HJ212.FrameTimeout != 30*time.Second {
+		t.Errorf("YAML not applied over the defaults: %+v", c.HJ212)
+	}
+
+	_, err = Parse([]byte(`
+hj212: {max_conns: -1, max_conns_per_ip: 0, first_frame_timeout: 0s, frame_timeout: -1s, idle_timeout: 0s,
+        auth_max_failures: 0, auth_window: 0s, auth_block: -5m}
+`), nil)
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, want := range []string{"hj212.max_conns -1", "hj212.max_conns_per_ip", "hj212.first_frame_timeout", "hj212.frame_timeout",
+		"hj212.idle_timeout", "hj212.auth_max_failures", "hj212.auth_window", "hj212.auth_block"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s:\n%v", want, err)
+		}
+	}
+}

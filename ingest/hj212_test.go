@@ -3,13 +3,19 @@ package ingest
 import (
 	"bufio"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/aqwarn/aqwarn"
 	"github.com/aqwarn/aqwarn/ingest/hj212"
@@ -290,5 +296,357 @@ func TestHJ212OverTCP(t *testing.T) {
 	if len(dls) != 2 || dls[1].Reason != ReasonBadPassword || dls[1].Station != "tuo" || !strings.HasPrefix(dls[1].Source, "tcp:127.0.0.1:") ||
 		dls[0].Reason != ReasonMalformedFrame {
 		t.Errorf("dead letters %+v", dls)
+	}
+}
+
+// The lockout rules, on a clock of their own. Each case is a sequence of
+// failed or authenticated frames and checks, with what each must give.
+func TestHJ212LockoutRules(t *testing.T) {
+	type step struct {
+		at       time.Duration // since the start
+		op       string        // "fail" (wrong PW, or unknown MN when mn is ""), "ok" (authenticated), "check"
+		peer, mn string
+		want     string // fail: the blocks it starts ("", "peer", "mn", "peer+mn", "already blocked"); check: "pass", "refused", "refused+kept"
+	}
+	fails := func(n int, at time.Duration, peer, mn string) []step {
+		var s []step
+		for range n {
+			s = append(s, step{at, "fail", peer, mn, ""})
+		}
+		return s
+	}
+	cat := func(parts ...[]step) []step {
+		var s []step
+		for _, p := range parts {
+			s = append(s, p...)
+		}
+		return s
+	}
+	cases := []struct {
+		name  string
+		opt   HJ212Lockout
+		steps []step
+	}{
+		// The fifth wrong PW within ten minutes blocks the peer and the MN;
+		// blocks are scoped: another peer with another MN passes.
+		{"five wrong PWs block peer and MN", HJ212Lockout{}, cat(fails(4, 0, "a", "X"), []step{
+			{time.Minute, "fail", "a", "X", "peer+mn"},
+			{time.Minute, "check", "a", "Y", "refused+kept"},
+			{time.Minute, "check", "b", "X", "refused+kept"},
+			{time.Minute, "check", "b", "Y", "pass"},
+		})},
+		// Failures further apart than the window never add up to a block.
+		{"failures spread wider than the window", HJ212Lockout{}, []step{
+			{0, "fail", "a", "X", ""}, {3 * time.Minute, "fail", "a", "X", ""}, {6 * time.Minute, "fail", "a", "X", ""},
+			{9 * time.Minute, "fail", "a", "X", ""}, {10 * time.Minute, "fail", "a", "X", ""}, // the first has expired
+			{10 * time.Minute, "check", "a", "X", "pass"},
+		}},
+		// The block ends after 15 minutes and counting starts afresh.
+		{"block ends, counting afresh", HJ212Lockout{}, cat(fails(4, 0, "a", "X"), []step{
+			{0, "fail", "a", "X", "peer+mn"},
+			{15*time.Minute - time.Second, "check", "a", "X", "refused+kept"},
+			{15 * time.Minute, "check", "a", "X", "pass"},
+		}, fails(4, 15*time.Minute, "a", "X"), []step{{16 * time.Minute, "fail", "a", "X", "peer+mn"}})},
+		// Unknown MNs are counted against the peer only.
+		{"unknown MNs block the peer only", HJ212Lockout{}, cat(fails(4, 0, "a", ""), []step{
+			{0, "fail", "a", "", "peer"},
+			{0, "check", "a", "X", "refused+kept"},
+			{0, "check", "b", "X", "pass"},
+		})},
+		// Guesses spread over many peers still block the MN, but not the
+		// logger that authenticated as it: a stranger cannot cut it off.
+		{"MN block spares its own logger", HJ212Lockout{}, []step{
+			{0, "ok", "logger", "X", ""},
+			{0, "fail", "a", "X", ""}, {0, "fail", "b", "X", ""}, {0, "fail", "c", "X", ""}, {0, "fail", "d", "X", ""},
+			{0, "fail", "e", "X", "mn"},
+			{0, "check", "logger", "X", "pass"},
+			{0, "check", "f", "X", "refused+kept"},
+			// A day later the exemption has lapsed (the block has too, so block again).
+			{25 * time.Hour, "fail", "a", "X", ""}, {25 * time.Hour, "fail", "b", "X", ""}, {25 * time.Hour, "fail", "c", "X", ""},
+			{25 * time.Hour, "fail", "d", "X", ""}, {25 * time.Hour, "fail", "e", "X", "mn"},
+			{25 * time.Hour, "check", "logger", "X", "refused+kept"},
+		}},
+		// A failure checked while the block began (on another connection
+		// of the peer) finds it blocked: that connection is closed too.
+		{"failure after the block began", HJ212Lockout{}, cat(fails(4, 0, "a", ""), []step{
+			{0, "fail", "a", "", "peer"}, {0, "fail", "a", "", "already blocked"},
+		})},
+		// … yet the logger's own address is blocked like any other when it fails.
+		{"the peer block holds the logger too", HJ212Lockout{}, cat([]step{{0, "ok", "logger", "X", ""}}, fails(4, 0, "logger", "X"),
+			[]step{{0, "fail", "logger", "X", "peer+mn"}, {0, "check", "logger", "X", "refused+kept"}})},
+		// Refused frames: the first KeepRefused per block are kept, the rest only counted.
+		{"a few refused frames kept", HJ212Lockout{MaxFailures: 2, KeepRefused: 2}, []step{
+			{0, "fail", "a", "", ""}, {0, "fail", "a", "", "peer"},
+			{0, "check", "a", "", "refused+kept"}, {0, "check", "a", "", "refused+kept"},
+			{0, "check", "a", "", "refused"}, {0, "check", "a", "", "refused"},
+		}},
+		// Window and block as configured.
+		{"configured window and block", HJ212Lockout{MaxFailures: 2, Window: time.Minute, Block: time.Hour}, []step{
+			{0, "fail", "a", "", ""}, {time.Minute, "fail", "a", "", ""}, {time.Minute + time.Second, "fail", "a", "", "peer"},
+			{time.Hour, "check", "a", "", "refused+kept"}, {time.Hour + time.Minute + time.Second, "check", "a", "", "pass"},
+		}},
+		// Lockout off: nothing is ever refused.
+		{"off", HJ212Lockout{MaxFailures: -1}, cat(fails(20, 0, "a", "X"), []step{{0, "check", "a", "X", "pass"}})},
+	}
+	start := time.Date(2026, 1, 15, 3, 0, 0, 0, time.UTC)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l := newLockout(c.opt)
+			for i, s := range c.steps {
+				now := start.Add(s.at)
+				var got string
+				switch s.op {
+				case "fail":
+					var kinds []string
+					started, blocked := l.fail(s.peer, s.mn, now)
+					for _, b := range started {
+						kinds = append(kinds, b.kind)
+					}
+					got = strings.Join(kinds, "+")
+					if blocked && got == "" {
+						got = "already blocked"
+					}
+				case "ok":
+					l.succeed(s.peer, s.mn, now)
+				case "check":
+					switch blocked, keep := l.refuse(s.peer, s.mn, now); {
+					case blocked && keep:
+						got = "refused+kept"
+					case blocked:
+						got = "refused"
+					default:
+						got = "pass"
+					}
+				}
+				if got != s.want {
+					t.Errorf("step %d (%s %s/%s at %v): %q, want %q", i, s.op, s.peer, s.mn, s.at, got, s.want)
+				}
+			}
+		})
+	}
+}
+
+// fakeClock is the wall clock of the lockout, moved by the test.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// hjTCP is a listener with the ingest handler in front of a real SQLite
+// store, for tests over real sockets.
+type hjTCP struct {
+	t     *testing.T
+	srv   *hj212.Server
+	h     *HJ212Handler
+	p     *Pipeline
+	db    *sqlite.DB
+	clock *fakeClock
+}
+
+func startHJTCP(t *testing.T) *hjTCP {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	db, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	p := NewPipeline(db, 100)
+	p.DeadLetters = db
+	p.BatchWait = time.Millisecond
+	go p.Run(ctx)
+	rc := &Receiver{Pipeline: p, Registry: hjRegistry, Now: func() time.Time { return hjNow }, Ctx: ctx}
+	clock := &fakeClock{t: time.Date(2026, 1, 15, 3, 0, 0, 0, time.UTC)}
+	h := NewHJ212Handler(rc, HJ212Lockout{}, nil, prometheus.NewRegistry())
+	h.Clock = clock.Now
+	srv := &hj212.Server{Addr: "127.0.0.1:0", Handler: h, Decode: hjRegistry.DecodeOptions()}
+	if err := srv.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	return &hjTCP{t: t, srv: srv, h: h, p: p, db: db, clock: clock}
+}
+
+type hjConn struct {
+	t    *testing.T
+	conn net.Conn
+	rd   *bufio.Reader
+}
+
+// dial connects from a loopback address of the test's choosing (Linux
+// answers on all of 127.0.0.0/8), so one test can be several peers.
+func (e *hjTCP) dial(from string) *hjConn {
+	e.t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
+	c, err := d.Dial("tcp", e.srv.Address())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	return &hjConn{t: e.t, conn: c, rd: bufio.NewReader(c)}
+}
+
+func (c *hjConn) send(frames ...[]byte) {
+	c.t.Helper()
+	for _, f := range frames {
+		if _, err := c.conn.Write(f); err != nil {
+			c.t.Fatal(err)
+		}
+	}
+}
+
+// reply reads the next line from the listener: "" when it closed the
+// connection instead.
+func (c *hjConn) reply() string {
+	c.t.Helper()
+	line, err := c.rd.ReadString('\n')
+	if err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
+			return ""
+		}
+		c.t.Fatalf("read: %v", err)
+	}
+	f, err := hj212.Decode([]byte(line), hj212.DecodeOptions{})
+	if err != nil || f.CN != hj212.CNDataAck {
+		c.t.Fatalf("reply %q is not an ACK: %v", line, err)
+	}
+	return f.QN
+}
+
+// tcpFrame is a real-time frame of station mn with password pw.
+func tcpFrame(qn, mn, pw string) []byte {
+	return hj212.Encode(hj212.Frame{QN: qn, ST: "22", CN: hj212.CNRealtime, PW: pw, MN: mn, Version: 2017, WantsAck: true,
+		DataTime: bjt(2026, 1, 15, 10, 31), Values: map[string]hj212.Value{"a34004": {Rtd: f64(3)}}})
+}
+
+func (e *hjTCP) deadLetters() map[string]int {
+	e.t.Helper()
+	dls, err := e.db.ListDeadLetters(context.Background(), "", "", 0, 1000)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	n := map[string]int{}
+	for _, d := range dls {
+		n[d.Reason]++
+		if d.Reason == ReasonBlocked && d.Source == "" {
+			e.t.Errorf("dead letter without source: %+v", d)
+		}
+	}
+	return n
+}
+
+// Every failure looks the same to the peer: no reply at all, whether the
+// MN is unknown, the PW wrong or the CRC bad, for data and replies alike;
+// the next good frame's ACK is the next thing on the line.
+func TestHJ212FailuresLookAlike(t *testing.T) {
+	e := startHJTCP(t)
+	good := func(qn string) []byte { return tcpFrame(qn, mnTuo, "123456") }
+	badCRC := good("20260115103000900")
+	badCRC[len(badCRC)-3] ^= 1 // one hex digit to another
+	replyWrongPW := []byte(hj212.Encode(hj212.Frame{QN: "20260115103000901", ST: "91", CN: hj212.CNDataAck, PW: "999999", MN: mnTuo,
+		Version: 2017, WantsAck: true}))
+	cases := []struct {
+		name   string
+		frame  []byte
+		reason string
+	}{
+		{"unknown MN", tcpFrame("20260115103000902", "000000000000000000000000", "123456"), ReasonUnknownStation},
+		{"wrong PW", tcpFrame("20260115103000903", mnTuo, "654321"), ReasonBadPassword},
+		{"bad CRC", badCRC, ReasonBadCRC},
+		// A reply frame proves nothing either without the station's PW.
+		{"reply with wrong PW", replyWrongPW, ReasonBadPassword},
+	}
+	c := e.dial("127.0.0.1")
+	for i, tc := range cases {
+		qn := fmt.Sprintf("2026011510300%04d", i)
+		c.send(tc.frame, good(qn))
+		if got := c.reply(); got != qn {
+			t.Errorf("%s: next reply %q, want only the ACK of the good frame %s", tc.name, got, qn)
+		}
+	}
+	dl := e.deadLetters()
+	if dl[ReasonUnknownStation] != 1 || dl[ReasonBadPassword] != 2 || dl[ReasonBadCRC] != 1 {
+		t.Errorf("dead letters %v", dl)
+	}
+	if e.h.AuthFailures(ReasonBadPassword) != 2 || e.h.AuthFailures(ReasonUnknownStation) != 1 || e.h.AuthFailures(ReasonBlocked) != 0 {
+		t.Errorf("auth failures: bad_password %v, unknown_station %v, blocked %v", e.h.AuthFailures(ReasonBadPassword),
+			e.h.AuthFailures(ReasonUnknownStation), e.h.AuthFailures(ReasonBlocked))
+	}
+}
+
+// Password guessing over real sockets: five wrong PWs lock the peer and
+// the MN out; the right PW from that peer is then refused unchecked and
+// its connection closed; the counters count every frame while only a few
+// refused ones are kept; the lockout ends on its own.
+func TestHJ212LockoutOverTCP(t *testing.T) {
+	e := startHJTCP(t)
+	guess := func(i int) []byte {
+		return tcpFrame(fmt.Sprintf("202601151030%05d", i), mnTuo, fmt.Sprintf("%06d", 200000+i))
+	}
+
+	// Four wrong guesses get nothing, the connection stays: the right PW
+	// after them is the first thing acknowledged.
+	c := e.dial("127.0.0.1")
+	c.send(guess(1), guess(2), guess(3), guess(4), tcpFrame("20260115103000100", mnTuo, "123456"))
+	if got := c.reply(); got != "20260115103000100" {
+		t.Fatalf("first reply %q, want the ACK of the right PW", got)
+	}
+	// The fifth closes the connection, still without a reply.
+	c.send(guess(5))
+	if got := c.reply(); got != "" {
+		t.Fatalf("reply %q to the fifth wrong PW, want the connection closed", got)
+	}
+
+	// While blocked, the right PW from the same peer is refused unchecked.
+	const tries = 20
+	for i := range tries {
+		c := e.dial("127.0.0.1")
+		c.send(tcpFrame(fmt.Sprintf("202601151031%05d", i), mnTuo, "123456"))
+		if got := c.reply(); got != "" {
+			t.Fatalf("try %d: reply %q while blocked", i, got)
+		}
+	}
+	// The MN is blocked for other peers too; other stations are not.
+	other := e.dial("127.0.0.2")
+	other.send(tcpFrame("20260115103200001", mnTuo, "123456"))
+	if got := other.reply(); got != "" {
+		t.Errorf("reply %q for the blocked MN from another peer", got)
+	}
+	other = e.dial("127.0.0.2")
+	other.send(tcpFrame("20260115103200002", mn2025, "654321"))
+	if got := other.reply(); got != "20260115103200002" {
+		t.Errorf("reply %q for another station, want its ACK", got)
+	}
+
+	// Every frame counted; five failures and only the first three refused
+	// frames per block kept (three for the peer, one for the MN's block).
+	if got := e.h.AuthFailures(ReasonBadPassword); got != 5 {
+		t.Errorf("bad_password failures %v, want 5", got)
+	}
+	if got := e.h.AuthFailures(ReasonBlocked); got != tries+1 {
+		t.Errorf("blocked %v, want %d", got, tries+1)
+	}
+	if dl := e.deadLetters(); dl[ReasonBadPassword] != 5 || dl[ReasonBlocked] != 4 || len(dl) != 2 {
+		t.Errorf("dead letters %v, want 5 bad_password and 4 blocked", dl)
+	}
+	if got := e.p.Metrics.Rejected(ReasonBlocked); got != 4 {
+		t.Errorf("rejected{blocked} %v, want the 4 kept", got)
+	}
+
+	// The block lapses: the right PW is taken again.
+	e.clock.Add(15 * time.Minute)
+	c = e.dial("127.0.0.1")
+	c.send(tcpFrame("20260115103300001", mnTuo, "123456"))
+	if got := c.reply(); got != "20260115103300001" {
+		t.Errorf("reply %q after the block, want the ACK", got)
 	}
 }

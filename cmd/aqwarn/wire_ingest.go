@@ -78,8 +78,12 @@ func wireIngest(ctx context.Context, cfg *configs.Config, pipe *ingest.Pipeline,
 	*closers = append(*closers, func() { stopHealth(); wg.Wait() })
 
 	if cfg.HJ212.Addr != "" {
-		srv := &hj212.Server{Addr: cfg.HJ212.Addr, Handler: &ingest.HJ212Handler{Receiver: recv},
-			Decode: recv.Registry.DecodeOptions(), Now: now, Logger: log.With("component", "hj212")}
+		srv := &hj212.Server{Addr: cfg.HJ212.Addr,
+			Handler: ingest.NewHJ212Handler(recv, ingest.HJ212Lockout{MaxFailures: cfg.HJ212.AuthMaxFailures,
+				Window: cfg.HJ212.AuthWindow, Block: cfg.HJ212.AuthBlock}, log.With("component", "hj212"), reg),
+			Decode: recv.Registry.DecodeOptions(), Now: now, Logger: log.With("component", "hj212"), Registerer: reg,
+			MaxConns: cfg.HJ212.MaxConns, ExpectedLoggers: len(cfg.Stations), MaxConnsPerIP: cfg.HJ212.MaxConnsPerIP,
+			FirstFrameTimeout: cfg.HJ212.FirstFrameTimeout, FrameTimeout: cfg.HJ212.FrameTimeout, IdleTimeout: cfg.HJ212.IdleTimeout}
 		// The listener outlives ctx so that Shutdown, not cancellation, ends
 		// it: frames being stored still get their ACK.
 		if err := srv.Start(context.WithoutCancel(ctx)); err != nil {

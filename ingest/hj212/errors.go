@@ -58,3 +58,16 @@ func Reason(err error) string {
 func errorf(reason, msg string) *Error {
 	return &Error{Reason: reason, Msg: msg}
 }
+
+// Errors a Handler wraps in what HandleFrame returns, to tell the server
+// what the frame proved about its sender. Any other error means the sender
+// was authenticated but the frame not made durable.
+var (
+	// ErrUnauthenticated: the frame does not prove who sent it (its MN is
+	// unknown or its PW wrong). It gets no ACK, like every other failure,
+	// and does not count as the connection's first frame.
+	ErrUnauthenticated = errors.New("hj212: sender not authenticated")
+	// ErrBlocked: the sender is locked out after repeated failures. The
+	// server closes the connection at once, without an ACK.
+	ErrBlocked = errors.New("hj212: sender blocked")
+)

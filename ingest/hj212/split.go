@@ -19,7 +19,9 @@ const minFrameLen = headerLen + crcLen + 2
 // the next "##", a full buffer or the end of the stream, so one burst is one
 // token however it trickles in: the tokens do not depend on how the stream
 // was cut into reads, unless one reaches maxFrame. After a bad frame the
-// splitter resynchronises on the nearest "\r\n" or "##".
+// splitter resynchronises on the nearest "\r\n" or "##"; a length that
+// announces more bytes than the frame has ends at the first "\r\n##"
+// (its CRLF and the next header) instead of swallowing the frames behind.
 //
 // maxFrame bounds the bytes held for one token (MaxFrameLen when <= 0);
 // a declared length that would exceed it is treated like a bad header. Give
@@ -52,6 +54,16 @@ func SplitFrames(maxFrame int) bufio.SplitFunc {
 			// Not a header we can honour; hand it to Decode up to the next
 			// "##" so the bytes are reported and the next frame survives.
 			return untilNext(data, 1, -1, atEOF, full)
+		}
+		// A frame end followed by the next header inside the declared
+		// extent means the length lied long (frames carry no CRLF inside):
+		// cut after that CRLF rather than wait for bytes that belong to the
+		// frames behind, which would be swallowed with it. The search stops
+		// short of the declared end, so the outcome does not depend on
+		// whether the bytes came at once or one at a time.
+		if i := bytes.Index(data[headerLen:min(len(data), total-1)], []byte("\r\n##")); i >= 0 {
+			end := headerLen + i + 2
+			return end, data[:end], nil
 		}
 		if len(data) < total {
 			if atEOF {

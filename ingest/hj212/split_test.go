@@ -46,6 +46,15 @@ func TestSplitFrames(t *testing.T) {
 		{"length too long", lying + b, 0, []string{lying, b}},
 		// A length that lies short: cut at the CRLF, b survives.
 		{"length too short", strings.Replace(a, "##0090", "##0089", 1) + b, 0, []string{strings.Replace(a, "##0090", "##0089", 1), b}},
+		// A corrupted length announcing 9,999 bytes (audit L3): the bad
+		// frame ends at its CRLF once the next header follows, rather than
+		// swallowing the frames behind it.
+		{"length lies far too long", "##9999QN=corrupted-length\r\n" + a + b, 0, []string{"##9999QN=corrupted-length\r\n", a, b}},
+		// … the same for a frame that lies long by less than the next frame.
+		{"length lies long into the next frame", strings.Replace(a, "##0090", "##0150", 1) + b + a, 0,
+			[]string{strings.Replace(a, "##0090", "##0150", 1), b, a}},
+		// Cut short with no CRLF of its own, it takes the frame glued to it, no more.
+		{"length lies long, no CRLF", "##9999QN=cut" + a + b, 0, []string{"##9999QN=cut" + a, b}},
 		// "##" without four digits is not a header: cut at the next "##".
 		{"bad header", "##ab;junk" + a, 0, []string{"##ab;junk", a}},
 		// A declared length beyond MaxFrameBytes is refused without waiting for it.
