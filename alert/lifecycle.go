@@ -134,6 +134,9 @@ type WarningStore interface {
 	// appends the audit entry, all in one transaction.
 	Publish(ctx context.Context, proposalID int64, t Transition, w *Warning, audit AuditEntry) (Transition, bool, error)
 	ActiveWarnings(ctx context.Context) ([]Warning, error)
+	// LiftedAfter lists the warnings whose lift takes effect after t (a
+	// lift is announced ahead: until then its measures stay in force).
+	LiftedAfter(ctx context.Context, t time.Time) ([]Warning, error)
 	Warning(ctx context.Context, id int64) (Warning, error)
 	// Transitions lists transitions with id > after, oldest first.
 	Transitions(ctx context.Context, after int64, limit int) ([]Transition, error)

@@ -146,6 +146,18 @@ func (m *MemStore) ActiveWarnings(context.Context) ([]Warning, error) {
 	return out, nil
 }
 
+func (m *MemStore) LiftedAfter(_ context.Context, t time.Time) ([]Warning, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Warning
+	for _, w := range m.warnings {
+		if w.Lifted != nil && w.LiftEffective != nil && w.LiftEffective.After(t) {
+			out = append(out, w)
+		}
+	}
+	return out, nil
+}
+
 // AllWarnings returns every warning with its transitions, oldest first.
 func (m *MemStore) AllWarnings() []Warning {
 	m.mu.Lock()

@@ -211,6 +211,23 @@ func (s *Service) evaluate(region string, sit Situation) Evaluation {
 		s.needs = map[string]*ForecastNeed{}
 	}
 	delete(s.needs, region)
+	sit, need := WithBaseline(s.Plan, sit)
+	ev := Evaluate(s.Plan, sit)
+	if ev.NeedForecast == nil && need != nil {
+		ev.NeedForecast = need
+	}
+	if ev.NeedForecast != nil {
+		n := *ev.NeedForecast
+		s.needs[region] = &n
+	}
+	return ev
+}
+
+// WithBaseline fills what no forecast covers up to the plan's horizon
+// with the persistence baseline, labelled as such, and says so (the need
+// the duty console shows). With forecasts that reach the horizon, or no
+// observations to persist, the situation is returned as it is.
+func WithBaseline(p *Plan, sit Situation) (Situation, *ForecastNeed) {
 	coverEnd := sit.ForecastCoverageEnd
 	for _, w := range sit.Forecast {
 		coverEnd = later(coverEnd, w.End)
@@ -218,35 +235,43 @@ func (s *Service) evaluate(region string, sit Situation) Evaluation {
 	if n := len(sit.ForecastHours); n > 0 {
 		coverEnd = later(coverEnd, sit.ForecastHours[n-1].Time)
 	}
-	needUntil := sit.Now.Add(s.Plan.Timing.Coverage())
+	needUntil := sit.Now.Add(p.Timing.Coverage())
 	if !coverEnd.Before(needUntil) {
-		return Evaluate(s.Plan, sit)
+		return sit, nil
 	}
-	// No forecast reaches the plan's horizon: the persistence baseline
-	// fills the rest, labelled as such, and the duty console is told.
 	from := later(sit.Now, coverEnd)
 	base := Persistence(sit.Observed, from, int((needUntil.Sub(from)+time.Hour-1)/time.Hour))
 	if len(base) == 0 {
-		ev := Evaluate(s.Plan, sit)
-		if ev.NeedForecast != nil {
-			need := *ev.NeedForecast
-			s.needs[region] = &need
-		}
-		return ev
+		return sit, nil
 	}
-	need := ForecastNeed{Reason: "coverage", CoverageEnd: coverEnd, NeededUntil: needUntil,
+	need := &ForecastNeed{Reason: "coverage", CoverageEnd: coverEnd, NeededUntil: needUntil,
 		Message: fmt.Sprintf("no forecast covers %s .. %s; the engine runs on the persistence baseline (last observed daily AQI %d)",
 			from.Format(time.RFC3339), needUntil.Format(time.RFC3339), base[0].AQI),
 		MessageZH: fmt.Sprintf("%s 至 %s 无预报，暂以持续性基线（最近观测日均 AQI %d）运行，请提供预报",
 			from.Format(time.RFC3339), needUntil.Format(time.RFC3339), base[0].AQI)}
-	s.needs[region] = &need
 	sit.Forecast = append(slices.Clone(sit.Forecast), base...)
 	sit.ForecastCoverageEnd = later(coverEnd, base[len(base)-1].End)
+	return sit, need
+}
+
+// Preview is what the engine would decide for region at the instant at,
+// from the stores as they are, without proposing or storing anything: the
+// situation it judges (with the baseline where no forecast reaches) and
+// the evaluation. The duty console shows it.
+func (s *Service) Preview(ctx context.Context, region string, at time.Time) (Situation, Evaluation, error) {
+	sit, err := s.Situation(ctx, region, at)
+	if err != nil {
+		return Situation{}, Evaluation{}, err
+	}
+	s.mu.Lock()
+	sit.Previous = s.prev[region]
+	s.mu.Unlock()
+	sit, need := WithBaseline(s.Plan, sit)
 	ev := Evaluate(s.Plan, sit)
 	if ev.NeedForecast == nil {
-		ev.NeedForecast = &need
+		ev.NeedForecast = need
 	}
-	return ev
+	return sit, ev, nil
 }
 
 // ProposeManual turns a duty-staff request into a proposal for the region.

@@ -42,6 +42,7 @@ func addRoutes(r *gin.Engine, d Deps) {
 	staff.POST("/upstream-prompts", requirePlanRole(a), handleUpstreamPrompt(a))
 	staff.GET("/audit", handleAudit(a))
 	staff.GET("/transitions", handleTransitions(a))
+	staff.GET("/warnings/status", handleDecisionStatus(a)) // decisions.go: the console's timeline and next decision
 	staff.POST("/forecasts", requirePlanRole(a), handlePostForecast(a))
 	staff.GET("/forecasts", handleForecasts(a))
 	staff.GET("/forecasts/verification", handleVerification(a))

@@ -59,7 +59,7 @@ func handleUnitTasks(a *AlertDeps, p *PublishDeps) gin.HandlerFunc {
 		}
 		out := []unitWarning{}
 		for _, w := range ws {
-			v := unitWarning{warningView: viewWarning(a.Service.Plan, w), Tasks: []followup.TaskState{}}
+			v := unitWarning{warningView: viewWarning(a.Service.Plan, w, a.Service.Now()), Tasks: []followup.TaskState{}}
 			v.Transitions = nil
 			if r, ok := a.Service.Plan.Region(w.Region); ok {
 				v.RegionZH, v.RegionEN = r.NameZH, r.NameEN

@@ -104,7 +104,16 @@ type warningView struct {
 	ExpectedEnd  time.Time  `json:"expected_end"`
 	Issued       time.Time  `json:"issued"`
 	Lifted       *time.Time `json:"lifted,omitempty"`
-	Plan         string     `json:"plan"`
+	// EffectiveStart is when the response starts (it may follow the
+	// publication); a paused warning's measures are suspended until
+	// RestartAt; a lifted one's end at LiftEffective (Lifting: announced,
+	// not yet in effect — its measures still apply).
+	EffectiveStart time.Time  `json:"effective_start,omitzero"`
+	Paused         bool       `json:"paused,omitempty"`
+	RestartAt      *time.Time `json:"restart_at,omitempty"`
+	LiftEffective  *time.Time `json:"lift_effective,omitempty"`
+	Lifting        bool       `json:"lifting,omitempty"`
+	Plan           string     `json:"plan"`
 	// PublicMeasures are the plan's measures in force at this level that
 	// concern the public (schools, traffic, outdoor burning…), cumulative.
 	PublicMeasures []publicMeasure  `json:"public_measures"`
@@ -127,15 +136,19 @@ type transitionView struct {
 	ExpectedEnd time.Time `json:"expected_end"`
 }
 
-func viewWarning(p *alert.Plan, w alert.Warning) warningView {
+func viewWarning(p *alert.Plan, w alert.Warning, now time.Time) warningView {
 	v := warningView{ID: w.ID, Region: w.Region, Level: w.LevelID, Since: w.Since.In(CST), EpisodeStart: w.EpisodeStart.In(CST),
 		ExpectedEnd: w.ExpectedEnd.In(CST), Issued: w.Issued.In(CST), Lifted: w.Lifted, Plan: w.PlanID,
-		PublicMeasures: []publicMeasure{}}
+		PublicMeasures: []publicMeasure{}, Paused: w.Paused, RestartAt: inCST(w.RestartAt), LiftEffective: inCST(w.LiftEffective)}
+	if !w.EffectiveStart.IsZero() {
+		v.EffectiveStart = w.EffectiveStart.In(CST)
+	}
+	v.Lifting = w.Lifted != nil && w.LiftEffective != nil && w.LiftEffective.After(now)
 	if l, ok := p.LevelByID(w.LevelID); ok {
 		if s := p.Spec(l); s != nil {
 			v.NameZH, v.NameEN, v.Color, v.Response = s.NameZH, s.NameEN, s.Color, s.Response
 		}
-		if w.Lifted == nil {
+		if w.Lifted == nil || v.Lifting {
 			for _, m := range p.MeasuresFor(l) {
 				if m.Public {
 					v.PublicMeasures = append(v.PublicMeasures, publicMeasure{m.ID, m.Kind, m.TextZH, m.TextEN})
@@ -160,9 +173,15 @@ func handleActiveWarnings(a *AlertDeps) gin.HandlerFunc {
 			writeError(c, alertError(err))
 			return
 		}
+		// A lift announced for a later hour: still in force until then.
+		lifting, err := a.Service.Store.LiftedAfter(c.Request.Context(), a.Service.Now())
+		if err != nil {
+			writeError(c, alertError(err))
+			return
+		}
 		out := []warningView{}
-		for _, w := range ws {
-			out = append(out, viewWarning(a.Service.Plan, w))
+		for _, w := range append(ws, lifting...) {
+			out = append(out, viewWarning(a.Service.Plan, w, a.Service.Now()))
 		}
 		c.JSON(http.StatusOK, gin.H{"warnings": out})
 	}
@@ -182,7 +201,7 @@ func handleWarning(a *AlertDeps) gin.HandlerFunc {
 			writeError(c, alertError(err))
 			return
 		}
-		c.JSON(http.StatusOK, viewWarning(a.Service.Plan, w))
+		c.JSON(http.StatusOK, viewWarning(a.Service.Plan, w, a.Service.Now()))
 	}
 }
 
@@ -429,4 +448,12 @@ func handleTransitions(a *AlertDeps) gin.HandlerFunc {
 		}
 		c.JSON(http.StatusOK, gin.H{"transitions": ts})
 	}
+}
+
+func inCST(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	c := t.In(CST)
+	return &c
 }

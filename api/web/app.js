@@ -13,7 +13,10 @@
       stale: "数据延迟：最新数据已超过规定时间未更新。", langButton: "English",
       dataTime: "数据时间", primary: "首要污染物", rolling: "24 小时 AQI", none: "无",
       na: "无数据", loadError: "暂时无法获取数据，稍后自动重试。", noHistory: "暂无历史数据",
-      warnWhat: "公众须知", warnFrom: "起", warnUntil: "预计至", warnRegions: "范围",
+      warnWhat: "公众须知", warnFrom: "生效时间", warnUntil: "预计持续至", warnRegions: "范围",
+      warnPaused: "措施暂停至", warnPausedNote: "暂停期间下列措施暂不执行；污染再次来临时将恢复。", warnLift: "解除时间",
+      adviceHead: "健康防护", suspended: "暂停执行的措施", more: "还有 {n} 条",
+      groups: { schools: "学校", traffic: "交通出行", events: "活动", other: "其他" },
       scale: ["优", "良", "轻度污染", "中度污染", "重度污染", "严重污染"],
       staleStation: "延迟"
     },
@@ -24,7 +27,10 @@
       stale: "Data delayed: the newest data is older than it should be.", langButton: "中文",
       dataTime: "Data time", primary: "Primary pollutant", rolling: "24-hour AQI", none: "none",
       na: "no data", loadError: "Data is not available right now; retrying shortly.", noHistory: "No history yet",
-      warnWhat: "What it means for you", warnFrom: "from", warnUntil: "expected until", warnRegions: "Area",
+      warnWhat: "What it means for you", warnFrom: "Effective from", warnUntil: "Expected until", warnRegions: "Area",
+      warnPaused: "Measures paused until", warnPausedNote: "While paused the measures below do not apply; they resume when the pollution returns.",
+      warnLift: "Lifted from", adviceHead: "Health advice", suspended: "Suspended measures", more: "{n} more",
+      groups: { schools: "Schools", traffic: "Traffic", events: "Events", other: "Other" },
       scale: ["Excellent", "Good", "Lightly polluted", "Moderately polluted", "Heavily polluted", "Severely polluted"],
       staleStation: "late"
     }
@@ -82,6 +88,8 @@
     return v.primary.map(function (p) { return POLLUTANT[p] || p; }).join(", ");
   }
 
+  // fill puts values into a documented path template ("/api/v1/warnings/{id}").
+  function fill(tpl, v) { return tpl.replace(/\{(\w+)\}/g, function (_, k) { return encodeURIComponent(v[k]); }); }
   function getJSON(url) {
     return fetch(url, { headers: { Accept: "application/json" } }).then(function (r) {
       if (!r.ok) { var e = new Error(url + ": " + r.status); e.status = r.status; throw e; }
@@ -238,45 +246,151 @@
     return id;
   }
 
+  // warningFacts reads a warning's lifecycle: when its response starts,
+  // when it is expected to end, whether its measures are paused and until
+  // when, and when a lift takes effect. Fields the API sends win; otherwise
+  // they follow from the transitions of GET /api/v1/warnings/{id} (the
+  // issue's start is the effective start; a pause's expected end is its
+  // planned restart; a resume, upgrade or downgrade ends a pause).
+  function warningFacts(w) {
+    var ts = (w.transitions || []).slice().sort(function (a, b) { return new Date(a.at) - new Date(b.at); });
+    var issue = null, lift = null, paused = false, restart = null;
+    ts.forEach(function (tr) {
+      if (tr.kind === "issue" && !issue) issue = tr;
+      if (tr.kind === "lift") lift = tr;
+      if (tr.kind === "pause") { paused = true; restart = tr.expected_end; }
+      if (tr.kind === "resume" || tr.kind === "upgrade" || tr.kind === "downgrade" || tr.kind === "issue") { paused = false; restart = null; }
+    });
+    var isPaused = w.paused != null ? !!w.paused : paused;
+    return {
+      effectiveStart: w.effective_start || (issue && issue.start) || w.episode_start || w.since || w.start || "",
+      expectedEnd: w.expected_end || w.end || "",
+      paused: isPaused,
+      restartAt: isPaused ? (w.restart_at || restart || "") : "",
+      liftEffective: w.lift_effective || (lift && lift.start) || ""
+    };
+  }
+
+  // groupOf sorts a public measure under a short heading. The plan marks
+  // measures public or not and gives their kind (health, advisory,
+  // mandatory), not the public's headings: schools, traffic and events
+  // are read from the measure's id and texts; other health measures are the
+  // health advice; the rest is "other".
+  function groupOf(m) {
+    var txt = typeof m === "string" ? m : [m.id, m.text_en, m.text_zh].join(" ");
+    if (/school|kindergarten|学校|中小学|幼儿园|停课/i.test(txt)) return "schools";
+    if (/\bevents?\b|\bcompetitions?\b|大型.*活动|群众性|赛事|比赛/i.test(txt)) return "events";
+    if (/\btraffic\b|\btrucks?\b|\bvehicles?\b|\btransport\b|\btravel\b|\bdiesel\b|\broads?\b|\bdetour\b|交通|车辆|货车|机动车|出行|通行|绕行/i.test(txt)) return "traffic";
+    if (typeof m !== "string" && m.kind === "health") return "health";
+    return "other";
+  }
+  // publicGroups keeps what concerns the public (internal duties and
+  // measures marked not public are left out), grouped, strictest first
+  // (the plan lists them from the lowest level up).
+  function publicGroups(measures) {
+    var g = { health: [], schools: [], traffic: [], events: [], other: [] };
+    (measures || []).forEach(function (m) {
+      if (typeof m !== "string" && (m.public === false || m.kind === "duty" || m.internal)) return;
+      var text = typeof m === "string" ? m : pick(m, "text");
+      if (text) g[groupOf(m)].unshift(text);
+    });
+    return g;
+  }
+  // foldList shows the first items of a long list and folds the rest.
+  function foldList(items, keep) {
+    var frag = document.createDocumentFragment();
+    var ul = el("ul");
+    items.slice(0, keep).forEach(function (x) { ul.appendChild(el("li", null, x)); });
+    frag.appendChild(ul);
+    if (items.length > keep) {
+      var det = el("details", { class: "more" });
+      det.appendChild(el("summary", null, t("more").replace("{n}", items.length - keep)));
+      var rest = el("ul");
+      items.slice(keep).forEach(function (x) { rest.appendChild(el("li", null, x)); });
+      det.appendChild(rest);
+      frag.appendChild(det);
+    }
+    return frag;
+  }
+
+  // warningBox is one warning of the banner: level, when (effective from,
+  // expected until, paused until, lifted from), then what it means for the
+  // public: the health advice first, then what changes under short headings.
+  function warningBox(w, advice, i) {
+    var fallback = { yellow: "#FFFF00", orange: "#FF7E00", red: "#FF0000" };
+    var lvl = w.level && typeof w.level === "object" ? w.level : w;
+    var levelID = typeof w.level === "string" ? w.level : (lvl.id || "");
+    var color = lvl.color || w.color || fallback[levelID] || "#FF7E00";
+    var facts = warningFacts(w);
+    var box = el("div", { class: "warning" + (facts.paused ? " paused" : ""), "data-level": levelID });
+    box.style.borderLeft = "0.6rem solid " + color;
+    var title = pick(lvl, "name") || pick(w, "title") || levelID;
+    var resp = pick(lvl, "response") || pick(w, "response");
+    box.appendChild(el("h2", null, title + (resp ? " · " + resp : "")));
+    var when = el("p", { class: "when" });
+    function part(cls, text) {
+      if (when.childNodes.length) when.appendChild(document.createTextNode(" · "));
+      when.appendChild(el("span", { class: cls }, text));
+    }
+    if (facts.effectiveStart) part("eff-from", t("warnFrom") + " " + fmtTime(facts.effectiveStart));
+    if (facts.expectedEnd) part("eff-until", t("warnUntil") + " " + fmtTime(facts.expectedEnd));
+    var regions = w.regions || (w.region ? [w.region] : []);
+    if (regions.length) {
+      part("area", t("warnRegions") + ": " + regions.map(function (r) { return typeof r === "string" ? regionName(r) : pick(r, "name"); }).join("、"));
+    }
+    if (when.childNodes.length) box.appendChild(when);
+    if (facts.paused) {
+      var pz = el("p", { class: "paused-until" });
+      pz.appendChild(el("strong", null, t("warnPaused") + " " + (facts.restartAt ? fmtTime(facts.restartAt) : "—")));
+      pz.appendChild(document.createTextNode(" " + t("warnPausedNote")));
+      box.appendChild(pz);
+    }
+    if (facts.liftEffective) box.appendChild(el("p", { class: "lift-at" }, t("warnLift") + " " + fmtTime(facts.liftEffective)));
+    var text = pick(w, "public_text") || pick(w, "text");
+    if (text) box.appendChild(el("p", null, text));
+
+    var g = publicGroups(w.measures || w.public_measures);
+    var health = (advice ? [advice] : []).concat(facts.paused ? [] : g.health);
+    var changes = ["schools", "traffic", "events", "other"].filter(function (k) { return g[k].length; });
+    if (!health.length && !changes.length && !(facts.paused && g.health.length)) return box;
+    box.appendChild(el("h3", { class: "what" }, t("warnWhat")));
+    if (health.length) {
+      var hs = el("section", { class: "advice-health" });
+      hs.appendChild(el("h4", null, t("adviceHead")));
+      hs.appendChild(foldList(health, 3));
+      box.appendChild(hs);
+    }
+    var target = box;
+    if (facts.paused && (changes.length || g.health.length)) {
+      // The measures are suspended: kept at hand, folded.
+      target = el("details", { class: "suspended" });
+      if (g.health.length) changes.unshift("health");
+      var n = 0;
+      changes.forEach(function (k) { n += g[k].length; });
+      target.appendChild(el("summary", null, t("suspended") + " (" + n + ")"));
+      box.appendChild(target);
+    }
+    changes.forEach(function (k) {
+      var sec = el("section", { class: "changes", "data-group": k });
+      sec.appendChild(el("h4", null, k === "health" ? t("adviceHead") : t("groups")[k]));
+      sec.appendChild(foldList(g[k], 3));
+      target.appendChild(sec);
+    });
+    return box;
+  }
+  // For the page's own checks (browser tests): the rules without the network.
+  window.aqwarnPublic = { facts: warningFacts, groups: publicGroups, box: function (w, advice) { return warningBox(w, advice || "", 0); },
+    setLang: function (l) { state.lang = l; } };
+
   function renderWarning() {
     var b = $("warning-banner");
     var ws = state.warnings || [];
     b.textContent = "";
     if (!ws.length) { b.hidden = true; return; }
-    var fallback = { yellow: "#FFFF00", orange: "#FF7E00", red: "#FF0000" };
+    var advice = state.current && state.current.county && state.current.county.hourly ? pick(state.current.county.hourly, "advice") : "";
     ws.forEach(function (w, i) {
-      var lvl = w.level && typeof w.level === "object" ? w.level : w;
-      var levelID = typeof w.level === "string" ? w.level : (lvl.id || "");
-      var color = lvl.color || w.color || fallback[levelID] || "#FF7E00";
-      var box = el("div", { class: "warning", "data-level": levelID });
-      box.style.borderLeft = "0.6rem solid " + color;
-      if (i === 0) b.style.borderColor = color;
-      var title = pick(lvl, "name") || pick(w, "title") || levelID;
-      var resp = pick(lvl, "response") || pick(w, "response");
-      box.appendChild(el("h2", null, title + (resp ? " · " + resp : "")));
-      var when = [];
-      var start = w.episode_start || w.since || w.start;
-      var end = w.expected_end || w.end;
-      if (start) when.push(t("warnFrom") + " " + fmtTime(start));
-      if (end) when.push(t("warnUntil") + " " + fmtTime(end));
-      var regions = w.regions || (w.region ? [w.region] : []);
-      if (regions.length) {
-        when.push(t("warnRegions") + ": " + regions.map(function (r) { return typeof r === "string" ? regionName(r) : pick(r, "name"); }).join("、"));
-      }
-      if (when.length) box.appendChild(el("p", { class: "muted" }, when.join(" · ")));
-      var text = pick(w, "public_text") || pick(w, "text");
-      if (text) box.appendChild(el("p", null, text));
-      // What it means for the public: the measures in force when the
-      // warning carries them, and always the health advice for the air now.
-      var measures = (w.measures || w.public_measures || []).filter(function (m) { return typeof m === "string" || m.public !== false; });
-      var advice = state.current && state.current.county && state.current.county.hourly ? pick(state.current.county.hourly, "advice") : "";
-      if (measures.length || advice) {
-        box.appendChild(el("p", { class: "what" }, t("warnWhat")));
-        var ul = el("ul");
-        measures.forEach(function (m) { ul.appendChild(el("li", null, typeof m === "string" ? m : pick(m, "text"))); });
-        if (advice) ul.appendChild(el("li", null, advice));
-        box.appendChild(ul);
-      }
+      var box = warningBox(w, advice, i);
+      if (i === 0) b.style.borderColor = box.style.borderLeftColor;
       b.appendChild(box);
     });
     b.hidden = false;
@@ -295,7 +409,14 @@
   function load() {
     var stations = state.stations ? Promise.resolve(state.stations) : getJSON("/api/v1/stations");
     var current = getJSON("/api/v1/aqi/current");
-    var warning = getJSON("/api/v1/warnings/active").then(activeWarnings, function () { return []; });
+    // Each warning with its transitions (GET /api/v1/warnings/{id}): its
+    // effective start and a pause follow from them.
+    var warning = getJSON("/api/v1/warnings/active").then(activeWarnings, function () { return []; }).then(function (ws) {
+      return Promise.all(ws.map(function (w) {
+        if (!w.id) return w;
+        return getJSON(fill("/api/v1/warnings/{id}", { id: w.id })).then(function (d) { return Object.assign({}, w, d); }, function () { return w; });
+      }));
+    });
     return Promise.all([stations, current, warning]).then(function (r) {
       state.stations = r[0];
       state.current = r[1];

@@ -1,6 +1,9 @@
 // The duty console: pending proposals and approve/reject as the roles of
 // the token the user types in, forecast upload and manual proposals. The token stays in this tab
-// (sessionStorage) and goes only to this server.
+// (sessionStorage) and goes only to this server. Each warning area shows the
+// level timeline the engine decides on (GET /api/v1/warnings/status, drawn
+// by timeline.js) with the next decision time and what it waits for; each
+// pending proposal shows its region's timeline with the runs it rests on.
 "use strict";
 
 (function () {
@@ -39,6 +42,64 @@
     });
   }
 
+  // The plan (levels, thresholds, roles) and the engine's decision status
+  // of each warning area, refreshed with the proposals.
+  var plan = null, status = null;
+  function statusOf(region) {
+    var rs = (status && status.regions) || [];
+    for (var i = 0; i < rs.length; i++) if (rs[i].region === region) return rs[i];
+    return null;
+  }
+  function levelName(id) {
+    var l = window.aqwarnTimeline.levelOf(plan, id);
+    return l.name_zh === l.name_en ? l.name_zh : l.name_zh + " · " + l.name_en;
+  }
+
+  // The decisions panel: one timeline per warning area, the warning in
+  // force and a link to its history page (history.js).
+  function renderDecisions(err) {
+    var box = $("decisions");
+    box.textContent = "";
+    if (err) { box.appendChild(el("p", { class: "error" }, "研判状态不可用 · decision status not available: " + err.message)); return; }
+    ((status && status.regions) || []).forEach(function (r) {
+      var sec = el("section", { class: "region-decision", "data-region": r.region });
+      var head = el("h3", null, (r.name_zh || r.region) + (r.name_en ? " · " + r.name_en : ""));
+      sec.appendChild(head);
+      var w = r.warning;
+      if (w) {
+        var p = el("p", { class: "in-force", "data-warning": w.id });
+        p.appendChild(el("strong", null, levelName(w.level)));
+        p.appendChild(document.createTextNode(" · 生效 effective " + fmtTime(w.effective_start) + " · 预计至 expected until " + fmtTime(w.expected_end) +
+          (w.paused ? " · 措施暂停至 paused until " + fmtTime(w.restart_at) : "") + " · "));
+        p.appendChild(el("a", { href: "#warning/" + w.id, class: "history-link" }, "履历 History #" + w.id));
+        sec.appendChild(p);
+      } else {
+        sec.appendChild(el("p", { class: "muted in-force" }, "无生效预警 · no warning in force"));
+      }
+      sec.appendChild(window.aqwarnTimeline.panel(r, plan, { start: w && w.effective_start }));
+      box.appendChild(sec);
+    });
+  }
+
+  // proposalTimeline is the row under a proposal: its region's timeline as
+  // the engine judges it now (the pending proposal stands while the engine
+  // keeps proposing it), with the proposal's runs and effective start.
+  function proposalTimeline(p) {
+    var row = el("tr", { class: "timeline-row", "data-for": p.id });
+    var td = el("td", { colspan: "11" });
+    row.appendChild(td);
+    var st = statusOf(p.region);
+    if (!st) { td.appendChild(el("p", { class: "muted" }, "研判状态不可用 · no decision status for " + p.region)); return row; }
+    var d = details[p.id] && details[p.id].detail;
+    var cur = st.proposal;
+    var note = cur && cur.key === p.key ? "引擎本时段仍提议此项 · the engine still proposes this" :
+      cur ? "引擎本时段的判断 · the engine now proposes: " + cur.action + " → " + cur.level :
+      p.by && p.by !== "engine" ? "人工建议 · proposed by " + p.by : "引擎本时段未再提议 · the engine does not propose it this hour";
+    td.appendChild(window.aqwarnTimeline.panel(st, plan, { runs: d && d.evidence && d.evidence.runs, start: p.start,
+      label: "#" + p.id + " " + p.action + " → " + levelName(p.level) + " — " + note }));
+    return row;
+  }
+
   function render(list) {
     var body = document.querySelector("#proposals tbody");
     body.textContent = "";
@@ -67,6 +128,7 @@
       });
       tr.appendChild(act);
       body.appendChild(tr);
+      body.appendChild(proposalTimeline(p));
       if (openEvidence[p.id]) showEvidence(p, tr);
     });
   }
@@ -77,15 +139,16 @@
   function toggleEvidence(p, tr, button) {
     openEvidence[p.id] = !openEvidence[p.id];
     button.setAttribute("aria-expanded", String(openEvidence[p.id]));
-    var next = tr.nextElementSibling;
-    if (next && next.classList.contains("evidence-row")) next.remove();
+    var open = $("evidence-" + p.id);
+    if (open) open.remove();
     if (openEvidence[p.id]) showEvidence(p, tr);
   }
   function showEvidence(p, tr) {
     var row = el("tr", { class: "evidence-row", id: "evidence-" + p.id });
     var td = el("td", { colspan: "11" }, "…");
     row.appendChild(td);
-    tr.parentNode.insertBefore(row, tr.nextSibling);
+    var after = tr.nextElementSibling && tr.nextElementSibling.classList.contains("timeline-row") ? tr.nextElementSibling : tr;
+    tr.parentNode.insertBefore(row, after.nextSibling);
     var got = details[p.id] ? Promise.resolve(details[p.id]) : api("GET", "/api/v1/proposals/" + p.id);
     got.then(function (j) {
       details[p.id] = j;
@@ -106,11 +169,19 @@
   }
 
   function load() {
-    if (!token()) { render([]); say("请输入令牌 · type in your token"); return Promise.resolve(); }
-    return api("GET", "/api/v1/proposals?status=pending").then(function (j) {
-      var list = j.proposals || [];
-      render(list);
-      say(list.length ? list.length + " 条待审批 · pending" : "没有待审批的建议 · nothing pending");
+    if (!token()) { status = null; $("decisions").textContent = ""; render([]); say("请输入令牌 · type in your token"); return Promise.resolve(); }
+    var st = api("GET", "/api/v1/warnings/status").then(function (j) { status = j; return null; }, function (e) { status = null; return e; });
+    return Promise.all([api("GET", "/api/v1/proposals?status=pending"), st, planReady]).then(function (r) {
+      var list = r[0].proposals || [];
+      renderDecisions(r[1]);
+      // The evidence (runs) of each proposal, fetched once.
+      return Promise.all(list.map(function (p) {
+        if (details[p.id]) return null;
+        return api("GET", "/api/v1/proposals/" + p.id).then(function (j) { details[p.id] = j; }, function () { return null; });
+      })).then(function () {
+        render(list);
+        say(list.length ? list.length + " 条待审批 · pending" : "没有待审批的建议 · nothing pending");
+      });
     }, function (e) { render([]); say(e.message, true); });
   }
 
@@ -127,7 +198,8 @@
     $(id).textContent = text;
     $(id).className = isError ? "error" : "muted";
   }
-  function fillPlan(plan) {
+  function fillPlan(p) {
+    plan = p;
     var regions = (plan.regions || []).filter(function (r) { return r.warned; });
     ["fc-region", "mp-region"].forEach(function (id) {
       $(id).textContent = "";
@@ -139,7 +211,7 @@
     });
     $("mp-level").appendChild(el("option", { value: "none" }, "解除 · Lift"));
   }
-  fetch("/api/v1/plan", { headers: { Accept: "application/json" } }).then(function (r) {
+  var planReady = fetch("/api/v1/plan", { headers: { Accept: "application/json" } }).then(function (r) {
     if (!r.ok) throw new Error("HTTP " + r.status);
     return r.json();
   }).then(fillPlan, function (e) {
@@ -205,6 +277,8 @@
     load();
   });
   $("signout").hidden = !token();
+  // Back from a warning's history page (history.js): show the console as it is now.
+  window.addEventListener("hashchange", function () { if (!/^#warning\//.test(location.hash)) load(); });
   who();
   load();
   setInterval(load, 30000);

@@ -317,6 +317,22 @@ func (s *DB) ActiveWarnings(ctx context.Context) ([]alert.Warning, error) {
 	return ws, nil
 }
 
+// LiftedAfter lists the lifted warnings whose lift takes effect after t.
+// Lifts are announced at most hours ahead: the newest 50 lifted are read.
+func (s *DB) LiftedAfter(ctx context.Context, t time.Time) ([]alert.Warning, error) {
+	ws, err := scanRecords[alert.Warning](s.db.QueryContext(ctx, `SELECT record FROM alert_warnings WHERE active = 0 ORDER BY id DESC LIMIT 50`))
+	if err != nil {
+		return nil, unavailable("sqlite.LiftedAfter", err)
+	}
+	out := []alert.Warning{}
+	for _, w := range ws {
+		if w.Lifted != nil && w.LiftEffective != nil && w.LiftEffective.After(t) {
+			out = append(out, w)
+		}
+	}
+	return out, nil
+}
+
 // Warning returns one warning with its transitions.
 func (s *DB) Warning(ctx context.Context, id int64) (alert.Warning, error) {
 	const op = "sqlite.Warning"
