@@ -39,10 +39,7 @@ const staffKey = "aqwarn.staff"
 // requireStaff admits requests with a configured bearer token: 401 without
 // one. The caller's user and roles are kept for the handlers.
 func requireStaff(tokens []StaffToken) gin.HandlerFunc {
-	hashes := make([][]byte, len(tokens))
-	for i, t := range tokens {
-		hashes[i], _ = hex.DecodeString(strings.ToLower(t.SHA256))
-	}
+	find := tokenFinder(tokens)
 	return func(c *gin.Context) {
 		tok, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
 		if !ok || strings.TrimSpace(tok) == "" {
@@ -50,21 +47,36 @@ func requireStaff(tokens []StaffToken) gin.HandlerFunc {
 			writeError(c, aqwarn.Errorf(aqwarn.EUNAUTHORIZED, "a staff bearer token is required"))
 			return
 		}
+		st, found := find(tok)
+		if !found {
+			c.Header("WWW-Authenticate", `Bearer realm="aqwarn", error="invalid_token"`)
+			writeError(c, aqwarn.Errorf(aqwarn.EUNAUTHORIZED, "the bearer token is not valid"))
+			return
+		}
+		c.Set(staffKey, st)
+		c.Next()
+	}
+}
+
+// tokenFinder returns who a bearer token is, comparing with every hash so
+// the time does not tell which matched.
+func tokenFinder(tokens []StaffToken) func(tok string) (Staff, bool) {
+	hashes := make([][]byte, len(tokens))
+	for i, t := range tokens {
+		hashes[i], _ = hex.DecodeString(strings.ToLower(t.SHA256))
+	}
+	return func(tok string) (Staff, bool) {
 		sum := sha256.Sum256([]byte(strings.TrimSpace(tok)))
 		found := -1
 		for i, h := range hashes {
-			// Compare with every hash so the time does not tell which matched.
 			if subtle.ConstantTimeCompare(h, sum[:]) == 1 {
 				found = i
 			}
 		}
 		if found < 0 {
-			c.Header("WWW-Authenticate", `Bearer realm="aqwarn", error="invalid_token"`)
-			writeError(c, aqwarn.Errorf(aqwarn.EUNAUTHORIZED, "the bearer token is not valid"))
-			return
+			return Staff{}, false
 		}
-		c.Set(staffKey, Staff{User: tokens[found].User, Roles: tokens[found].Roles})
-		c.Next()
+		return Staff{User: tokens[found].User, Roles: tokens[found].Roles}, true
 	}
 }
 

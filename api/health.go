@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -15,8 +17,18 @@ func handleHealthz() gin.HandlerFunc {
 
 // handleReadyz answers 200 only when every dependency (broker, stores) is
 // reachable, and names the failing ones otherwise.
-func handleReadyz(checks []Check) gin.HandlerFunc {
+// handleReadyz answers whether the service is ready. The public sees only
+// which checks fail; why (addresses, errors) is for staff tokens and the
+// log (audit M3).
+func handleReadyz(checks []Check, staff []StaffToken, log *slog.Logger) gin.HandlerFunc {
+	find := tokenFinder(staff)
 	return func(c *gin.Context) {
+		detail := false
+		if tok, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer "); ok {
+			if st, found := find(tok); found && st.isStaff() {
+				detail = true
+			}
+		}
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 		defer cancel()
 		status := http.StatusOK
@@ -29,7 +41,12 @@ func handleReadyz(checks []Check) gin.HandlerFunc {
 				} else {
 					status = http.StatusServiceUnavailable
 				}
-				res[ch.Name] = err.Error()
+				if detail {
+					res[ch.Name] = err.Error()
+				} else {
+					res[ch.Name] = "failing"
+				}
+				log.Warn("readiness check failing", "check", ch.Name, "err", err)
 			} else {
 				res[ch.Name] = "ok"
 			}

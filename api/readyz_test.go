@@ -31,7 +31,10 @@ func TestReadyzDegraded(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d := testDeps()
 			d.Ready = tc.checks
-			w := get(t, NewHandler(d), "/readyz")
+			d.Staff = []StaffToken{{SHA256: HashToken("tok-duty"), User: "duty", Roles: []string{"duty_officer"}},
+				{SHA256: HashToken("tok-edu"), User: "edu", Roles: []string{"unit:education"}}}
+			h := NewHandler(d)
+			w := get(t, h, "/readyz", "Authorization", "Bearer tok-duty")
 			var body struct {
 				Status string            `json:"status"`
 				Checks map[string]string `json:"checks"`
@@ -43,7 +46,25 @@ func TestReadyzDegraded(t *testing.T) {
 				t.Errorf("%d %q, want %d %q", w.Code, body.Status, tc.code, tc.status)
 			}
 			if tc.name == "degraded" && body.Checks["jobs"] != "warning-evaluation panicked" {
-				t.Errorf("the reason is not shown: %v", body.Checks)
+				t.Errorf("the reason is not shown to staff: %v", body.Checks)
+			}
+			// The public (and a member unit) learn which check fails, not why
+			// (addresses, errors: audit M3); the status is the same.
+			for _, hdr := range [][]string{nil, {"Authorization", "Bearer tok-edu"}} {
+				pw := get(t, h, "/readyz", hdr...)
+				var pub struct {
+					Status string            `json:"status"`
+					Checks map[string]string `json:"checks"`
+				}
+				json.Unmarshal(pw.Body.Bytes(), &pub)
+				if pw.Code != tc.code || pub.Status != tc.status {
+					t.Errorf("public: %d %q, want %d %q", pw.Code, pub.Status, tc.code, tc.status)
+				}
+				for name, v := range pub.Checks {
+					if v != "ok" && v != "failing" {
+						t.Errorf("the public sees why %s fails: %q", name, v)
+					}
+				}
 			}
 		})
 	}

@@ -12,7 +12,7 @@ func addRoutes(r *gin.Engine, d Deps) {
 	r.GET("/assets/*file", handleAsset())
 	r.GET("/api/openapi.json", cacheControl(cacheDocs), handleOpenAPI())
 	r.GET("/healthz", handleHealthz())
-	r.GET("/readyz", handleReadyz(d.Ready))
+	r.GET("/readyz", handleReadyz(d.Ready, d.Staff, d.Logger))
 	if d.Metrics != nil {
 		r.GET("/metrics", gin.WrapH(d.Metrics))
 	}

@@ -59,6 +59,10 @@ type Config struct {
 // ids of the plan, checked when the service starts.
 type Auth struct {
 	Tokens []AuthToken `yaml:"tokens"`
+	// TokensFile, when set (or AQWARN_AUTH_TOKENS_FILE), replaces Tokens
+	// with the list in that YAML file (the same {user, roles, sha256}
+	// entries), so tokens need not live in the configuration.
+	TokensFile string `yaml:"tokens_file"`
 }
 
 type AuthToken struct {
@@ -295,6 +299,11 @@ func Parse(b []byte, getenv func(string) string) (*Config, error) {
 	if getenv != nil {
 		problems = append(problems, c.applyEnv(getenv)...)
 	}
+	if c.Auth.TokensFile != "" {
+		if err := c.readTokens(); err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
 	problems = append(problems, c.validate()...)
 	if len(problems) > 0 {
 		return nil, &aqwarn.Error{Code: aqwarn.EINVALID, Op: "config",
@@ -333,6 +342,7 @@ func (c *Config) envVars() []envVar {
 		{"MQTT_CLIENT_ID", &c.MQTT.ClientID},
 		{"MQTT_USERNAME", &c.MQTT.Username},
 		{"MQTT_PASSWORD", &c.MQTT.Password},
+		{"AUTH_TOKENS_FILE", &c.Auth.TokensFile},
 		{"MQTT_PUBLISH_USERNAME", &c.MQTT.PublishUsername},
 		{"MQTT_TOPIC_PREFIX", &c.MQTT.TopicPrefix},
 		{"MQTT_SHARED_GROUP", &c.MQTT.SharedGroup},
@@ -414,6 +424,7 @@ func (c *Config) applyEnv(getenv func(string) string) []string {
 func (c *Config) validate() []string {
 	var p []string
 	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
+	p = append(p, c.demoSecrets()...)
 	if c.HTTP.Addr == "" {
 		add("http.addr is empty")
 	}
@@ -435,7 +446,9 @@ func (c *Config) validate() []string {
 			add("mqtt.embedded_addr is empty")
 		}
 	} else if u, err := url.Parse(c.MQTT.URL); err != nil || u.Host == "" {
-		add("mqtt.url %q is not a broker URL like tcp://127.0.0.1:1883 (or set mqtt.embedded: true)", c.MQTT.URL)
+		add("mqtt.url %q is not a broker URL like tcp://127.0.0.1:1883 (or set mqtt.embedded: true)", redactURL(c.MQTT.URL))
+	} else if u.User != nil {
+		add("mqtt.url %s carries credentials: put them in mqtt.username and mqtt.password (AQWARN_MQTT_PASSWORD), which are never shown or logged", u.Redacted())
 	}
 	if c.MQTT.ClientID == "" {
 		add("mqtt.client_id is empty: a fixed client id is needed for a persistent session")
@@ -475,7 +488,9 @@ func (c *Config) validate() []string {
 	case "embedded":
 	case "influx":
 		if u, err := url.Parse(c.Influx.URL); err != nil || u.Host == "" {
-			add("influx.url %q is not a URL like http://127.0.0.1:8086", c.Influx.URL)
+			add("influx.url %q is not a URL like http://127.0.0.1:8086", redactURL(c.Influx.URL))
+		} else if u.User != nil {
+			add("influx.url %s carries credentials: put them in influx.token (AQWARN_INFLUX_TOKEN), which is never shown or logged", u.Redacted())
 		}
 		if c.Influx.Bucket == "" {
 			add("influx.bucket is empty (on InfluxDB 1.8 use database/retention-policy, e.g. aqwarn/autogen)")
@@ -603,4 +618,81 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// readTokens replaces the tokens with those of auth.tokens_file.
+func (c *Config) readTokens() error {
+	b, err := os.ReadFile(c.Auth.TokensFile)
+	if err != nil {
+		return fmt.Errorf("auth.tokens_file: %v", err)
+	}
+	var ts []AuthToken
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&ts); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("auth.tokens_file %s: %v", c.Auth.TokensFile, err)
+	}
+	c.Auth.Tokens = ts
+	return nil
+}
+
+// weakPasswords are the example and demo passwords (HJ 212 loggers ship
+// with 123456).
+var weakPasswords = map[string]bool{"": true, "123456": true, "change-me": true, "000000": true, "888888": true, "password": true}
+
+// demoTokenHashes are the SHA-256 of the demo tokens in default.yaml.
+func demoTokenHashes() map[string]bool {
+	out := map[string]bool{}
+	b, err := files.ReadFile("default.yaml")
+	if err != nil {
+		return out
+	}
+	var d struct {
+		Auth Auth `yaml:"auth"`
+	}
+	if yaml.Unmarshal(b, &d) == nil {
+		for _, t := range d.Auth.Tokens {
+			out[strings.ToLower(t.SHA256)] = true
+		}
+	}
+	return out
+}
+
+// demoSecrets refuses the demo's published credentials outside the demo,
+// and the demo itself beyond loopback (audit H5): the demo tokens and the
+// stations' example passwords are in the README for anyone to read.
+func (c *Config) demoSecrets() []string {
+	var p []string
+	if c.Demo.Enabled {
+		if host, _, err := net.SplitHostPort(c.HTTP.Addr); err == nil && !isLoopback(host) {
+			p = append(p, fmt.Sprintf("http.addr %s: the demo's tokens are public, so the demo listens on loopback only (127.0.0.1 or ::1)", c.HTTP.Addr))
+		}
+		return p
+	}
+	demo := demoTokenHashes()
+	for i, t := range c.Auth.Tokens {
+		if demo[strings.ToLower(t.SHA256)] {
+			p = append(p, fmt.Sprintf("auth.tokens[%d] (%s) is a demo token, published in the README: outside the demo give each person a random token (printf '%%s' \"$TOKEN\" | sha256sum)", i, t.User))
+		}
+	}
+	for _, s := range c.Stations {
+		if s.MN != "" && weakPasswords[s.Password] {
+			p = append(p, fmt.Sprintf("station %s: HJ 212 password %q is an example or factory default; set the logger's own", s.ID, s.Password))
+		}
+	}
+	return p
+}
+
+// redactURL hides the password of a URL that may not parse.
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil {
+		return u.Redacted()
+	}
+	if i := strings.LastIndex(s, "@"); i >= 0 {
+		if j := strings.Index(s, "://"); j >= 0 && j < i {
+			return s[:j+3] + "***" + s[i:]
+		}
+		return "***" + s[i:]
+	}
+	return s
 }

@@ -1,6 +1,8 @@
 package configs
 
 import (
+	"bytes"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -71,15 +73,71 @@ func TestUnknownKeyIsAnError(t *testing.T) {
 	}
 }
 
+// The production example parses once its placeholders are filled in; as
+// shipped, its example station password is refused, named.
 func TestProductionExampleParses(t *testing.T) {
 	// The example names a plan under /etc; point it at the embedded one.
-	c, err := Parse(ProductionExample(), env(map[string]string{"AQWARN_PLAN": "embedded:plans/jianghua-2024.yaml"}))
+	plan := env(map[string]string{"AQWARN_PLAN": "embedded:plans/jianghua-2024.yaml"})
+	if _, err := Parse(ProductionExample(), plan); err == nil || !strings.Contains(err.Error(), `station jh-county-1: HJ 212 password "change-me"`) {
+		t.Errorf("the example's placeholder password was accepted: %v", err)
+	}
+	filled := bytes.ReplaceAll(ProductionExample(), []byte(`"change-me"`), []byte(`"Lg7-q2Rk"`))
+	c, err := Parse(filled, plan)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.MQTT.Embedded || c.Store.Readings != "influx" || c.Demo.Enabled {
 		t.Errorf("production example should use external services without demo: %+v", c)
 	}
+}
+
+// The demo's published credentials work only in the demo, and the demo
+// only on loopback (audit H5); tokens can come from a file.
+func TestDemoSecretsOnlyInTheDemo(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want string // "" = accepted
+	}{
+		// The demo as shipped.
+		{"demo", nil, ""},
+		// The demo configuration with the demo off: its tokens and the stations' 123456 refused.
+		{"demo off", map[string]string{"AQWARN_DEMO": "false"}, "is a demo token"},
+		{"demo off, passwords", map[string]string{"AQWARN_DEMO": "false"}, `HJ 212 password "123456"`},
+		// The demo on every interface: refused.
+		{"demo beyond loopback", map[string]string{"AQWARN_HTTP_ADDR": "0.0.0.0:8080"}, "listens on loopback only"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse(mustRead(t, "default.yaml"), env(tc.env))
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("err = %v, want one naming %q", err, tc.want)
+			}
+		})
+	}
+	dir := t.TempDir()
+	tokens := dir + "/tokens.yaml"
+	os.WriteFile(tokens, []byte("- {user: 值班员, roles: [duty_officer], sha256: "+strings.Repeat("ab", 32)+"}\n"), 0o600)
+	conf := "demo: {enabled: false}\nmqtt: {embedded: true}\nauth: {tokens: []}\nregions: [{id: c, name_zh: 县, name_en: C}]\n" +
+		"stations: [{id: s1, name_zh: 站, name_en: S, region: c, pollutants: [pm25]}]\n"
+	c, err := Parse([]byte(conf), env(map[string]string{"AQWARN_AUTH_TOKENS_FILE": tokens}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Auth.Tokens) != 1 || c.Auth.Tokens[0].User != "值班员" {
+		t.Errorf("tokens from the file: %+v", c.Auth.Tokens)
+	}
+}
+
+func mustRead(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := files.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // The HJ 212 listener's limits: defaults when unset, YAML and environment
@@ -129,5 +187,23 @@ hj212: {max_conns: -1, max_conns_per_ip: 0, first_frame_timeout: 0s, frame_timeo
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %s:\n%v", want, err)
 		}
+	}
+}
+
+// Credentials never ride in URLs, where /readyz and the logs would show
+// them (audit M3): refused, and the refusal does not repeat them.
+func TestNoCredentialsInURLs(t *testing.T) {
+	for _, tc := range []struct{ name, key, value, want string }{
+		{"mqtt", "AQWARN_MQTT_URL", "tcp://aqwarn:SECRET-IN-URL@127.0.0.1:1883", "mqtt.url tcp://aqwarn:xxxxx@127.0.0.1:1883 carries credentials"},
+		{"influx", "AQWARN_INFLUX_URL", "http://admin:SECRET-INFLUX@127.0.0.1:8086", "influx.url http://admin:xxxxx@127.0.0.1:8086 carries credentials"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := map[string]string{"AQWARN_MQTT_EMBEDDED": "false", "AQWARN_MQTT_URL": "tcp://127.0.0.1:1883", "AQWARN_STORE_READINGS": "influx",
+				"AQWARN_INFLUX_URL": "http://127.0.0.1:8086", tc.key: tc.value}
+			_, err := Parse(mustRead(t, "default.yaml"), env(e))
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "SECRET") {
+				t.Errorf("err = %v, want one naming %q without the secret", err, tc.want)
+			}
+		})
 	}
 }

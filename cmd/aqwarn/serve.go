@@ -91,11 +91,22 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if *pprofAddr != "" {
 		// Profiling for benchmarks and incidents, on its own listener so it
 		// never shares the public API's port.
+		// Unauthenticated by nature: loopback only (audit L7).
+		host, _, err := net.SplitHostPort(*pprofAddr)
+		if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+			return fmt.Errorf("--pprof %s: profiling is served on loopback only (127.0.0.1:6060 or [::1]:6060)", *pprofAddr)
+		}
+		pln, err := net.Listen("tcp", *pprofAddr)
+		if err != nil {
+			return fmt.Errorf("--pprof %s: %w", *pprofAddr, err)
+		}
 		mux := http.NewServeMux()
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-		go http.ListenAndServe(*pprofAddr, mux)
+		psrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go psrv.Serve(pln)
+		defer psrv.Close()
 	}
 
 	// Closers run in reverse order at the end, whatever happens.

@@ -345,13 +345,21 @@ func TestHTTPPortTaken(t *testing.T) {
 		t.Errorf("healthz on the new port: %d", code)
 	}
 
+	// The service proper (no demo, so none of the demo's tokens).
 	var stdout, stderr bytes.Buffer
+	cfgPath := filepath.Join(t.TempDir(), "aqwarn.yaml")
+	os.WriteFile(cfgPath, []byte(`
+demo: {enabled: false}
+mqtt: {embedded: true, embedded_addr: "127.0.0.1:0"}
+regions: [{id: c, name_zh: 县, name_en: C}]
+stations: [{id: s1, name_zh: 站, name_en: S, region: c, pollutants: [pm25]}]
+auth: {tokens: []}
+`), 0o644)
 	env["AQWARN_STORE_DIR"] = t.TempDir()
-	env["AQWARN_DEMO"] = "false"
 	getenv := func(k string) string { return env[k] }
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // should it start after all
 	defer cancel()
-	err = run(ctx, []string{"serve"}, getenv, strings.NewReader(""), &stdout, &stderr)
+	err = run(ctx, []string{"serve", "--config", cfgPath}, getenv, strings.NewReader(""), &stdout, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "in use by another program") || !strings.Contains(err.Error(), "AQWARN_HTTP_ADDR") {
 		t.Errorf("serve on a taken port: %v", err)
 	}
@@ -389,5 +397,25 @@ func TestNoticeLinksUseTheBoundPort(t *testing.T) {
 	}
 	if strings.Contains(capXML, taken.Addr().String()) {
 		t.Errorf("the CAP message links to the taken address %s", taken.Addr())
+	}
+}
+
+// Profiling is unauthenticated: it is refused beyond loopback, and a
+// taken address is an error, not a silent miss (audit L7).
+func TestPprofOnLoopbackOnly(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	env := func(string) string { return "" }
+	for addr, want := range map[string]string{"0.0.0.0:6060": "loopback only", "192.0.2.1:6060": "loopback only", taken.Addr().String(): "address already in use"} {
+		var out, errb bytes.Buffer
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := run(ctx, []string{"serve", "--pprof", addr, "--http", "127.0.0.1:0", "--mqtt-embedded-addr", "127.0.0.1:0", "--store-dir", t.TempDir()}, env, nil, &out, &errb)
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("--pprof %s: %v, want an error saying %q", addr, err, want)
+		}
 	}
 }
