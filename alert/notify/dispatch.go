@@ -185,6 +185,7 @@ func (d *Dispatcher) attempt(ctx context.Context, e Entry) Result {
 	if err != nil && errors.Is(err, context.DeadlineExceeded) {
 		retry = true
 	}
+	err = redactError(err, e.Channel.Target) // before it is recorded or logged
 	return Next(e, retry, err, d.Now(), d.Policy)
 }
 
