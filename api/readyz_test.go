@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -67,5 +68,24 @@ func TestReadyzDegraded(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Every answer carries the security headers, errors and assets included
+// (audit L8); the pages keep their own policy.
+func TestSecurityHeadersEverywhere(t *testing.T) {
+	h := NewHandler(testDeps())
+	for _, path := range []string{"/api/v1/aqi/current", "/api/v1/nope", "/assets/app.js", "/healthz", "/api/v1/ingest/deadletters", "/"} {
+		w := get(t, h, path)
+		if w.Header().Get("X-Content-Type-Options") != "nosniff" || w.Header().Get("Referrer-Policy") != "no-referrer" {
+			t.Errorf("%s (%d): headers %v", path, w.Code, w.Header())
+		}
+		csp := w.Header().Get("Content-Security-Policy")
+		if !strings.Contains(csp, "frame-ancestors 'none'") {
+			t.Errorf("%s: CSP %q", path, csp)
+		}
+		if path == "/" && !strings.Contains(csp, "default-src 'self'") {
+			t.Errorf("the page lost its own policy: %q", csp)
+		}
 	}
 }

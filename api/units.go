@@ -62,15 +62,14 @@ func (p *PublishDeps) reply(c *gin.Context, unit string, warningID int64, task, 
 		Role: strings.Join(st.Roles, ","), WarningID: warningID, Task: task, Note: note}
 }
 
-func (p *PublishDeps) base(c *gin.Context) string {
+// base is the public address links are built from: configured (or the
+// address the service listens on), never the request's Host header, which
+// the client chooses (audit L6).
+func (p *PublishDeps) base(*gin.Context) string {
 	if p.BaseURL != "" {
 		return strings.TrimSuffix(p.BaseURL, "/")
 	}
-	scheme := "http"
-	if c.Request.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + c.Request.Host
+	return "http://localhost"
 }
 
 func (p *PublishDeps) unit(c *gin.Context) (alert.Unit, bool) {
@@ -290,6 +289,8 @@ func handleReport(p *PublishDeps) gin.HandlerFunc {
 			writeError(c, err)
 			return
 		}
+		// Printable, self-contained: its own styles, no script, no frame.
+		c.Header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; frame-ancestors 'none'")
 		c.Data(http.StatusOK, "text/html; charset=utf-8", b)
 	}
 }

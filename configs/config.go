@@ -240,6 +240,9 @@ type SMTP struct {
 	From     string `yaml:"from"`
 	Username string `yaml:"username"`
 	Password string `yaml:"password"`
+	// TLS: "" STARTTLS when offered (required with a username beyond
+	// loopback), "implicit" (port 465), "none" (a loopback relay).
+	TLS string `yaml:"tls"`
 }
 
 // Demo replays a bundled real episode through the broker as the stations
@@ -452,6 +455,11 @@ func (c *Config) validate() []string {
 	}
 	if c.MQTT.ClientID == "" {
 		add("mqtt.client_id is empty: a fixed client id is needed for a persistent session")
+	}
+	switch c.Publish.SMTP.TLS {
+	case "", "implicit", "none":
+	default:
+		add("publish.smtp.tls %q must be empty (STARTTLS), implicit or none", c.Publish.SMTP.TLS)
 	}
 	if c.MQTT.MaxMessageBytes < 0 {
 		add("mqtt.max_message_bytes must not be negative")

@@ -7,6 +7,8 @@ package email
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -27,7 +29,13 @@ type Notifier struct {
 	From     string
 	Username string // optional; PLAIN auth (net/smtp allows it only over TLS or to localhost)
 	Password string
-	Now      func() time.Time
+	// TLS is "" (STARTTLS when the server offers it; required with a
+	// username on a non-loopback server), "implicit" (TLS from the first
+	// byte, port 465) or "none" (a relay on loopback).
+	TLS string
+	// RootCAs verifies the server (nil: the system's).
+	RootCAs *x509.CertPool
+	Now     func() time.Time
 }
 
 var _ notify.Notifier = (*Notifier)(nil)
@@ -53,26 +61,38 @@ func (n *Notifier) Notify(ctx context.Context, d notify.Delivery) (bool, error) 
 }
 
 func (n *Notifier) send(ctx context.Context, to string, msg []byte) (bool, error) {
-	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", n.Addr)
+	host, _, _ := net.SplitHostPort(n.Addr)
+	tcfg := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12, RootCAs: n.RootCAs}
+	var conn net.Conn
+	var err error
+	if n.TLS == "implicit" {
+		conn, err = (&tls.Dialer{Config: tcfg}).DialContext(ctx, "tcp", n.Addr)
+	} else {
+		conn, err = (&net.Dialer{}).DialContext(ctx, "tcp", n.Addr)
+	}
 	if err != nil {
 		return true, fmt.Errorf("email: dial %s: %w", n.Addr, err)
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		conn.SetDeadline(dl)
 	}
-	host, _, _ := net.SplitHostPort(n.Addr)
 	c, err := smtp.NewClient(conn, host)
 	if err != nil {
 		conn.Close()
 		return true, fmt.Errorf("email: %w", err)
 	}
 	defer c.Close()
-	if n.Username != "" {
+	if n.TLS == "" {
 		if ok, _ := c.Extension("STARTTLS"); ok {
-			if err := c.StartTLS(nil); err != nil {
+			if err := c.StartTLS(tcfg); err != nil {
 				return classify(err)
 			}
+		} else if n.Username != "" && !isLoopback(host) {
+			// The password would cross the network in clear.
+			return false, fmt.Errorf("email: %s offers no STARTTLS; refusing to send the SMTP password in clear (use publish.smtp.tls: implicit for port 465)", n.Addr)
 		}
+	}
+	if n.Username != "" {
 		if err := c.Auth(smtp.PlainAuth("", n.Username, n.Password, host)); err != nil {
 			return classify(err)
 		}
@@ -165,4 +185,12 @@ func writeBase64(b *bytes.Buffer, p []byte) {
 		s = s[76:]
 	}
 	b.WriteString(s + "\r\n")
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

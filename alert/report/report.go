@@ -372,7 +372,7 @@ func HTML(in Input) ([]byte, error) {
 // section,time,region,unit,item,value,detail.
 func CSV(in Input) ([]byte, error) {
 	var b bytes.Buffer
-	w := csv.NewWriter(&b)
+	w := safeCSV{csv.NewWriter(&b)}
 	w.Write([]string{"section", "time", "region", "unit", "item", "value", "detail"})
 	for _, s := range in.Series {
 		for _, p := range s.Points {
@@ -411,6 +411,29 @@ func CSV(in Input) ([]byte, error) {
 	}
 	w.Flush()
 	return b.Bytes(), w.Error()
+}
+
+// safeCSV writes cells a spreadsheet will not run: a cell that starts with
+// = + - @ (or a tab or CR) and is not a number gets a leading apostrophe
+// (OWASP CSV injection; task notes come from the units, audit L2).
+type safeCSV struct{ *csv.Writer }
+
+func (w safeCSV) Write(row []string) error {
+	out := make([]string, len(row))
+	for i, c := range row {
+		out[i] = neutralise(c)
+	}
+	return w.Writer.Write(out)
+}
+
+func neutralise(c string) string {
+	if c == "" || !strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+		return c
+	}
+	if _, err := strconv.ParseFloat(c, 64); err == nil {
+		return c
+	}
+	return "'" + c
 }
 
 func maxTime(a, b time.Time) time.Time {

@@ -193,6 +193,19 @@ func TestPublishEndToEnd(t *testing.T) {
 	if !strings.Contains(feed, "<entry>") || !strings.Contains(feed, fmt.Sprintf("/api/v1/warnings/%d/cap.xml", wid)) {
 		t.Errorf("feed:\n%s", feed)
 	}
+	// Links come from the service's own address, never the request's Host
+	// header (audit L6).
+	req, _ := http.NewRequest("GET", v1+"/warnings/feed.atom", nil)
+	req.Host = "evil.example"
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(b), "evil.example") || !strings.Contains(string(b), svc.URL+"/api/v1/warnings/") {
+			t.Errorf("feed links follow the Host header, or not the service's address %s:\n%s", svc.URL, b)
+		}
+	}
 	capXML := get(t, fmt.Sprintf("%s/warnings/%d/cap.xml", v1, wid), "")
 	if !strings.Contains(capXML, "<msgType>Alert</msgType>") || !strings.Contains(capXML, "+08:00</sent>") {
 		t.Errorf("cap.xml:\n%s", capXML)

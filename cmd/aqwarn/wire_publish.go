@@ -131,7 +131,7 @@ func wirePublish(ctx context.Context, cfg *configs.Config, getenv func(string) s
 		notify.ChannelWebhook:  &webhook.Notifier{Secret: secret},
 		notify.ChannelDingTalk: &dingtalk.Notifier{Secret: secret},
 		notify.ChannelWeCom:    &wecom.Notifier{},
-		notify.ChannelEmail:    &email.Notifier{Addr: pc.SMTP.Addr, From: pc.SMTP.From, Username: pc.SMTP.Username, Password: pc.SMTP.Password},
+		notify.ChannelEmail:    &email.Notifier{Addr: pc.SMTP.Addr, From: pc.SMTP.From, Username: pc.SMTP.Username, Password: pc.SMTP.Password, TLS: pc.SMTP.TLS},
 	}}
 	// Metrics: outcomes per channel and state, and how long a notice took
 	// from the fan-out to its receiver (the figure bench-publish measures).
@@ -168,7 +168,7 @@ func wirePublish(ctx context.Context, cfg *configs.Config, getenv func(string) s
 	w.pub.Tracker = w.tracker
 	w.replies = &followup.Replies{Store: dl, Audit: db, DeadLetters: db, Now: now}
 	w.prefix = cfg.MQTT.TopicPrefix
-	w.API = &api.PublishDeps{Store: dl, Units: plan.Units, BaseURL: pc.BaseURL, Now: now, Report: w.reportInput, Replies: w.replies,
+	w.API = &api.PublishDeps{Store: dl, Units: plan.Units, BaseURL: base, Now: now, Report: w.reportInput, Replies: w.replies,
 		Feed: cap.FeedMeta{ID: "tag:" + pc.SenderID + ":warnings", Title: plan.NameZH + " 预警 / " + plan.NameEN + " warnings",
 			Author: pc.SenderNameZH},
 		Deliveries: func(ctx context.Context, states []string, unit string, limit int) ([]notify.Entry, error) {
