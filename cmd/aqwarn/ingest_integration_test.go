@@ -54,7 +54,7 @@ regions:
 stations:
 `, brokerURL, storeDir, influxURL, bucket)
 	for i := range nlStations {
-		fmt.Fprintf(&b, "  - {id: s%02d, name_zh: 站%d, name_en: Station %d, region: county, pollutants: [pm25, co], mn: %q, password: \"123456\"}\n",
+		fmt.Fprintf(&b, "  - {id: s%02d, name_zh: 站%d, name_en: Station %d, region: county, pollutants: [pm25, co], mn: %q, password: \"tK4-loggerPW\"}\n",
 			i, i, i, fmt.Sprintf("0100000000000000000000%02d", i))
 	}
 	path := filepath.Join(t.TempDir(), "aqwarn.yaml")
@@ -361,7 +361,7 @@ func TestHJ212EndToEnd(t *testing.T) {
 	}
 	hour := time.Now().Truncate(time.Hour).Add(-2 * time.Hour)
 	frame := func(mn string, qn string, pm25 float64) []byte {
-		return hj212.Encode(hj212.Frame{QN: qn, ST: "22", CN: hj212.CNHourly, PW: "123456", MN: mn, Version: 2017, WantsAck: true,
+		return hj212.Encode(hj212.Frame{QN: qn, ST: "22", CN: hj212.CNHourly, PW: "tK4-loggerPW", MN: mn, Version: 2017, WantsAck: true,
 			DataTime: hour, Values: map[string]hj212.Value{"a34004": {Avg: &pm25, Flag: "N"}}})
 	}
 
