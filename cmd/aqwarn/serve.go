@@ -353,6 +353,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// The demo stations.
 	if cfg.Demo.Enabled {
 		if err := startDemo(ctx, cfg, mqttURL, clock, log.With("component", "simulator"), &closers); err != nil {
+			if ctx.Err() != nil {
+				return nil // stopped while the demo was starting: a shutdown, not a failure
+			}
 			return err
 		}
 		fmt.Fprintf(stdout, "aqwarn: demo replaying %s .. %s at %gx; try: curl http://%s/api/v1/aqi/current\n",
