@@ -74,12 +74,20 @@ func (j *Job) Run(ctx context.Context) error {
 	}
 	recs, snap := j.compute(rs, from, end, recompute)
 	snap.Computed = now
+	// A station or region with no data in the recomputed hours keeps its
+	// last record: the public sees it marked stale, not blank (audit M6).
+	if prev := j.current.Load(); prev != nil {
+		carry(snap.Stations, prev.Stations)
+		carry(snap.Regions, prev.Regions)
+	}
+	// The snapshot is what the public reads: it is good even when the
+	// stores cannot keep the records (a full disk).
+	j.current.Store(snap)
 	for _, w := range j.Writers {
 		if err := w.WriteAQI(ctx, recs); err != nil {
 			return err
 		}
 	}
-	j.current.Store(snap)
 	j.runs.Add(1)
 	if j.Logger != nil {
 		j.Logger.Debug("hourly AQI computed", "hour", end, "records", len(recs))
@@ -260,4 +268,13 @@ func valueOf(r aqi.Result) aqwarn.AQIValue {
 		}
 	}
 	return v
+}
+
+// carry copies into next the records of prev it lacks.
+func carry(next, prev map[string]aqwarn.AQIRecord) {
+	for id, rec := range prev {
+		if _, ok := next[id]; !ok {
+			next[id] = rec
+		}
+	}
 }

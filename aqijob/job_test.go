@@ -2,6 +2,7 @@ package aqijob
 
 import (
 	"context"
+	"errors"
 	"math"
 	"testing"
 	"time"
@@ -139,5 +140,41 @@ func TestConcentrationsAreRoundedForShowing(t *testing.T) {
 		if got[k] != v {
 			t.Errorf("%s = %v, want %v", k, got[k], v)
 		}
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) WriteAQI(context.Context, []aqwarn.AQIRecord) error {
+	return errors.New("database or disk is full")
+}
+
+// With the disk full the public still sees the AQI (audit M6): a run whose
+// records cannot be written still serves what it computed, and a station
+// with no new data keeps its last record (shown stale) instead of
+// vanishing.
+func TestSnapshotSurvivesAFullDiskAndSilence(t *testing.T) {
+	last := time.Date(2026, 12, 1, 5, 0, 0, 0, time.UTC)
+	var rs memReadings
+	for i := range 30 {
+		rs = append(rs, pm("sa", last.Add(-time.Duration(i)*time.Hour), 80, ""))
+	}
+	now := last.Add(5 * time.Minute)
+	j := &Job{Readings: rs, Writers: []AQIWriter{failingWriter{}},
+		Stations: []aqwarn.Station{{ID: "sa", Region: "county", Pollutants: []string{"pm25"}}},
+		Regions:  []aqwarn.Region{{ID: "county"}}, Now: func() time.Time { return now }, Recompute: 3}
+	if err := j.Run(context.Background()); err == nil {
+		t.Fatal("the write failure was not reported")
+	}
+	if rec, ok := j.Current().Regions["county"]; !ok || rec.Hourly.AQI == nil || !rec.Time.Equal(last) {
+		t.Fatalf("with the disk full the county AQI is %+v (present %v)", rec, ok)
+	}
+	j.Writers = nil
+	now = last.Add(12 * time.Hour) // the station went silent for 12 h
+	if err := j.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if rec, ok := j.Current().Regions["county"]; !ok || !rec.Time.Equal(last) {
+		t.Errorf("after 12 silent hours the county is %+v (present %v), want its last record of %v", rec, ok, last)
 	}
 }

@@ -145,7 +145,8 @@ func (p *Pipeline) Reject(ctx context.Context, source string, payload []byte, re
 	if p.DeadLetters != nil {
 		id, err := p.DeadLetters.AddDeadLetter(ctx, d)
 		if err != nil {
-			p.Logger.Error("cannot keep dead letter", "reason", rej.Reason, "err", err)
+			p.Logger.Error("cannot keep dead letter; the message is not acknowledged and will come back", "reason", rej.Reason, "err", err)
+			p.Metrics.unkept.WithLabelValues(rej.Reason).Inc()
 			return err
 		}
 		d.ID = id
@@ -382,6 +383,7 @@ func (p *Pipeline) replayLoop(ctx context.Context) {
 type Metrics struct {
 	rejected     *prometheus.CounterVec
 	sampledOut   *prometheus.CounterVec
+	unkept       *prometheus.CounterVec
 	queued       prometheus.Counter
 	durable      prometheus.Counter
 	spooled      prometheus.Counter
@@ -398,6 +400,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "aqwarn_ingest_rejected_total",
 			Help: "Messages rejected by ingest, by reason."}, []string{"reason"}),
+		unkept: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "aqwarn_ingest_deadletters_unkept_total",
+			Help: "Rejections that could not be kept (the store failed, e.g. a full disk): not acknowledged, so the broker delivers them again."}, []string{"reason"}),
 		sampledOut: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "aqwarn_ingest_deadletters_not_kept_total",
 			Help: "Rejections counted but not kept as dead letters (more than the burst from one source and reason in a minute)."}, []string{"reason"}),
 		queued: prometheus.NewCounter(prometheus.CounterOpts{Name: "aqwarn_ingest_accepted_total",
@@ -413,13 +417,18 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		writeSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "aqwarn_ingest_batch_write_seconds",
 			Help: "Time to make one batch durable.", Buckets: prometheus.DefBuckets}),
 	}
-	reg.MustRegister(m.rejected, m.sampledOut, m.queued, m.durable, m.spooled, m.replayed, m.spooling, m.writeSeconds)
+	reg.MustRegister(m.rejected, m.sampledOut, m.unkept, m.queued, m.durable, m.spooled, m.replayed, m.spooling, m.writeSeconds)
 	return m
 }
 
 // Rejected returns the count of rejections for a reason.
 func (m *Metrics) Rejected(reason string) float64 {
 	return testutil.ToFloat64(m.rejected.WithLabelValues(reason))
+}
+
+// Unkept returns the count of rejections that could not be kept.
+func (m *Metrics) Unkept(reason string) float64 {
+	return testutil.ToFloat64(m.unkept.WithLabelValues(reason))
 }
 
 // Durable returns the count of readings made durable.

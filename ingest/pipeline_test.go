@@ -180,4 +180,7 @@ func TestRejectCountsAndKeeps(t *testing.T) {
 	if acks != 1 {
 		t.Error("a rejection that was not kept was acknowledged")
 	}
+	if got := p.Metrics.Unkept(ingest.ReasonMalformedJSON); got != 1 {
+		t.Errorf("unkept counter = %v, want 1", got)
+	}
 }

@@ -162,7 +162,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		ingest.Writer
 		aqijob.Readings
 	} = db
-	checks := []api.Check{{Name: "store", Check: db.Ping}, {Name: "jobs", Check: jobs.Check, Degraded: true}}
+	checks := []api.Check{{Name: "store", Check: db.Probe}, {Name: "jobs", Check: jobs.Check, Degraded: true}}
 	aqiWriters := []aqijob.AQIWriter{db}
 	var spool ingest.Spool
 	if cfg.Store.Readings == "influx" {

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -24,8 +25,13 @@ import (
 
 // DB is the embedded store.
 type DB struct {
-	db  *sql.DB
-	Now func() time.Time
+	db   *sql.DB
+	Now  func() time.Time
+	path string
+
+	probeMu  sync.Mutex
+	probed   time.Time
+	probeErr error
 }
 
 // Open opens (creating when needed) the store in dir/aqwarn.db and migrates it.
@@ -45,13 +51,55 @@ func Open(ctx context.Context, dir string) (*DB, error) {
 	// One writer at a time is what SQLite does anyway; a single connection
 	// avoids SQLITE_BUSY between our own goroutines.
 	db.SetMaxOpenConns(1)
-	s := &DB{db: db, Now: time.Now}
-	if err := s.migrate(ctx); err != nil {
+	s := &DB{db: db, Now: time.Now, path: path}
+	if err := s.check(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	return s, nil
 }
+
+// check refuses a damaged file at start, naming it and what to do (audit
+// L4): PRAGMA quick_check reads every page once.
+func (s *DB) check(ctx context.Context) error {
+	var res string
+	err := s.db.QueryRowContext(ctx, `PRAGMA quick_check(1)`).Scan(&res)
+	if err == nil && res == "ok" {
+		return nil
+	}
+	if err == nil {
+		err = errors.New(res)
+	}
+	return &aqwarn.Error{Code: aqwarn.EUNAVAILABLE, Op: "sqlite.Open",
+		Message: fmt.Sprintf("the store %s is damaged (%v): stop aqwarn, keep a copy of the file, then restore the last backup or salvage it with `sqlite3 %s .recover | sqlite3 recovered.db`", s.path, err, s.path),
+		Err:     err}
+}
+
+// Probe is the store's readiness: a small write (the disk is not full, the
+// file not read-only) at most every probeEvery, the last result kept in
+// between (audit M5).
+func (s *DB) Probe(ctx context.Context) error {
+	s.probeMu.Lock()
+	defer s.probeMu.Unlock()
+	now := time.Now()
+	if !s.probed.IsZero() && now.Sub(s.probed) < probeEvery {
+		return s.probeErr
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO kv (k, v) VALUES ('readiness_probe', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v`,
+		now.UTC().Format(time.RFC3339Nano))
+	s.probed, s.probeErr = now, nil
+	if err != nil {
+		s.probeErr = fmt.Errorf("the store %s cannot be written: %w", s.path, err)
+	}
+	return s.probeErr
+}
+
+// probeEvery is how often Probe writes (a variable for tests).
+var probeEvery = 30 * time.Second
 
 // Close closes the database.
 func (s *DB) Close() error { return s.db.Close() }

@@ -1,0 +1,6 @@
+package sqlite
+
+import "time"
+
+// SetProbeEvery lets tests probe at every call.
+func SetProbeEvery(d time.Duration) { probeEvery = d }
