@@ -61,6 +61,8 @@ type Deps struct {
 	RateBurst      int        // bucket size per client (default 200)
 	MaxBodyBytes   int64      // request body limit (default 1 MiB)
 	TrustedProxies []string   // proxies whose X-Forwarded-For names the client; empty: none
+	// HSTS: served over TLS, browsers are told to keep to HTTPS.
+	HSTS bool
 }
 
 // CST is China Standard Time, in which every time is shown.
@@ -83,7 +85,7 @@ func newEngine(d Deps) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.SetTrustedProxies(d.TrustedProxies) // nil: the peer address is the client, whatever it claims
-	r.Use(securityHeaders, gin.Recovery(), logRequests(d.Logger))
+	r.Use(securityHeaders(d.HSTS), gin.Recovery(), logRequests(d.Logger))
 	r.Use(publicMiddleware(d)...)
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(func(c *gin.Context) {
@@ -179,10 +181,15 @@ func logRequests(log *slog.Logger) gin.HandlerFunc {
 // sniffing, no referrer, nothing may frame or run anything in an answer
 // unless its handler says otherwise (the pages and the report set their
 // own policy).
-func securityHeaders(c *gin.Context) {
-	h := c.Writer.Header()
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-	c.Next()
+func securityHeaders(hsts bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		h := c.Writer.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		if hsts {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		c.Next()
+	}
 }

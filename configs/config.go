@@ -9,6 +9,8 @@ package configs
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"embed"
 	"encoding/hex"
 	"errors"
@@ -83,6 +85,11 @@ type HTTP struct {
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// TrustedProxies may name the client in X-Forwarded-For (IPs or CIDRs).
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	// TLSCert and TLSKey (PEM files) serve HTTPS, with HSTS. Without them,
+	// keep http.addr on loopback behind a TLS-terminating proxy named in
+	// trusted_proxies (tokens must not cross a network in clear).
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
 }
 
 type MQTT struct {
@@ -112,6 +119,12 @@ type MQTT struct {
 	// MaxMessageBytes caps one MQTT message, in the embedded broker and in
 	// the service (bigger ones are refused and counted); default 1 MiB.
 	MaxMessageBytes int `yaml:"max_message_bytes"`
+	// For a tls:// (ssl://) broker URL: the CA that signed the broker's
+	// certificate (PEM; empty: the system's), and a client certificate
+	// and key when the broker asks for one.
+	CAFile   string `yaml:"ca_file"`
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
 }
 
 type Store struct {
@@ -461,6 +474,15 @@ func (c *Config) validate() []string {
 	default:
 		add("publish.smtp.tls %q must be empty (STARTTLS), implicit or none", c.Publish.SMTP.TLS)
 	}
+	if (c.HTTP.TLSCert == "") != (c.HTTP.TLSKey == "") {
+		add("http.tls_cert and http.tls_key go together")
+	}
+	if (c.MQTT.CertFile == "") != (c.MQTT.KeyFile == "") {
+		add("mqtt.cert_file and mqtt.key_file go together")
+	}
+	if _, err := c.MQTT.TLSConfig(); err != nil {
+		add("mqtt TLS: %v", err)
+	}
 	if c.MQTT.MaxMessageBytes < 0 {
 		add("mqtt.max_message_bytes must not be negative")
 	}
@@ -703,4 +725,32 @@ func redactURL(s string) string {
 		return "***" + s[i:]
 	}
 	return s
+}
+
+// TLSConfig is the client TLS of a tls:// broker (nil when nothing is
+// configured: the system's roots then).
+func (m MQTT) TLSConfig() (*tls.Config, error) {
+	if m.CAFile == "" && m.CertFile == "" {
+		return nil, nil
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if m.CAFile != "" {
+		pem, err := os.ReadFile(m.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("mqtt.ca_file: %v", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("mqtt.ca_file %s holds no PEM certificate", m.CAFile)
+		}
+		cfg.RootCAs = pool
+	}
+	if m.CertFile != "" && m.KeyFile != "" {
+		cert, err := tls.LoadX509KeyPair(m.CertFile, m.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("mqtt.cert_file/key_file: %v", err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	return cfg, nil
 }

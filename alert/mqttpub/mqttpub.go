@@ -7,6 +7,7 @@ package mqttpub
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,6 +35,8 @@ type Config struct {
 	// something else overwrote (and the publisher re-asserted).
 	OnOverwrite func(topic string)
 	Logger      *slog.Logger
+	// TLS configures a tls:// (ssl://) broker connection (nil: defaults).
+	TLS *tls.Config
 }
 
 // Payload is what is published.
@@ -72,6 +75,7 @@ func New(cfg Config) *Publisher {
 		SetUsername(cfg.Username).
 		SetPassword(cfg.Password).
 		SetCleanSession(true).
+		SetTLSConfig(cfg.TLS).
 		SetAutoReconnect(true).
 		SetConnectRetry(true).
 		SetConnectRetryInterval(time.Second).

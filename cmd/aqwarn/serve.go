@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -125,7 +126,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	closers = append(closers, func() { ln.Close() })
-	publicBase := "http://" + ln.Addr().String()
+	scheme := "http"
+	if cfg.HTTP.TLSCert != "" {
+		scheme = "https"
+	}
+	publicBase := scheme + "://" + ln.Addr().String()
+	mqttTLS, err := cfg.MQTT.TLSConfig()
+	if err != nil {
+		return err
+	}
 
 	// Time is an argument: in the demo the whole service lives on the
 	// simulator's compressed clock, so "now" matches the replayed data.
@@ -243,7 +252,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	reg.MustRegister(mqttLost)
 	mq := ingestmqtt.New(ingestmqtt.Config{URL: mqttURL, ClientID: cfg.MQTT.ClientID, Username: cfg.MQTT.Username,
 		Password: cfg.MQTT.Password, SharedGroup: cfg.MQTT.SharedGroup, Logger: log.With("component", "mqtt"),
-		OnConnectionLost: mqttLost.Inc, MaxMessageBytes: cmp.Or(cfg.MQTT.MaxMessageBytes, broker.DefaultMaxMessageBytes),
+		OnConnectionLost: mqttLost.Inc, TLS: mqttTLS, MaxMessageBytes: cmp.Or(cfg.MQTT.MaxMessageBytes, broker.DefaultMaxMessageBytes),
 		OnOversize: func(topic string, size int, head []byte, ack func()) {
 			recv.RejectRaw("mqtt:"+topic, head, &ingest.Rejection{Reason: ingest.ReasonTooLarge,
 				Message: fmt.Sprintf("%d bytes, more than mqtt.max_message_bytes (%d); the first %d kept", size,
@@ -339,16 +348,21 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Now: now, Logger: log.With("component", "http"), StationHealth: health,
 		History: db, CORSOrigins: cfg.HTTP.CORSOrigins, RateLimit: cfg.HTTP.RateLimit, RateBurst: cfg.HTTP.RateBurst,
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, TrustedProxies: cfg.HTTP.TrustedProxies,
-		Alert: warn.API, Staff: warn.Staff, Publish: pubw.API,
+		Alert: warn.API, Staff: warn.Staff, Publish: pubw.API, HSTS: cfg.HTTP.TLSCert != "",
 	}), ReadHeaderTimeout: 10 * time.Second}
 	httpDone := make(chan error, 1)
-	go func() { httpDone <- srv.Serve(ln) }()
+	if cfg.HTTP.TLSCert != "" {
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		go func() { httpDone <- srv.ServeTLS(ln, cfg.HTTP.TLSCert, cfg.HTTP.TLSKey) }()
+	} else {
+		go func() { httpDone <- srv.Serve(ln) }()
+	}
 	closers = append(closers, func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		srv.Shutdown(sctx)
 	})
-	fmt.Fprintf(stdout, "aqwarn: listening on http://%s\n", ln.Addr())
+	fmt.Fprintf(stdout, "aqwarn: listening on %s\n", publicBase)
 
 	// The demo stations.
 	if cfg.Demo.Enabled {

@@ -35,7 +35,7 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-var listeningRE = regexp.MustCompile(`listening on http://(\S+)`)
+var listeningRE = regexp.MustCompile(`listening on (https?://\S+)`)
 
 // service is an aqwarn started through run(), as main would.
 type service struct {
@@ -55,7 +55,7 @@ func startService(t *testing.T, args []string, env map[string]string) *service {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if m := listeningRE.FindStringSubmatch(s.Stdout.String()); m != nil {
-			s.URL = "http://" + m[1]
+			s.URL = m[1]
 			break
 		}
 		select {

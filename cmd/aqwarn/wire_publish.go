@@ -71,6 +71,10 @@ func wirePublish(ctx context.Context, cfg *configs.Config, getenv func(string) s
 	mqttURL, publicBase string, now func() time.Time, clock *simulate.Clock, reg prometheus.Registerer, jobs *guard.Guard, logger *slog.Logger, closers *[]func()) (*publishWiring, error) {
 	logger = logger.With("component", "publish")
 	pc := cfg.Publish
+	mqttTLS, err := cfg.MQTT.TLSConfig()
+	if err != nil {
+		return nil, err
+	}
 	dl, err := sqlite.NewDeliveries(ctx, db)
 	if err != nil {
 		return nil, err
@@ -95,7 +99,7 @@ func wirePublish(ctx context.Context, cfg *configs.Config, getenv func(string) s
 	}
 	w.mqtt = mqttpub.New(mqttpub.Config{URL: mqttURL, ClientID: cfg.MQTT.ClientID + "-publish", Username: cmp.Or(cfg.MQTT.PublishUsername, cfg.MQTT.Username),
 		Password: cfg.MQTT.Password, Prefix: cfg.MQTT.TopicPrefix, OnAck: ackRoute, Logger: logger,
-		OnOverwrite: func(topic string) { overwrites.WithLabelValues(topic).Inc() }})
+		OnOverwrite: func(topic string) { overwrites.WithLabelValues(topic).Inc() }, TLS: mqttTLS})
 	// What the public topics carried before a restart is guarded too.
 	last, err := dl.LastSent(ctx, notify.PublicUnit)
 	if err != nil {

@@ -10,6 +10,7 @@ package mqtt
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -54,6 +55,8 @@ type Config struct {
 	// the ack (it must keep the refusal and ack, like a handler).
 	MaxMessageBytes int
 	OnOversize      func(topic string, size int, head []byte, ack func())
+	// TLS configures a tls:// (ssl://) broker connection (nil: defaults).
+	TLS *tls.Config
 }
 
 // OversizeKept is how much of a refused oversized message is kept.
@@ -97,6 +100,7 @@ func New(cfg Config, routes []Route) *Client {
 		SetMaxReconnectInterval(10 * time.Second).
 		SetKeepAlive(30 * time.Second).
 		SetCustomOpenConnectionFn(openConnection).
+		SetTLSConfig(cfg.TLS).
 		SetStore(newOutboundStore()).
 		// Handlers run in order on paho's delivery goroutine: no goroutine
 		// per message (at tens of thousands a second, starting them and
