@@ -4,17 +4,21 @@
 package broker
 
 import (
+	"context"
+	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"time"
 
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/hooks/auth"
-	"github.com/mochi-mqtt/server/v2/listeners"
 )
 
 // Broker is a started in-process broker.
 type Broker struct {
 	srv  *mochi.Server
-	tcp  *listeners.TCP
+	tcp  *tcpListener
 	auth *authHook
 }
 
@@ -29,8 +33,15 @@ type Options struct {
 	// MaxMessageBytes caps an MQTT packet (0: 1 MiB); a client sending a
 	// bigger one is disconnected before the payload is held.
 	MaxMessageBytes int
-	Logger          *slog.Logger
+	// MaxConns caps open client connections (0: DefaultMaxConns).
+	MaxConns int
+	Logger   *slog.Logger
 }
+
+// DefaultMaxConns is the connection cap when Options leave it 0: stations,
+// units, the service and room to spare, far below the process's file
+// descriptors.
+const DefaultMaxConns = 2048
 
 // DefaultMaxMessageBytes is the packet cap when Options leave it 0: the
 // largest thing sent (a 72-hour hourly forecast) is a few tens of KiB.
@@ -67,7 +78,7 @@ func Start(addr string, o Options) (*Broker, error) {
 		}
 		b.auth = h
 	}
-	tcp := listeners.NewTCP(listeners.Config{ID: "tcp", Address: addr})
+	tcp := newTCPListener("tcp", addr, cmpOr(o.MaxConns, DefaultMaxConns))
 	if err := srv.AddListener(tcp); err != nil {
 		return nil, err
 	}
@@ -97,3 +108,37 @@ func (b *Broker) URL() string { return "tcp://" + b.Addr() }
 
 // Close stops the broker and disconnects its clients.
 func (b *Broker) Close() error { return b.srv.Close() }
+
+func cmpOr(a, b int) int {
+	if a > 0 {
+		return a
+	}
+	return b
+}
+
+// Probe checks that the broker accepts and answers MQTT: it connects
+// with a throw-away client id and waits for the CONNACK (any return code:
+// a refusal is an answer too). A listener that no longer accepts (audit
+// H3) fails it, where a bare TCP dial would still succeed in the backlog.
+func (b *Broker) Probe(ctx context.Context) error {
+	d := net.Dialer{Timeout: 2 * time.Second}
+	c, err := d.DialContext(ctx, "tcp", b.Addr())
+	if err != nil {
+		return fmt.Errorf("embedded broker %s: %w", b.Addr(), err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(2 * time.Second))
+	id := "aqwarn-probe"
+	// CONNECT, MQTT 3.1.1, clean session, keep-alive 10 s.
+	vh := []byte{0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 10, 0, byte(len(id))}
+	pkt := append([]byte{0x10, byte(len(vh) + len(id))}, append(vh, id...)...)
+	if _, err := c.Write(pkt); err != nil {
+		return fmt.Errorf("embedded broker %s: %w", b.Addr(), err)
+	}
+	ack := make([]byte, 4)
+	if _, err := io.ReadFull(c, ack); err != nil || ack[0] != 0x20 {
+		return fmt.Errorf("embedded broker %s does not answer MQTT: %v", b.Addr(), err)
+	}
+	c.Write([]byte{0xE0, 0}) // DISCONNECT
+	return nil
+}

@@ -1,7 +1,11 @@
 package broker
 
 import (
+	"context"
+	"net"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"sync"
 	"testing"
 	"time"
@@ -189,5 +193,55 @@ func TestEmbeddedBrokerAuthenticates(t *testing.T) {
 	}
 	if n := in.count("aq/stations/tuojiang-1/readings"); n != 1 {
 		t.Errorf("%d readings delivered, want only the first (the oversized one dropped)", n)
+	}
+}
+
+// The listener survives accept errors (too many open files in a flood,
+// audit H3): after them clients connect again and the probe answers; the
+// connection cap closes extra connections at once.
+func TestListenerSurvivesAcceptErrors(t *testing.T) {
+	b, err := Start("127.0.0.1:0", Options{AllowAnonymous: true, MaxConns: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx := context.Background()
+	if err := b.Probe(ctx); err != nil {
+		t.Fatalf("probe of a healthy broker: %v", err)
+	}
+	// The next accepts fail as with EMFILE.
+	var fails atomic.Int64
+	b.tcp.mu.Lock()
+	real := b.tcp.accept
+	b.tcp.accept = func() (net.Conn, error) {
+		if fails.Add(1) <= 5 {
+			return nil, &net.OpError{Op: "accept", Err: syscall.EMFILE}
+		}
+		return real()
+	}
+	b.tcp.mu.Unlock()
+	c, err := connect(b, "after-emfile", "", "")
+	if err != nil {
+		t.Fatalf("a client after accept errors: %v", err)
+	}
+	defer c.Disconnect(0)
+	if err := b.Probe(ctx); err != nil {
+		t.Errorf("probe after accept errors: %v", err)
+	}
+	// Two more clients fill the cap of 3 (once the probe's connection has
+	// ended); a fourth is closed at once.
+	for deadline := time.Now().Add(10 * time.Second); b.tcp.open.Load() != 1 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	for _, id := range []string{"c2", "c3"} {
+		cl, err := connect(b, id, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cl.Disconnect(0)
+	}
+	if cl, err := connect(b, "c4", "", ""); err == nil {
+		cl.Disconnect(0)
+		t.Error("a fourth connection over the cap of 3 was served")
 	}
 }

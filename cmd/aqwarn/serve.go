@@ -88,6 +88,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	raiseFileLimit(log)
 
 	if *pprofAddr != "" {
 		// Profiling for benchmarks and incidents, on its own listener so it
@@ -204,6 +205,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			return fmt.Errorf("embedded MQTT broker on %s: %w", cfg.MQTT.EmbeddedAddr, err)
 		}
 		closers = append(closers, func() { b.Close() })
+		checks = append(checks, api.Check{Name: "broker", Check: b.Probe}) // accepts and answers MQTT
 		mqttURL = b.URL()
 		fmt.Fprintf(stdout, "aqwarn: embedded MQTT broker on %s\n", mqttURL)
 	}
@@ -442,4 +444,21 @@ func embeddedBrokerOptions(cfg *configs.Config, log *slog.Logger) (broker.Option
 	}, cfg.MQTT.Accounts...)
 	return broker.Options{Accounts: accounts, AllowAnonymous: cfg.Demo.Enabled, TopicPrefix: cfg.MQTT.TopicPrefix,
 		MaxMessageBytes: cfg.MQTT.MaxMessageBytes, Logger: log}, nil
+}
+
+// raiseFileLimit lifts the soft limit of open files to the hard one: the
+// listeners' caps keep floods below it, and the HTTP API, the store and
+// the broker keep descriptors to spare (audit H3).
+func raiseFileLimit(log *slog.Logger) {
+	var l syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err != nil || l.Cur >= l.Max {
+		return
+	}
+	cur := l.Cur
+	l.Cur = l.Max
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
+		log.Warn("cannot raise the open-files limit", "soft", cur, "hard", l.Max, "err", err)
+		return
+	}
+	log.Debug("open-files limit raised", "from", cur, "to", l.Max)
 }
