@@ -27,7 +27,10 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/robfig/cron/v3"
+
 	"github.com/aqwarn/aqwarn"
+	"github.com/aqwarn/aqwarn/alert"
 	"github.com/aqwarn/aqwarn/broker"
 )
 
@@ -54,7 +57,13 @@ type Config struct {
 	Publish  Publish          `yaml:"publish"`
 	Regions  []aqwarn.Region  `yaml:"regions"`
 	Stations []aqwarn.Station `yaml:"stations"`
+
+	plan *alert.Plan // parsed and checked with the rest (ParsedPlan)
 }
+
+// ParsedPlan is the plan the configuration names, parsed and validated at
+// load with everything else.
+func (c *Config) ParsedPlan() *alert.Plan { return c.plan }
 
 // Auth holds the staff bearer tokens. Only the SHA-256 of each token is
 // configured (hex, e.g. `printf %s TOKEN | sha256sum`); its roles are role
@@ -441,6 +450,17 @@ func (c *Config) validate() []string {
 	var p []string
 	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
 	p = append(p, c.demoSecrets()...)
+	p = append(p, c.checkPlan()...)
+	if c.Demo.Enabled {
+		for _, d := range []struct{ key, v string }{{"demo.from", c.Demo.From}, {"demo.to", c.Demo.To}} {
+			if _, err := time.Parse(time.DateOnly, d.v); err != nil {
+				add("%s %q is not a date like 2015-11-25", d.key, d.v)
+			}
+		}
+	}
+	if _, err := cron.ParseStandard(c.AQI.Schedule); err != nil {
+		add("aqi.schedule %q is not a cron schedule like \"5 * * * *\": %v", c.AQI.Schedule, err)
+	}
 	if c.HTTP.Addr == "" {
 		add("http.addr is empty")
 	}
@@ -753,4 +773,39 @@ func (m MQTT) TLSConfig() (*tls.Config, error) {
 		cfg.Certificates = []tls.Certificate{cert}
 	}
 	return cfg, nil
+}
+
+// checkPlan parses the plan and checks the tokens' roles against it, so
+// that its problems come in the one error with the rest (audit L5).
+func (c *Config) checkPlan() []string {
+	c.plan = nil
+	b, err := c.OpenPlan()
+	if err != nil {
+		return []string{fmt.Sprintf("plan %s: %v", c.Plan, err)}
+	}
+	plan, err := alert.ParsePlan(b)
+	if err != nil {
+		return []string{fmt.Sprintf("plan %s: %v", c.Plan, err)}
+	}
+	var p []string
+	for _, t := range c.Auth.Tokens {
+		for _, r := range t.Roles {
+			if unit, ok := strings.CutPrefix(r, "unit:"); ok {
+				if !slices.ContainsFunc(plan.Units, func(u alert.Unit) bool { return u.ID == unit }) {
+					p = append(p, fmt.Sprintf("auth token of %s: role %q names no member unit of plan %s", t.User, r, plan.ID))
+				}
+			} else if _, ok := plan.Role(r); !ok {
+				p = append(p, fmt.Sprintf("auth token of %s: role %q is not in plan %s", t.User, r, plan.ID))
+			}
+		}
+	}
+	for i, a := range c.MQTT.Accounts {
+		if a.Role == broker.RoleUnit && !slices.ContainsFunc(plan.Units, func(u alert.Unit) bool { return u.ID == a.Subject }) {
+			p = append(p, fmt.Sprintf("mqtt.accounts[%d] (%s): unit %q is not a member unit of plan %s", i, a.Username, a.Subject, plan.ID))
+		}
+	}
+	if len(p) == 0 {
+		c.plan = plan
+	}
+	return p
 }

@@ -207,3 +207,26 @@ func TestNoCredentialsInURLs(t *testing.T) {
 		})
 	}
 }
+
+// Every problem in one error, the plan's included (audit L5): an empty
+// http.addr, a token role the plan lacks, a bad demo date and a bad cron
+// schedule all come at once.
+func TestOneErrorListsEveryProblem(t *testing.T) {
+	conf := `http: {addr: ""}
+demo: {enabled: true, from: "25.11.2015"}
+aqi: {schedule: "every hour"}
+mqtt: {embedded: true}
+regions: [{id: c, name_zh: 县, name_en: C}]
+stations: [{id: s1, name_zh: 站, name_en: S, region: c, pollutants: [pm25]}]
+auth: {tokens: [{user: wang, roles: [chief_of_everything], sha256: ` + strings.Repeat("cd", 32) + `}]}
+`
+	_, err := Parse([]byte(conf), nil)
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, want := range []string{"http.addr is empty", `role "chief_of_everything" is not in plan`, `demo.from "25.11.2015"`, `aqi.schedule "every hour"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not name %q:\n%v", want, err)
+		}
+	}
+}

@@ -46,11 +46,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", getenv("AQWARN_CONFIG"), "configuration file (default: the embedded demo configuration)")
-	demo := fs.Bool("demo", false, "replay the bundled smog episode through the broker as the stations would")
-	autoApprove := fs.Bool("demo-auto-approve", false, "sign every proposal as the demo roles (demo only)")
-	httpAddr := fs.String("http", "", "HTTP listen address (overrides http.addr)")
-	mqttAddr := fs.String("mqtt-embedded-addr", "", "embedded broker address (overrides mqtt.embedded_addr)")
-	storeDir := fs.String("store-dir", "", "embedded store directory (overrides store.dir)")
+	// These override the configuration when given (--demo=false too).
+	fs.Bool("demo", false, "replay the bundled smog episode through the broker as the stations would (--demo=false: off)")
+	fs.Bool("demo-auto-approve", false, "sign every proposal as the demo roles (demo only)")
+	fs.String("http", "", "HTTP listen address (overrides http.addr)")
+	fs.String("mqtt-embedded-addr", "", "embedded broker address (overrides mqtt.embedded_addr)")
+	fs.String("store-dir", "", "embedded store directory (overrides store.dir)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	pprofAddr := fs.String("pprof", getenv("AQWARN_PPROF_ADDR"), "serve net/http/pprof on this address (keep it on loopback), e.g. 127.0.0.1:6060")
 	fs.Usage = func() {
@@ -64,24 +65,23 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		return err
 	}
-	cfg, err := configs.Load(*configPath, getenv)
+	// Flags given on the command line override the file and the
+	// environment; they are checked with the rest, in one pass.
+	flagEnv := map[string]string{}
+	fs.Visit(func(f *flag.Flag) {
+		if name, ok := map[string]string{"demo": "AQWARN_DEMO", "demo-auto-approve": "AQWARN_DEMO_AUTO_APPROVE",
+			"http": "AQWARN_HTTP_ADDR", "mqtt-embedded-addr": "AQWARN_MQTT_EMBEDDED_ADDR", "store-dir": "AQWARN_STORE_DIR"}[f.Name]; ok {
+			flagEnv[name] = f.Value.String()
+		}
+	})
+	cfg, err := configs.Load(*configPath, func(k string) string {
+		if v, ok := flagEnv[k]; ok {
+			return v
+		}
+		return getenv(k)
+	})
 	if err != nil {
 		return err
-	}
-	if *demo {
-		cfg.Demo.Enabled = true
-	}
-	if *autoApprove {
-		cfg.Demo.AutoApprove = true
-	}
-	if *httpAddr != "" {
-		cfg.HTTP.Addr = *httpAddr
-	}
-	if *mqttAddr != "" {
-		cfg.MQTT.EmbeddedAddr = *mqttAddr
-	}
-	if *storeDir != "" {
-		cfg.Store.Dir = *storeDir
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {

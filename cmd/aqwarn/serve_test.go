@@ -419,3 +419,19 @@ func TestPprofOnLoopbackOnly(t *testing.T) {
 		}
 	}
 }
+
+// --demo=false is honoured (it was ignored: the flag could only switch the
+// demo on), and a refused configuration creates no store (audit L5).
+func TestDemoFlagOffAndNoStoreOnBadConfig(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	var out, errb bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := run(ctx, []string{"serve", "--demo=false", "--store-dir", dir, "--http", "127.0.0.1:0"}, func(string) string { return "" }, nil, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "is a demo token") {
+		t.Fatalf("the demo configuration with --demo=false: %v (want its demo tokens refused)", err)
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Errorf("a refused configuration created the store %s", dir)
+	}
+}

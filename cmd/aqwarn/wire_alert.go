@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -37,30 +36,13 @@ type alertWiring struct {
 // wireAlert loads the plan, checks the staff tokens' roles against it and
 // builds the service. Nothing runs until start.
 func wireAlert(cfg *configs.Config, db *sqlite.DB, now func() time.Time, log *slog.Logger) (*alertWiring, error) {
-	b, err := cfg.OpenPlan()
-	if err != nil {
-		return nil, fmt.Errorf("plan %s: %w", cfg.Plan, err)
-	}
-	plan, err := alert.ParsePlan(b)
-	if err != nil {
-		return nil, fmt.Errorf("plan %s: %w", cfg.Plan, err)
+	plan := cfg.ParsedPlan() // parsed, and the tokens' roles checked, with the configuration
+	if plan == nil {
+		return nil, fmt.Errorf("plan %s: not loaded", cfg.Plan)
 	}
 	var staff []api.StaffToken
-	var bad []string
 	for _, t := range cfg.Auth.Tokens {
-		for _, r := range t.Roles {
-			if unit, ok := api.UnitOfRole(r); ok {
-				if !slices.ContainsFunc(plan.Units, func(u alert.Unit) bool { return u.ID == unit }) {
-					bad = append(bad, fmt.Sprintf("auth token of %s: role %q names no member unit of plan %s", t.User, r, plan.ID))
-				}
-			} else if _, ok := plan.Role(r); !ok {
-				bad = append(bad, fmt.Sprintf("auth token of %s: role %q is not in plan %s", t.User, r, plan.ID))
-			}
-		}
 		staff = append(staff, api.StaffToken{SHA256: t.SHA256, User: t.User, Roles: t.Roles})
-	}
-	if len(bad) > 0 {
-		return nil, fmt.Errorf("configuration: %s", strings.Join(bad, "; "))
 	}
 	log = log.With("component", "alert")
 	svc := &alert.Service{Plan: plan, Store: db, Forecasts: db, Observations: regionWindows{db, plan.Window()},
