@@ -216,6 +216,26 @@ func TestWarningLifecycleEndToEnd(t *testing.T) {
 		return len(ps.Proposals) == 1 && ps.Proposals[0].Action == "upgrade" && ps.Proposals[0].Level == "orange"
 	})
 
+	// A forecast that makes no sense over MQTT is a counted rejection, kept
+	// as a dead letter like any refused input (audit L1).
+	if err := pub.Publish(ctx, "aq/forecasts/jianghua", []byte(`{"source":"x","daily":[{"date":"tomorrow","aqi":-5}]}`)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the bad forecast as a counted dead letter", 10*time.Second, func() bool {
+		var dl struct {
+			DeadLetters []struct{ Source, Reason string } `json:"deadletters"`
+		}
+		call(t, "GET", v1(svc)+"/ingest/deadletters?reason=forecast_invalid", "commander", "", nil, &dl)
+		resp, err := http.Get(svc.URL + "/metrics")
+		if err != nil {
+			return false
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return len(dl.DeadLetters) == 1 && dl.DeadLetters[0].Source == "mqtt:aq/forecasts/jianghua" &&
+			strings.Contains(string(b), `aqwarn_ingest_rejected_total{reason="forecast_invalid"} 1`)
+	})
+
 	// A CSV upload for the town, with the region given in the query.
 	csv := "date,aqi\n" + day(1) + ",160\n" + day(2) + ",170\n"
 	if code := call(t, "POST", v1(svc)+"/forecasts?region=tuojiang&source=duty&issued_at="+now.UTC().Format(time.RFC3339),

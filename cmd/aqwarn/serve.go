@@ -267,7 +267,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 				return
 			}
 			recv.HandleJSON("mqtt:"+topic, station, payload, ack)
-		}}, hj212Route(prefix, recv), warn.forecastRoute(prefix)})
+		}}, hj212Route(prefix, recv), warn.forecastRoute(prefix, pipe.Reject)})
 	pipe.OnDeadLetter = func(d aqwarn.DeadLetter) {
 		go mq.Publish(context.Background(), prefix+"/deadletter", deadLetterJSON(d), false)
 	}

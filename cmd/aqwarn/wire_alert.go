@@ -16,6 +16,7 @@ import (
 	"github.com/aqwarn/aqwarn/api"
 	"github.com/aqwarn/aqwarn/aqi"
 	"github.com/aqwarn/aqwarn/configs"
+	"github.com/aqwarn/aqwarn/ingest"
 	ingestmqtt "github.com/aqwarn/aqwarn/ingest/mqtt"
 	"github.com/aqwarn/aqwarn/internal/guard"
 	"github.com/aqwarn/aqwarn/store/sqlite"
@@ -25,6 +26,7 @@ import (
 // lifecycle service on the embedded store, the staff tokens, the MQTT
 // forecast route and the evaluation job.
 type alertWiring struct {
+	reject  func(ctx context.Context, source string, payload []byte, rej *ingest.Rejection) error
 	Service *alert.Service
 	API     *api.AlertDeps
 	Staff   []api.StaffToken
@@ -103,7 +105,8 @@ var _ alert.HourlyObservations = regionWindows{}
 // forecastRoute takes forecasts from <prefix>/forecasts/{region}: the JSON
 // of POST /api/v1/forecasts, the region taken from the topic. A message is
 // acknowledged once kept, or once rejected for good (as a dead letter).
-func (w *alertWiring) forecastRoute(prefix string) ingestmqtt.Route {
+func (w *alertWiring) forecastRoute(prefix string, reject func(ctx context.Context, source string, payload []byte, rej *ingest.Rejection) error) ingestmqtt.Route {
+	w.reject = reject
 	return ingestmqtt.Route{Filter: prefix + "/forecasts/+", Handle: func(topic string, payload []byte, ack func()) {
 		ctx := context.Background()
 		region := topic[strings.LastIndexByte(topic, '/')+1:]
@@ -124,12 +127,12 @@ func (w *alertWiring) forecastRoute(prefix string) ingestmqtt.Route {
 			}
 		}
 		if err != nil {
-			if _, derr := w.db.AddDeadLetter(ctx, aqwarn.DeadLetter{Source: "mqtt:" + topic, Reason: alert.CodeForecastInvalid,
-				Message: err.Error(), Payload: string(payload)}); derr != nil {
-				w.log.Error("forecast rejected and not kept", "topic", topic, "err", err, "store", derr)
+			// Through ingest's one rejection path: counted, bounded, kept,
+			// announced on <prefix>/deadletter (audit L1).
+			if rerr := w.reject(ctx, "mqtt:"+topic, payload, &ingest.Rejection{Reason: alert.CodeForecastInvalid, Message: err.Error()}); rerr != nil {
+				w.log.Error("forecast rejected and not kept; not acknowledged", "topic", topic, "err", err, "store", rerr)
 				return
 			}
-			w.log.Warn("forecast rejected", "topic", topic, "err", err)
 		}
 		ack()
 	}}
