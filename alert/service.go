@@ -566,13 +566,16 @@ func (s *Service) publish(ctx context.Context, rec ProposalRecord, now time.Time
 		t.Kind, t.FromID, t.ToID = KindHealthNotice, curID, s.Plan.HealthNotice.ID
 	} else {
 		t.Kind = kind
+		// Nothing takes effect before it is published: an issue for an
+		// episode already under way starts its response now.
 		eff := pr.Start
-		if eff.Before(now) && kind != KindIssue {
+		if eff.Before(now) {
 			eff = now
 		}
+		t.Start = eff // what is published (the notice, the CAP onset); the proposal keeps the rules' start
 		if kind == KindIssue {
 			w = &Warning{Region: rec.Region, PlanID: s.Plan.ID, LevelID: rec.LevelID, Since: now,
-				EpisodeStart: pr.EpisodeStart, ExpectedEnd: pr.ExpectedEnd, Issued: now, EffectiveStart: pr.Start}
+				EpisodeStart: pr.EpisodeStart, ExpectedEnd: pr.ExpectedEnd, Issued: now, EffectiveStart: eff}
 		} else {
 			c := *cur
 			w = &c

@@ -8,8 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
-	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
@@ -19,6 +17,7 @@ import (
 	"github.com/aqwarn/aqwarn/alert"
 	"github.com/aqwarn/aqwarn/aqi"
 	"github.com/aqwarn/aqwarn/dataset"
+	"github.com/aqwarn/aqwarn/simulate"
 )
 
 // runReplay runs the warning engine over history: the given stations make
@@ -334,45 +333,25 @@ type replayOptions struct {
 	ApprovalDelay map[string]time.Duration
 }
 
-// degradedForecast is the perfect hourly series times a time-correlated
-// log-normal error whose spread grows with the lead (σ 0.25 at +24 h, 0.35
-// at +48 h, 0.45 at +72 h, on from there), one error path per issue, issued
-// every 6 h; deterministic per seed and issue time.
+// degradedForecast is the perfect hourly series times the degraded error
+// (simulate.DegradedError: time-correlated, log-normal, σ 0.25 at +24 h,
+// 0.35 at +48 h, 0.45 at +72 h), one error path per issue, issued every
+// 6 h; deterministic per seed and issue time.
 type degradedForecast struct {
-	seed   uint64
+	err    simulate.DegradedError
 	issued time.Time
-	path   []float64 // multiplicative factor per hour from issued − 6 h
+	path   *simulate.ErrorPath
 }
 
 const degradedEvery = 6 * time.Hour
 
-func sigmaAt(lead time.Duration) float64 { return 0.15 + 0.10*max(lead.Hours(), 0)/24 }
-
 func (d *degradedForecast) at(now time.Time, horizon int) func(time.Time) float64 {
 	issued := now.Truncate(degradedEvery)
 	if !issued.Equal(d.issued) || d.path == nil {
-		d.issued = issued
-		rng := rand.New(rand.NewPCG(d.seed, uint64(issued.Unix())))
-		n := horizon + 12
-		d.path = d.path[:0]
-		z := rng.NormFloat64()
-		const rho = 0.95 // hour-to-hour correlation of the error (about a day)
-		for k := range n {
-			if k > 0 {
-				z = rho*z + math.Sqrt(1-rho*rho)*rng.NormFloat64()
-			}
-			sig := sigmaAt(time.Duration(k-6) * time.Hour)
-			d.path = append(d.path, math.Exp(sig*z-sig*sig/2))
-		}
+		p := d.err.Path(issued, horizon)
+		d.issued, d.path = issued, &p
 	}
-	base := d.issued.Add(-6 * time.Hour)
-	return func(t time.Time) float64 {
-		k := int(t.Sub(base) / time.Hour)
-		if k < 0 || k >= len(d.path) {
-			return 1
-		}
-		return d.path[k]
-	}
+	return d.path.At
 }
 
 // Report is the replay's output.
@@ -397,8 +376,9 @@ type ReplayWarning struct {
 	Level      string    `json:"level"` // the highest level it reached
 	FirstLevel string    `json:"first_level"`
 	Start      time.Time `json:"start"` // first publication
-	// EffectiveStart is when the response starts (the episode's start
-	// rounded down to a standard hour).
+	// EffectiveStart is when the response starts: the episode's start
+	// rounded down to a standard hour, or the publication when that is
+	// later (a late warning takes effect when published).
 	EffectiveStart time.Time      `json:"effective_start"`
 	Pauses         []ReplayChange `json:"pauses,omitempty"`
 	Extensions     []ReplayChange `json:"extensions,omitempty"`
@@ -408,7 +388,7 @@ type ReplayWarning struct {
 	Changes        []ReplayChange `json:"changes"` // upgrades and downgrades
 	PeakAQI        int            `json:"peak_aqi"`
 	PeakAt         time.Time      `json:"peak_at"`
-	LeadHours      float64        `json:"lead_hours"` // effective start − publication (negative: late)
+	LeadHours      float64        `json:"lead_hours"` // the rules' effective start − publication (negative: late)
 }
 
 type ReplayChange struct {
@@ -502,7 +482,7 @@ func replay(ctx context.Context, plan *alert.Plan, region string, rs *regionHist
 	lookback := plan.Lookback()
 	horizon := time.Duration(o.Horizon) * time.Hour
 	back := plan.Window() + time.Duration(plan.Decisions.BiasCorrection.ObservedHours)*time.Hour
-	deg := &degradedForecast{seed: o.Seed}
+	deg := &degradedForecast{err: simulate.DegradedError{Seed: o.Seed}}
 	rec := &replayRecorder{}
 	var obsHours, fcHours []alert.SeriesHour
 	lo := 0 // first observed window inside the lookback
@@ -653,7 +633,7 @@ func (rep *Report) collect(ctx context.Context, plan *alert.Plan, st *alert.MemS
 			switch t.Kind {
 			case alert.KindIssue:
 				rw.FirstLevel = t.ToID
-				rw.LeadHours = w.EffectiveStart.Sub(t.At).Hours()
+				rw.LeadHours = t.Proposal.Start.Sub(t.At).Hours() // the episode's start by the rules: negative when late
 				if t.Proposal.ShortNotice {
 					rep.Summary.ShortNotice++
 				}

@@ -150,6 +150,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		now = clock.Now
 	}
 
+	if cfg.Demo.Enabled { // each demo run starts afresh in its own store (demo.go)
+		if cfg.Store.Dir, err = freshDemoStore(cfg.Store.Dir, stdout); err != nil {
+			return err
+		}
+	}
 	db, err := sqlite.Open(ctx, cfg.Store.Dir)
 	if err != nil {
 		return err
