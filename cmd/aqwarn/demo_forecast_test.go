@@ -65,13 +65,15 @@ func cst(t time.Time) string { return t.In(api.CST).Format("01-02 15:04") }
 // first exceeds 200; no level flips back (L → L′ → L) within 48 h; and at
 // most 6 published decisions (GET /api/v1/transitions) per episode.
 //
-// The clock runs at 18000× (the 18 days in 87 s; `make run` runs at
-// 7200×): the fastest at which the service still evaluates every simulated
-// hour (its hourly jobs run at most every 200 ms), so the decisions are
-// those of `make run`; at 36000× it sees every other hour, and under the
-// race detector it lags hours behind. AQWARN_DEMO_TEST_SPEED sets another.
+// The clock runs at 9000× (the 18 days in about 3 minutes; `make run`
+// runs at 7200×): each simulated hour is 400 ms, two rounds of the
+// service's hourly jobs (every 200 ms), so even on a busy CI machine every
+// hour is evaluated and the decisions are those of `make run`. 18000× is
+// the edge (one round an hour); at 36000× it sees every other hour, and
+// under the race detector it lags hours behind. AQWARN_DEMO_TEST_SPEED
+// sets another.
 func TestDemoForecastWarnings(t *testing.T) {
-	speed := 18000.0
+	speed := 9000.0
 	if s := os.Getenv("AQWARN_DEMO_TEST_SPEED"); s != "" {
 		v, err := strconv.ParseFloat(s, 64)
 		if err != nil || v <= 0 {
