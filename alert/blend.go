@@ -1,7 +1,9 @@
 package alert
 
 import (
+	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/aqwarn/aqwarn/aqi"
@@ -163,4 +165,35 @@ func (p *Plan) biasRatio(now time.Time, obs, fc []SeriesHour) [aqi.NumPollutants
 // Evaluate computes them: for verification and evidence outside the engine.
 func (p *Plan) BlendedWindows(now time.Time, obs, fc []SeriesHour, source string) []Window {
 	return p.blend(now, obs, fc, source).windows
+}
+
+// WithBaseline fills what no forecast covers up to the plan's horizon
+// with the persistence baseline, labelled as such, and says so (the need
+// the duty console shows). With forecasts that reach the horizon, or no
+// observations to persist, the situation is returned as it is.
+func WithBaseline(p *Plan, sit Situation) (Situation, *ForecastNeed) {
+	coverEnd := sit.ForecastCoverageEnd
+	for _, w := range sit.Forecast {
+		coverEnd = later(coverEnd, w.End)
+	}
+	if n := len(sit.ForecastHours); n > 0 {
+		coverEnd = later(coverEnd, sit.ForecastHours[n-1].Time)
+	}
+	needUntil := sit.Now.Add(p.Timing.Coverage())
+	if !coverEnd.Before(needUntil) {
+		return sit, nil
+	}
+	from := later(sit.Now, coverEnd)
+	base := Persistence(sit.Observed, from, int((needUntil.Sub(from)+time.Hour-1)/time.Hour))
+	if len(base) == 0 {
+		return sit, nil
+	}
+	need := &ForecastNeed{Reason: "coverage", CoverageEnd: coverEnd, NeededUntil: needUntil,
+		Message: fmt.Sprintf("no forecast covers %s .. %s; the engine runs on the persistence baseline (last observed daily AQI %d)",
+			from.Format(time.RFC3339), needUntil.Format(time.RFC3339), base[0].AQI),
+		MessageZH: fmt.Sprintf("%s 至 %s 无预报，暂以持续性基线（最近观测日均 AQI %d）运行，请提供预报",
+			from.Format(time.RFC3339), needUntil.Format(time.RFC3339), base[0].AQI)}
+	sit.Forecast = append(slices.Clone(sit.Forecast), base...)
+	sit.ForecastCoverageEnd = later(coverEnd, base[len(base)-1].End)
+	return sit, need
 }

@@ -91,23 +91,19 @@
 //     not lifted the next hour; if the forecast drops the episode, it is
 //     lifted.
 //
-// # Lifecycle (service.go)
+// # What is here, and what is not
 //
-// Service runs proposals → approvals → published transitions → the warning
-// in force, on a Store (store/sqlite in the service, MemStore in replays).
-// Proposal keys are unique in the store, so the same situation is never
-// proposed twice, across restarts too; a transition is recorded once per
-// key in the same transaction as the warning it leaves and the proposal's
-// status, and Recover publishes what was approved but not yet published.
-// The engine keeps one pending proposal per region (a new one supersedes
-// its own older ones; staff proposals stay until decided); a publication
-// supersedes pending proposals made against the old level. When no
-// forecast reaches the plan's coverage, the persistence baseline
-// (BaselinePersistence) fills the rest and NeedForecast tells the duty
-// console. A region is judged as of its newest observed hour when that is
-// less than three hours old, so the hourly AQI landing minutes after the
-// hour does not cut the observed run off from what follows. Every step is
-// appended to the audit log (who, role, when, comment).
+// Pure, in this package: the plan (plan.go, decisions.go), windows, runs
+// and levels (runs.go), the blended series (blend.go), episodes and
+// Evaluate (evaluate.go), the transition table (transitions.go: every
+// state × action, what it leads to, its chain and what is published),
+// approvals (approval.go), forecasts as data (forecast.go, forecastcsv.go)
+// and the verification and scorecard arithmetic (verify.go, scorecard.go).
+//
+// Stateful, in alert/lifecycle: the Service that carries proposals through
+// approvals to published transitions on a Store (store/sqlite in the
+// service, lifecycle.MemStore in replays and tests), and recovery after a
+// restart. Delivery is alert/publish and alert/notify.
 //
 // # Cost
 //

@@ -55,3 +55,9 @@ func ErrorCode(err error) string {
 	}
 	return ""
 }
+
+// CodeUnknownRegion: the region is not covered by the plan.
+const CodeUnknownRegion = "unknown_region"
+
+// CodeNotFound: no such proposal or warning.
+const CodeNotFound = "not_found"

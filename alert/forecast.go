@@ -1,7 +1,6 @@
 package alert
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -43,14 +42,6 @@ type HourlyForecast struct {
 	NO2  *float64  `json:"no2,omitempty"`
 	CO   *float64  `json:"co,omitempty"`
 	O3   *float64  `json:"o3,omitempty"`
-}
-
-// ForecastStore keeps forecasts.
-type ForecastStore interface {
-	AddForecast(ctx context.Context, f Forecast) (int64, error)
-	// Forecasts returns the forecasts of the region (all regions when
-	// empty) issued in [from, to], oldest issue first.
-	Forecasts(ctx context.Context, region string, from, to time.Time) ([]Forecast, error)
 }
 
 // CST is the zone of forecast dates (China Standard Time).

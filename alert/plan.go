@@ -25,6 +25,9 @@ const LevelNone Level = 0
 
 const levelNoneID = "none"
 
+// LevelNoneID is the id of no warning ("none") in proposals and transitions.
+const LevelNoneID = levelNoneID
+
 // Action is what a proposal asks for.
 type Action string
 

@@ -1,7 +1,6 @@
 package alert
 
 import (
-	"context"
 	"math"
 	"testing"
 	"time"
@@ -147,16 +146,7 @@ func TestScenario36NonsenseRefused(t *testing.T) {
 			}
 		})
 	}
-	// Through the service: the error reaches the caller and nothing is stored.
-	st := NewMemStore()
-	s := newTestService(t, st, rolling(nil), &clock{t: now0})
-	_, err := s.ProposeManual(context.Background(), "jianghua", ManualRequest{Level: LevelNone, By: "duty", Reason: "会商"}, "duty_officer")
-	if ErrorCode(err) != CodeTransitionInvalid {
-		t.Fatalf("err = %v", err)
-	}
-	if ps, _ := st.Proposals(context.Background(), ProposalFilter{}); len(ps) != 0 {
-		t.Fatalf("stored %+v", ps)
-	}
+	// Through the service: see lifecycle.TestScenario36ThroughTheService.
 }
 
 // Case 38: an hourly forecast that doubles the last 6 observed hours (100

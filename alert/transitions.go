@@ -182,17 +182,6 @@ func moveRefusal(st State, m Move) *Error {
 		fmt.Sprintf("当前状态（%s）下不能以此方式调整级别（%s）", st, m))
 }
 
-// StateOf is the state a warning (nil: none) leaves its region in.
-func StateOf(w *Warning) State {
-	switch {
-	case w == nil:
-		return StateNone
-	case w.Paused:
-		return StatePaused
-	}
-	return StateActive
-}
-
 // chainAtNoLevel reports whether the transition table looks a's approval
 // chain up at no level (the lift's chain: lift, pause, health notice).
 func chainAtNoLevel(a Action) bool {

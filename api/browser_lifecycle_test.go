@@ -20,6 +20,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/aqwarn/aqwarn/alert"
+	"github.com/aqwarn/aqwarn/alert/lifecycle"
 	"github.com/aqwarn/aqwarn/aqi"
 	"github.com/aqwarn/aqwarn/configs"
 )
@@ -82,9 +83,9 @@ func hourlyForecast(source string, issued, from time.Time, n int, hi0, hi1 time.
 	return f
 }
 
-func signAll(t *testing.T, svc *alert.Service, id int64, roles ...string) alert.ProposalRecord {
+func signAll(t *testing.T, svc *lifecycle.Service, id int64, roles ...string) lifecycle.ProposalRecord {
 	t.Helper()
-	var rec alert.ProposalRecord
+	var rec lifecycle.ProposalRecord
 	var err error
 	for _, r := range roles {
 		if rec, err = svc.Sign(context.Background(), id, r, "user-"+r, true, "同意 "+r); err != nil {
@@ -94,9 +95,9 @@ func signAll(t *testing.T, svc *alert.Service, id int64, roles ...string) alert.
 	return rec
 }
 
-func pendingOne(t *testing.T, svc *alert.Service, action alert.Action) alert.ProposalRecord {
+func pendingOne(t *testing.T, svc *lifecycle.Service, action alert.Action) lifecycle.ProposalRecord {
 	t.Helper()
-	ps, err := svc.Store.Proposals(context.Background(), alert.ProposalFilter{Status: alert.StatusPending})
+	ps, err := svc.Store.Proposals(context.Background(), lifecycle.ProposalFilter{Status: lifecycle.StatusPending})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +111,7 @@ func pendingOne(t *testing.T, svc *alert.Service, action alert.Action) alert.Pro
 	return ps[0]
 }
 
-// The warning lifecycle in the browser, on a real alert.Service with the
+// The warning lifecycle in the browser, on a real lifecycle.Service with the
 // county's plan, its approval chains and an hourly forecast: an orange
 // warning is issued (chain: office director, commander, county leaders),
 // then at the 10:00 decision four days later the forecast shows the air
@@ -134,8 +135,8 @@ func TestBrowserWarningLifecycle(t *testing.T) {
 	bg := context.Background()
 	t1 := time.Date(2026, 11, 27, 10, 0, 0, 0, CST) // a decision time
 	clk := &clock{t: t1.Add(5 * time.Minute)}
-	store := alert.NewMemStore()
-	svc := &alert.Service{Plan: plan, Store: store, Forecasts: store, Observations: steadyAir{pm25: 58, aqi: 79}, Now: clk.Now}
+	store := lifecycle.NewMemStore()
+	svc := &lifecycle.Service{Plan: plan, Store: store, Forecasts: store, Observations: steadyAir{pm25: 58, aqi: 79}, Now: clk.Now}
 
 	// Day 1, 10:00: a run above 200 from tomorrow afternoon, 60 h long → orange.
 	if _, err := svc.AddForecast(bg, hourlyForecast("county-forecast", t1.Add(-30*time.Minute), t1, 96, t1.Add(30*time.Hour), t1.Add(90*time.Hour)),
@@ -361,7 +362,7 @@ func TestBrowserPublicBannerRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	// One warning JSON as GET /api/v1/warnings/{id} sends it, plus the
-	// lifecycle fields of alert.Warning (paused, restart_at).
+	// lifecycle fields of lifecycle.Warning (paused, restart_at).
 	js := `(function(){
 	  var w = {id: 3, region: "county", level: "red", name_en: "Red warning", name_zh: "红色预警", color: "#FF0000", response: "Ⅰ",
 	    episode_start: "2026-12-02T00:00:00+08:00", expected_end: "2026-12-05T12:00:00+08:00", PAUSED
@@ -461,8 +462,8 @@ func TestDecisionStatusEndpoint(t *testing.T) {
 	}
 	t1 := time.Date(2026, 11, 27, 11, 20, 0, 0, CST) // not a decision hour
 	clk := &clock{t: t1}
-	store := alert.NewMemStore()
-	svc := &alert.Service{Plan: plan, Store: store, Forecasts: store, Observations: steadyAir{pm25: 58, aqi: 79}, Now: clk.Now}
+	store := lifecycle.NewMemStore()
+	svc := &lifecycle.Service{Plan: plan, Store: store, Forecasts: store, Observations: steadyAir{pm25: 58, aqi: 79}, Now: clk.Now}
 	hour := t1.Truncate(time.Hour)
 	if _, err := svc.AddForecast(context.Background(), hourlyForecast("county-forecast", hour.Add(-30*time.Minute), hour, 96,
 		hour.Add(60*time.Hour), hour.Add(90*time.Hour)), "duty", "duty_officer"); err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/aqwarn/aqwarn/alert"
+	"github.com/aqwarn/aqwarn/alert/lifecycle"
 	"github.com/aqwarn/aqwarn/configs"
 )
 
@@ -134,7 +135,7 @@ func TestBrowserWarningBanner(t *testing.T) {
 }
 
 // A commander signs in to the duty console with a token, approves the
-// pending proposal that waits for the commander (a real alert.Service with
+// pending proposal that waits for the commander (a real lifecycle.Service with
 // the county's plan), and the public page then shows the new warning.
 func TestBrowserConsoleApproval(t *testing.T) {
 	ctx := headlessChromium(t)
@@ -147,7 +148,7 @@ func TestBrowserConsoleApproval(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := hourEnd.Add(10 * time.Minute)
-	svc := &alert.Service{Plan: plan, Store: alert.NewMemStore(), Now: func() time.Time { return now }}
+	svc := &lifecycle.Service{Plan: plan, Store: lifecycle.NewMemStore(), Now: func() time.Time { return now }}
 	yellow, _ := plan.LevelByID("yellow")
 	bg := context.Background()
 	rec, err := svc.ProposeManual(bg, "jianghua", alert.ManualRequest{Level: yellow, Start: now, End: now.Add(48 * time.Hour),

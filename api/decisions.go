@@ -12,6 +12,7 @@ import (
 
 	"github.com/aqwarn/aqwarn"
 	"github.com/aqwarn/aqwarn/alert"
+	"github.com/aqwarn/aqwarn/alert/lifecycle"
 )
 
 // The decision status of each warning area (GET /api/v1/warnings/status,
@@ -23,7 +24,7 @@ import (
 // version 2, §1–§3). The duty console draws it (timeline.js).
 //
 // It is a dry run: the situation comes from the same stores the engine
-// reads (alert.Service.Situation) and is judged by the same pure rules
+// reads (lifecycle.Service.Situation) and is judged by the same pure rules
 // (alert.Evaluate); nothing is proposed or stored. With ?at= the series and
 // the timeline are rebuilt as known then (observations up to at, forecasts
 // issued by at): the timeline a proposal made at that instant was decided on.
@@ -201,7 +202,7 @@ func handleDecisionStatus(a *AlertDeps) gin.HandlerFunc {
 	}
 }
 
-func regionStatus(ctx context.Context, svc *alert.Service, r alert.Region, at time.Time, historical bool, active []alert.Warning) (regionDecision, error) {
+func regionStatus(ctx context.Context, svc *lifecycle.Service, r alert.Region, at time.Time, historical bool, active []lifecycle.Warning) (regionDecision, error) {
 	p := svc.Plan
 	sit, ev, err := svc.Preview(ctx, r.ID, at)
 	if err != nil {
@@ -225,7 +226,7 @@ func regionStatus(ctx context.Context, svc *alert.Service, r alert.Region, at ti
 		return rd, nil // the warning in force then is not rebuilt: no decision is shown
 	}
 	rd.Decision = ev.Decision
-	var w *alert.Warning
+	var w *lifecycle.Warning
 	for i := range active {
 		if active[i].Region == r.ID {
 			w = &active[i]
@@ -299,7 +300,7 @@ func seriesOf(p *alert.Plan, sit alert.Situation) []seriesWindow {
 
 // waitingCondition says, from the plan's numbers, what a held decision
 // needs at its decision time (spec §3).
-func waitingCondition(p *alert.Plan, wt alert.Waiting, w *alert.Warning) (zh, en string) {
+func waitingCondition(p *alert.Plan, wt alert.Waiting, w *lifecycle.Warning) (zh, en string) {
 	d := p.Decisions
 	at := wt.Until.In(CST).Format("01-02 15:04")
 	cur := ""
@@ -331,7 +332,7 @@ func waitingCondition(p *alert.Plan, wt alert.Waiting, w *alert.Warning) (zh, en
 }
 
 // outlook is one sentence (zh, en) on what comes next.
-func outlook(p *alert.Plan, ev alert.Evaluation, rd regionDecision, w *alert.Warning) *outlookView {
+func outlook(p *alert.Plan, ev alert.Evaluation, rd regionDecision, w *lifecycle.Warning) *outlookView {
 	next := rd.NextDecision.Format("01-02 15:04")
 	var zh, en []string
 	switch {

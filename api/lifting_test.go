@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aqwarn/aqwarn/alert"
+	"github.com/aqwarn/aqwarn/alert/lifecycle"
 	"github.com/aqwarn/aqwarn/configs"
 )
 
@@ -25,23 +26,23 @@ func TestActiveWarningsLiftingAndPaused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mem := alert.NewMemStore()
+	mem := lifecycle.NewMemStore()
 	now := hourEnd.Add(10 * time.Minute) // 13:10 China time
 	lifted, eff := now.Add(-time.Minute), hourEnd.Add(3*time.Hour)
-	w := &alert.Warning{Region: "jianghua", PlanID: plan.ID, LevelID: "orange", Since: now.Add(-48 * time.Hour),
+	w := &lifecycle.Warning{Region: "jianghua", PlanID: plan.ID, LevelID: "orange", Since: now.Add(-48 * time.Hour),
 		Issued: now.Add(-48 * time.Hour), EffectiveStart: now.Add(-42 * time.Hour), Lifted: &lifted, LiftEffective: &eff}
-	if _, _, err := mem.Publish(ctx, 0, alert.Transition{Key: "t1", Region: "jianghua", Kind: alert.KindLift, At: lifted}, w, alert.AuditEntry{}); err != nil {
+	if _, _, err := mem.Publish(ctx, 0, lifecycle.Transition{Key: "t1", Region: "jianghua", Kind: alert.KindLift, At: lifted}, w, lifecycle.AuditEntry{}); err != nil {
 		t.Fatal(err)
 	}
 	restart := now.Add(30 * time.Hour)
-	p := &alert.Warning{Region: "tuojiang", PlanID: plan.ID, LevelID: "yellow", Since: now.Add(-5 * time.Hour), Issued: now.Add(-5 * time.Hour),
+	p := &lifecycle.Warning{Region: "tuojiang", PlanID: plan.ID, LevelID: "yellow", Since: now.Add(-5 * time.Hour), Issued: now.Add(-5 * time.Hour),
 		Paused: true, RestartAt: &restart}
-	if _, _, err := mem.Publish(ctx, 0, alert.Transition{Key: "t2", Region: "tuojiang", Kind: alert.KindPause, At: now}, p, alert.AuditEntry{}); err != nil {
+	if _, _, err := mem.Publish(ctx, 0, lifecycle.Transition{Key: "t2", Region: "tuojiang", Kind: alert.KindPause, At: now}, p, lifecycle.AuditEntry{}); err != nil {
 		t.Fatal(err)
 	}
 	clock := now
 	d := testDeps()
-	d.Alert = &AlertDeps{Service: &alert.Service{Plan: plan, Store: mem, Now: func() time.Time { return clock }}}
+	d.Alert = &AlertDeps{Service: &lifecycle.Service{Plan: plan, Store: mem, Now: func() time.Time { return clock }}}
 	h := NewHandler(d)
 	type view struct {
 		Region         string           `json:"region"`

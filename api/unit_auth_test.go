@@ -15,6 +15,7 @@ import (
 
 	"github.com/aqwarn/aqwarn/alert"
 	"github.com/aqwarn/aqwarn/alert/followup"
+	"github.com/aqwarn/aqwarn/alert/lifecycle"
 	"github.com/aqwarn/aqwarn/configs"
 	"github.com/aqwarn/aqwarn/store/sqlite"
 )
@@ -34,11 +35,11 @@ func unitDeps(t *testing.T) (Deps, int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mem := alert.NewMemStore()
+	mem := lifecycle.NewMemStore()
 	at := hourEnd.Add(-2 * time.Hour)
-	w := &alert.Warning{Region: "jianghua", PlanID: plan.ID, LevelID: "yellow", Since: at, EpisodeStart: at,
+	w := &lifecycle.Warning{Region: "jianghua", PlanID: plan.ID, LevelID: "yellow", Since: at, EpisodeStart: at,
 		ExpectedEnd: at.Add(48 * time.Hour), Issued: at}
-	tr, _, err := mem.Publish(ctx, 0, alert.Transition{Key: "t1", Region: "jianghua", Kind: "issue", At: at}, w, alert.AuditEntry{})
+	tr, _, err := mem.Publish(ctx, 0, lifecycle.Transition{Key: "t1", Region: "jianghua", Kind: "issue", At: at}, w, lifecycle.AuditEntry{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +68,7 @@ func unitDeps(t *testing.T) (Deps, int64) {
 		{SHA256: HashToken("tok-edu"), User: "edu", Roles: []string{"unit:education"}},
 		{SHA256: HashToken("tok-fin"), User: "fin", Roles: []string{"unit:finance"}},
 	}
-	d.Alert = &AlertDeps{Service: &alert.Service{Plan: plan, Store: mem, Now: d.Now}}
+	d.Alert = &AlertDeps{Service: &lifecycle.Service{Plan: plan, Store: mem, Now: d.Now}}
 	d.Publish = &PublishDeps{Store: dl, Units: plan.Units, Now: d.Now,
 		Replies: &followup.Replies{Store: dl, Audit: mem, DeadLetters: nil, Now: d.Now}}
 	return d, tr.WarningID

@@ -8,8 +8,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/aqwarn/aqwarn"
-	"github.com/aqwarn/aqwarn/alert"
 	"github.com/aqwarn/aqwarn/alert/followup"
+	"github.com/aqwarn/aqwarn/alert/lifecycle"
 )
 
 // unitWarning is one warning as a member unit sees it: the warning, the
@@ -37,7 +37,7 @@ func handleUnitTasks(a *AlertDeps, p *PublishDeps) gin.HandlerFunc {
 			return
 		}
 		ctx := c.Request.Context()
-		var ws []alert.Warning
+		var ws []lifecycle.Warning
 		if s := c.Query("warning_id"); s != "" {
 			id, err := strconv.ParseInt(s, 10, 64)
 			if err != nil || id < 1 {

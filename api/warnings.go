@@ -12,11 +12,12 @@ import (
 
 	"github.com/aqwarn/aqwarn"
 	"github.com/aqwarn/aqwarn/alert"
+	"github.com/aqwarn/aqwarn/alert/lifecycle"
 )
 
 // AlertDeps is the warning engine as the API sees it.
 type AlertDeps struct {
-	Service *alert.Service
+	Service *lifecycle.Service
 }
 
 func (a *AlertDeps) ready(c *gin.Context) bool {
@@ -136,7 +137,7 @@ type transitionView struct {
 	ExpectedEnd time.Time `json:"expected_end"`
 }
 
-func viewWarning(p *alert.Plan, w alert.Warning, now time.Time) warningView {
+func viewWarning(p *alert.Plan, w lifecycle.Warning, now time.Time) warningView {
 	v := warningView{ID: w.ID, Region: w.Region, Level: w.LevelID, Since: w.Since.In(CST), EpisodeStart: w.EpisodeStart.In(CST),
 		ExpectedEnd: w.ExpectedEnd.In(CST), Issued: w.Issued.In(CST), Lifted: w.Lifted, Plan: w.PlanID,
 		PublicMeasures: []publicMeasure{}, Paused: w.Paused, RestartAt: inCST(w.RestartAt), LiftEffective: inCST(w.LiftEffective)}
@@ -226,9 +227,9 @@ type proposalSummary struct {
 	By          string            `json:"by"`
 }
 
-func summarise(r alert.ProposalRecord) proposalSummary {
+func summarise(r lifecycle.ProposalRecord) proposalSummary {
 	next := r.Approval.NextRoles()
-	if r.Status != alert.StatusPending || next == nil {
+	if r.Status != lifecycle.StatusPending || next == nil {
 		next = []string{}
 	}
 	sigs := r.Approval.Signatures
@@ -247,7 +248,7 @@ func handleProposals(a *AlertDeps) gin.HandlerFunc {
 			return
 		}
 		limit, _ := strconv.Atoi(c.DefaultQuery("limit", "100"))
-		ps, err := a.Service.Store.Proposals(c.Request.Context(), alert.ProposalFilter{Status: c.Query("status"),
+		ps, err := a.Service.Store.Proposals(c.Request.Context(), lifecycle.ProposalFilter{Status: c.Query("status"),
 			Region: c.Query("region"), Limit: min(max(limit, 1), 1000)})
 		if err != nil {
 			writeError(c, alertError(err))
@@ -398,7 +399,7 @@ func handleUpstreamPrompt(a *AlertDeps) gin.HandlerFunc {
 			writeError(c, alertError(err))
 			return
 		}
-		pending, err := a.Service.Store.Proposals(c.Request.Context(), alert.ProposalFilter{Status: alert.StatusPending})
+		pending, err := a.Service.Store.Proposals(c.Request.Context(), lifecycle.ProposalFilter{Status: lifecycle.StatusPending})
 		if err != nil {
 			writeError(c, alertError(err))
 			return
@@ -444,7 +445,7 @@ func handleTransitions(a *AlertDeps) gin.HandlerFunc {
 			return
 		}
 		if ts == nil {
-			ts = []alert.Transition{}
+			ts = []lifecycle.Transition{}
 		}
 		c.JSON(http.StatusOK, gin.H{"transitions": ts})
 	}

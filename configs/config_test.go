@@ -230,3 +230,33 @@ auth: {tokens: [{user: wang, roles: [chief_of_everything], sha256: ` + strings.R
 		}
 	}
 }
+
+// A token's roles are checked against the plan with the rest of the
+// configuration: a member unit's role must name a unit of the plan.
+func TestTokenRolesCheckedAgainstThePlan(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		roles string
+		ok    bool
+	}{
+		{"a plan role", "[commander]", true},
+		{"a unit of the plan", `["unit:education"]`, true},
+		{"a staff role and a unit", `[duty_officer, "unit:finance"]`, true},
+		{"a unit the plan lacks", `["unit:nobody"]`, false},
+		{"a unit role without an id", `["unit:"]`, false},
+		{"a role the plan lacks", "[janitor]", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conf := "demo: {enabled: false}\nmqtt: {embedded: true}\nregions: [{id: c, name_zh: 县, name_en: C}]\n" +
+				"stations: [{id: s1, name_zh: 站, name_en: S, region: c, pollutants: [pm25]}]\n" +
+				"auth: {tokens: [{user: u, roles: " + tc.roles + ", sha256: " + strings.Repeat("ef", 32) + "}]}\n"
+			c, err := Parse([]byte(conf), nil)
+			if (err == nil) != tc.ok {
+				t.Errorf("roles %s: err = %v, want ok = %v", tc.roles, err, tc.ok)
+			}
+			if err == nil && c.ParsedPlan() == nil {
+				t.Error("accepted without its plan")
+			}
+		})
+	}
+}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/aqwarn/aqwarn"
-	"github.com/aqwarn/aqwarn/alert"
+	"github.com/aqwarn/aqwarn/alert/lifecycle"
 )
 
 // ReplyStore changes notices and task states on a unit's word.
@@ -51,7 +51,7 @@ type Reply struct {
 // and kept as a dead letter with its reason.
 type Replies struct {
 	Store       ReplyStore
-	Audit       alert.AuditLog
+	Audit       lifecycle.AuditLog
 	DeadLetters DeadLetters
 	Now         func() time.Time
 }
@@ -108,7 +108,7 @@ func (r *Replies) audit(ctx context.Context, rp Reply, action, subject, comment 
 		}
 		comment += "reported by (as sent): " + rp.By
 	}
-	return r.Audit.AppendAudit(ctx, alert.AuditEntry{At: r.Now(), Actor: rp.Actor, Role: rp.Role, Action: action,
+	return r.Audit.AppendAudit(ctx, lifecycle.AuditEntry{At: r.Now(), Actor: rp.Actor, Role: rp.Role, Action: action,
 		Subject: subject, Comment: comment})
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -11,7 +10,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/aqwarn/aqwarn/api"
-	"github.com/aqwarn/aqwarn/configs"
 	"github.com/aqwarn/aqwarn/internal/testenv"
 )
 
@@ -211,31 +209,5 @@ func TestBrowserUnitAcknowledges(t *testing.T) {
 		if u.ID == "education" && (!u.Acked || u.Pending != 0) {
 			t.Errorf("board API: education %+v", u)
 		}
-	}
-}
-
-// A token's roles are checked against the plan at start: a member unit's
-// role must name a unit of the plan.
-func TestUnitTokenRolesChecked(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		roles []string
-		ok    bool
-	}{
-		{"a plan role", []string{"commander"}, true},
-		{"a unit of the plan", []string{"unit:education"}, true},
-		{"a staff role and a unit", []string{"duty_officer", "unit:finance"}, true},
-		{"a unit the plan lacks", []string{"unit:nobody"}, false},
-		{"a unit role without an id", []string{"unit:"}, false},
-		{"a role the plan lacks", []string{"janitor"}, false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			cfg := &configs.Config{Plan: "embedded:plans/jianghua-2024.yaml"}
-			cfg.Auth.Tokens = []configs.AuthToken{{User: "u", SHA256: api.HashToken("t"), Roles: tc.roles}}
-			_, err := wireAlert(cfg, nil, time.Now, slog.New(slog.DiscardHandler))
-			if (err == nil) != tc.ok {
-				t.Errorf("roles %v: err = %v, want ok = %v", tc.roles, err, tc.ok)
-			}
-		})
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aqwarn/aqwarn/alert"
+	"github.com/aqwarn/aqwarn/alert/lifecycle"
 	"github.com/aqwarn/aqwarn/aqi"
 	"github.com/aqwarn/aqwarn/dataset"
 	"github.com/aqwarn/aqwarn/simulate"
@@ -475,10 +476,10 @@ func replay(ctx context.Context, plan *alert.Plan, region string, rs *regionHist
 		o.To = obs[len(obs)-1].End.Add(time.Hour)
 	}
 	rep.From, rep.To = o.From, o.To
-	st := alert.NewMemStore()
+	st := lifecycle.NewMemStore()
 	st.KeepAudit = false
 	var now time.Time
-	svc := &alert.Service{Plan: plan, Store: st, AutoApprove: len(o.ApprovalDelay) == 0, Now: func() time.Time { return now }}
+	svc := &lifecycle.Service{Plan: plan, Store: st, AutoApprove: len(o.ApprovalDelay) == 0, Now: func() time.Time { return now }}
 	lookback := plan.Lookback()
 	horizon := time.Duration(o.Horizon) * time.Hour
 	back := plan.Window() + time.Duration(plan.Decisions.BiasCorrection.ObservedHours)*time.Hour
@@ -580,8 +581,8 @@ func (r *replayRecorder) sample(plan *alert.Plan, rs *regionHistory, sit alert.S
 
 // signDue signs, as the plan's roles, every pending proposal made at least
 // its approval delay ago.
-func signDue(ctx context.Context, svc *alert.Service, st *alert.MemStore, plan *alert.Plan, now time.Time, delay map[string]time.Duration) error {
-	pending, err := st.Proposals(ctx, alert.ProposalFilter{Status: alert.StatusPending})
+func signDue(ctx context.Context, svc *lifecycle.Service, st *lifecycle.MemStore, plan *alert.Plan, now time.Time, delay map[string]time.Duration) error {
+	pending, err := st.Proposals(ctx, lifecycle.ProposalFilter{Status: lifecycle.StatusPending})
 	if err != nil {
 		return err
 	}
@@ -593,7 +594,7 @@ func signDue(ctx context.Context, svc *alert.Service, st *alert.MemStore, plan *
 		if now.Sub(p.Created) < delay[lvl] {
 			continue
 		}
-		for p.Status == alert.StatusPending {
+		for p.Status == lifecycle.StatusPending {
 			next := p.Approval.NextRoles()
 			if len(next) == 0 {
 				break
@@ -607,15 +608,15 @@ func signDue(ctx context.Context, svc *alert.Service, st *alert.MemStore, plan *
 }
 
 // collect turns the store's warnings into the report and its scorecard.
-func (rep *Report) collect(ctx context.Context, plan *alert.Plan, st *alert.MemStore, obs []alert.Window, o replayOptions, rec *replayRecorder) error {
-	ps, err := st.Proposals(ctx, alert.ProposalFilter{})
+func (rep *Report) collect(ctx context.Context, plan *alert.Plan, st *lifecycle.MemStore, obs []alert.Window, o replayOptions, rec *replayRecorder) error {
+	ps, err := st.Proposals(ctx, lifecycle.ProposalFilter{})
 	if err != nil {
 		return err
 	}
 	rep.Summary.Proposals = len(ps)
 	rep.Summary.ByLevel = map[string]int{}
 	for _, p := range ps {
-		if p.Status == alert.StatusPublished && p.Proposal.Action == alert.ActionHealthNotice {
+		if p.Status == lifecycle.StatusPublished && p.Proposal.Action == alert.ActionHealthNotice {
 			rep.Summary.HealthNotices++
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aqwarn/aqwarn"
 	"github.com/aqwarn/aqwarn/alert"
+	"github.com/aqwarn/aqwarn/alert/lifecycle"
 	"github.com/aqwarn/aqwarn/api"
 	"github.com/aqwarn/aqwarn/aqi"
 	"github.com/aqwarn/aqwarn/configs"
@@ -27,7 +28,7 @@ import (
 // forecast route and the evaluation job.
 type alertWiring struct {
 	reject  func(ctx context.Context, source string, payload []byte, rej *ingest.Rejection) error
-	Service *alert.Service
+	Service *lifecycle.Service
 	API     *api.AlertDeps
 	Staff   []api.StaffToken
 	db      *sqlite.DB
@@ -47,7 +48,7 @@ func wireAlert(cfg *configs.Config, db *sqlite.DB, now func() time.Time, log *sl
 		staff = append(staff, api.StaffToken{SHA256: t.SHA256, User: t.User, Roles: t.Roles})
 	}
 	log = log.With("component", "alert")
-	svc := &alert.Service{Plan: plan, Store: db, Forecasts: db, Observations: regionWindows{db, plan.Window()},
+	svc := &lifecycle.Service{Plan: plan, Store: db, Forecasts: db, Observations: regionWindows{db, plan.Window()},
 		Now: now, Logger: log}
 	if cfg.Demo.AutoApprove {
 		if cfg.Demo.Enabled {
@@ -100,7 +101,7 @@ func (r regionWindows) ObservedHours(ctx context.Context, region string, from, t
 	return out, nil
 }
 
-var _ alert.HourlyObservations = regionWindows{}
+var _ lifecycle.HourlyObservations = regionWindows{}
 
 // forecastRoute takes forecasts from <prefix>/forecasts/{region}: the JSON
 // of POST /api/v1/forecasts, the region taken from the topic. A message is
@@ -141,7 +142,7 @@ func (w *alertWiring) forecastRoute(prefix string, reject func(ctx context.Conte
 // start publishes what was approved before a stop, then runs the
 // evaluation job: right after each hourly AQI run (aqiRuns counts them) and
 // at least once per hour of the service's clock. Forecasts and prompts
-// are evaluated when they arrive (alert.Service does it).
+// are evaluated when they arrive (lifecycle.Service does it).
 func (w *alertWiring) start(ctx context.Context, aqiRuns func() int64, jobs *guard.Guard, closers *[]func()) error {
 	if err := w.Service.Recover(ctx); err != nil {
 		return fmt.Errorf("publishing approved warnings: %w", err)

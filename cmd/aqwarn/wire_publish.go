@@ -22,6 +22,7 @@ import (
 	"github.com/aqwarn/aqwarn/alert/dingtalk"
 	"github.com/aqwarn/aqwarn/alert/email"
 	"github.com/aqwarn/aqwarn/alert/followup"
+	"github.com/aqwarn/aqwarn/alert/lifecycle"
 	"github.com/aqwarn/aqwarn/alert/mqttpub"
 	"github.com/aqwarn/aqwarn/alert/notify"
 	"github.com/aqwarn/aqwarn/alert/publish"
@@ -36,7 +37,7 @@ import (
 	"github.com/aqwarn/aqwarn/store/sqlite"
 )
 
-// The seam with the warning lifecycle: alert.Service records each published
+// The seam with the warning lifecycle: lifecycle.Service records each published
 // transition (Store.Transitions, an outbox ordered by id) and calls
 // OnPublish. The feeder below reads the transitions after its watermark
 // (kept in the store), maps each onto publish.Change and hands it to the
@@ -48,7 +49,7 @@ const publishWatermark = "publish.transitions.watermark"
 type publishWiring struct {
 	API     *api.PublishDeps
 	plan    *alert.Plan
-	svc     *alert.Service
+	svc     *lifecycle.Service
 	db      *sqlite.DB
 	log     *sqlite.Deliveries
 	disp    *notify.Dispatcher
@@ -180,7 +181,7 @@ func wirePublish(ctx context.Context, cfg *configs.Config, getenv func(string) s
 		}}
 
 	// Every transition the engine records wakes the feeder.
-	warn.Service.OnPublish = func(alert.Transition) { w.wakeFeed() }
+	warn.Service.OnPublish = func(lifecycle.Transition) { w.wakeFeed() }
 
 	// Run: dispatcher, feeder, acknowledgement job; stopped in reverse.
 	runCtx, stop := context.WithCancel(context.Background())
@@ -286,7 +287,7 @@ func (w *publishWiring) feedOnce(ctx context.Context) error {
 }
 
 // changeOf maps a recorded transition onto the publisher's input.
-func changeOf(t alert.Transition) publish.Change {
+func changeOf(t lifecycle.Transition) publish.Change {
 	maxAQI := 0
 	for _, win := range t.Proposal.Evidence.Windows {
 		maxAQI = max(maxAQI, win.AQI)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aqwarn/aqwarn"
 	"github.com/aqwarn/aqwarn/alert"
+	"github.com/aqwarn/aqwarn/alert/lifecycle"
 )
 
 // The warning lifecycle's tables. Records are kept as JSON next to the
@@ -74,15 +75,15 @@ var alertMigrations = []string{
 }
 
 var (
-	_ alert.Store         = (*DB)(nil)
-	_ alert.ForecastStore = (*DB)(nil)
+	_ lifecycle.Store         = (*DB)(nil)
+	_ lifecycle.ForecastStore = (*DB)(nil)
 )
 
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-func appendAudit(ctx context.Context, x execer, e alert.AuditEntry) error {
+func appendAudit(ctx context.Context, x execer, e lifecycle.AuditEntry) error {
 	var detail any
 	if len(e.Detail) > 0 {
 		detail = string(e.Detail)
@@ -93,7 +94,7 @@ func appendAudit(ctx context.Context, x execer, e alert.AuditEntry) error {
 }
 
 // AddProposal stores a proposal unless its key is known.
-func (s *DB) AddProposal(ctx context.Context, rec alert.ProposalRecord, audit alert.AuditEntry) (alert.ProposalRecord, bool, error) {
+func (s *DB) AddProposal(ctx context.Context, rec lifecycle.ProposalRecord, audit lifecycle.AuditEntry) (lifecycle.ProposalRecord, bool, error) {
 	const op = "sqlite.AddProposal"
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -129,7 +130,7 @@ func (s *DB) AddProposal(ctx context.Context, rec alert.ProposalRecord, audit al
 }
 
 // UpdateProposal saves a proposal's status and approval with its audit lines.
-func (s *DB) UpdateProposal(ctx context.Context, rec alert.ProposalRecord, audit ...alert.AuditEntry) error {
+func (s *DB) UpdateProposal(ctx context.Context, rec lifecycle.ProposalRecord, audit ...lifecycle.AuditEntry) error {
 	const op = "sqlite.UpdateProposal"
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -179,28 +180,28 @@ func scanRecords[T any](rows *sql.Rows, err error) ([]T, error) {
 	return out, rows.Err()
 }
 
-func proposalByKey(ctx context.Context, q queryer, key string) (alert.ProposalRecord, bool, error) {
-	recs, err := scanRecords[alert.ProposalRecord](q.QueryContext(ctx, `SELECT record FROM alert_proposals WHERE key = ?`, key))
+func proposalByKey(ctx context.Context, q queryer, key string) (lifecycle.ProposalRecord, bool, error) {
+	recs, err := scanRecords[lifecycle.ProposalRecord](q.QueryContext(ctx, `SELECT record FROM alert_proposals WHERE key = ?`, key))
 	if err != nil || len(recs) == 0 {
-		return alert.ProposalRecord{}, false, err
+		return lifecycle.ProposalRecord{}, false, err
 	}
 	return recs[0], true, nil
 }
 
 // Proposal returns one proposal.
-func (s *DB) Proposal(ctx context.Context, id int64) (alert.ProposalRecord, error) {
-	recs, err := scanRecords[alert.ProposalRecord](s.db.QueryContext(ctx, `SELECT record FROM alert_proposals WHERE id = ?`, id))
+func (s *DB) Proposal(ctx context.Context, id int64) (lifecycle.ProposalRecord, error) {
+	recs, err := scanRecords[lifecycle.ProposalRecord](s.db.QueryContext(ctx, `SELECT record FROM alert_proposals WHERE id = ?`, id))
 	if err != nil {
-		return alert.ProposalRecord{}, unavailable("sqlite.Proposal", err)
+		return lifecycle.ProposalRecord{}, unavailable("sqlite.Proposal", err)
 	}
 	if len(recs) == 0 {
-		return alert.ProposalRecord{}, &aqwarn.Error{Code: aqwarn.ENOTFOUND, Op: "sqlite.Proposal", Message: fmt.Sprintf("no proposal %d", id)}
+		return lifecycle.ProposalRecord{}, &aqwarn.Error{Code: aqwarn.ENOTFOUND, Op: "sqlite.Proposal", Message: fmt.Sprintf("no proposal %d", id)}
 	}
 	return recs[0], nil
 }
 
 // ProposalByKey returns the proposal with the idempotency key.
-func (s *DB) ProposalByKey(ctx context.Context, key string) (alert.ProposalRecord, bool, error) {
+func (s *DB) ProposalByKey(ctx context.Context, key string) (lifecycle.ProposalRecord, bool, error) {
 	rec, ok, err := proposalByKey(ctx, s.db, key)
 	if err != nil {
 		return rec, false, unavailable("sqlite.ProposalByKey", err)
@@ -209,7 +210,7 @@ func (s *DB) ProposalByKey(ctx context.Context, key string) (alert.ProposalRecor
 }
 
 // Proposals lists proposals, newest first.
-func (s *DB) Proposals(ctx context.Context, f alert.ProposalFilter) ([]alert.ProposalRecord, error) {
+func (s *DB) Proposals(ctx context.Context, f lifecycle.ProposalFilter) ([]lifecycle.ProposalRecord, error) {
 	q := `SELECT record FROM alert_proposals WHERE 1=1`
 	var args []any
 	if f.Status != "" {
@@ -225,7 +226,7 @@ func (s *DB) Proposals(ctx context.Context, f alert.ProposalFilter) ([]alert.Pro
 		q += ` LIMIT ?`
 		args = append(args, f.Limit)
 	}
-	recs, err := scanRecords[alert.ProposalRecord](s.db.QueryContext(ctx, q, args...))
+	recs, err := scanRecords[lifecycle.ProposalRecord](s.db.QueryContext(ctx, q, args...))
 	if err != nil {
 		return nil, unavailable("sqlite.Proposals", err)
 	}
@@ -234,17 +235,17 @@ func (s *DB) Proposals(ctx context.Context, f alert.ProposalFilter) ([]alert.Pro
 
 // Publish records a transition once, with the warning it leaves and the
 // proposal's new status, in one transaction.
-func (s *DB) Publish(ctx context.Context, proposalID int64, t alert.Transition, w *alert.Warning, audit alert.AuditEntry) (alert.Transition, bool, error) {
+func (s *DB) Publish(ctx context.Context, proposalID int64, t lifecycle.Transition, w *lifecycle.Warning, audit lifecycle.AuditEntry) (lifecycle.Transition, bool, error) {
 	const op = "sqlite.Publish"
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return t, false, unavailable(op, err)
 	}
 	defer tx.Rollback()
-	if err := setProposalStatus(ctx, tx, proposalID, alert.StatusPublished, t.At); err != nil {
+	if err := setProposalStatus(ctx, tx, proposalID, lifecycle.StatusPublished, t.At); err != nil {
 		return t, false, unavailable(op, err)
 	}
-	old, err := scanRecords[alert.Transition](tx.QueryContext(ctx, `SELECT record FROM warning_transitions WHERE key = ?`, t.Key))
+	old, err := scanRecords[lifecycle.Transition](tx.QueryContext(ctx, `SELECT record FROM warning_transitions WHERE key = ?`, t.Key))
 	if err != nil {
 		return t, false, unavailable(op, err)
 	}
@@ -297,7 +298,7 @@ func (s *DB) Publish(ctx context.Context, proposalID int64, t alert.Transition, 
 }
 
 func setProposalStatus(ctx context.Context, tx *sql.Tx, id int64, status string, at time.Time) error {
-	recs, err := scanRecords[alert.ProposalRecord](tx.QueryContext(ctx, `SELECT record FROM alert_proposals WHERE id = ?`, id))
+	recs, err := scanRecords[lifecycle.ProposalRecord](tx.QueryContext(ctx, `SELECT record FROM alert_proposals WHERE id = ?`, id))
 	if err != nil || len(recs) == 0 {
 		return err
 	}
@@ -309,8 +310,8 @@ func setProposalStatus(ctx context.Context, tx *sql.Tx, id int64, status string,
 }
 
 // ActiveWarnings lists the warnings in force, one per region at most.
-func (s *DB) ActiveWarnings(ctx context.Context) ([]alert.Warning, error) {
-	ws, err := scanRecords[alert.Warning](s.db.QueryContext(ctx, `SELECT record FROM alert_warnings WHERE active = 1 ORDER BY region`))
+func (s *DB) ActiveWarnings(ctx context.Context) ([]lifecycle.Warning, error) {
+	ws, err := scanRecords[lifecycle.Warning](s.db.QueryContext(ctx, `SELECT record FROM alert_warnings WHERE active = 1 ORDER BY region`))
 	if err != nil {
 		return nil, unavailable("sqlite.ActiveWarnings", err)
 	}
@@ -319,12 +320,12 @@ func (s *DB) ActiveWarnings(ctx context.Context) ([]alert.Warning, error) {
 
 // LiftedAfter lists the lifted warnings whose lift takes effect after t.
 // Lifts are announced at most hours ahead: the newest 50 lifted are read.
-func (s *DB) LiftedAfter(ctx context.Context, t time.Time) ([]alert.Warning, error) {
-	ws, err := scanRecords[alert.Warning](s.db.QueryContext(ctx, `SELECT record FROM alert_warnings WHERE active = 0 ORDER BY id DESC LIMIT 50`))
+func (s *DB) LiftedAfter(ctx context.Context, t time.Time) ([]lifecycle.Warning, error) {
+	ws, err := scanRecords[lifecycle.Warning](s.db.QueryContext(ctx, `SELECT record FROM alert_warnings WHERE active = 0 ORDER BY id DESC LIMIT 50`))
 	if err != nil {
 		return nil, unavailable("sqlite.LiftedAfter", err)
 	}
-	out := []alert.Warning{}
+	out := []lifecycle.Warning{}
 	for _, w := range ws {
 		if w.Lifted != nil && w.LiftEffective != nil && w.LiftEffective.After(t) {
 			out = append(out, w)
@@ -334,30 +335,30 @@ func (s *DB) LiftedAfter(ctx context.Context, t time.Time) ([]alert.Warning, err
 }
 
 // Warning returns one warning with its transitions.
-func (s *DB) Warning(ctx context.Context, id int64) (alert.Warning, error) {
+func (s *DB) Warning(ctx context.Context, id int64) (lifecycle.Warning, error) {
 	const op = "sqlite.Warning"
-	ws, err := scanRecords[alert.Warning](s.db.QueryContext(ctx, `SELECT record FROM alert_warnings WHERE id = ?`, id))
+	ws, err := scanRecords[lifecycle.Warning](s.db.QueryContext(ctx, `SELECT record FROM alert_warnings WHERE id = ?`, id))
 	if err != nil {
-		return alert.Warning{}, unavailable(op, err)
+		return lifecycle.Warning{}, unavailable(op, err)
 	}
 	if len(ws) == 0 {
-		return alert.Warning{}, &aqwarn.Error{Code: aqwarn.ENOTFOUND, Op: op, Message: fmt.Sprintf("no warning %d", id)}
+		return lifecycle.Warning{}, &aqwarn.Error{Code: aqwarn.ENOTFOUND, Op: op, Message: fmt.Sprintf("no warning %d", id)}
 	}
 	w := ws[0]
-	w.Transitions, err = scanRecords[alert.Transition](s.db.QueryContext(ctx, `SELECT record FROM warning_transitions WHERE warning_id = ? ORDER BY id`, id))
+	w.Transitions, err = scanRecords[lifecycle.Transition](s.db.QueryContext(ctx, `SELECT record FROM warning_transitions WHERE warning_id = ? ORDER BY id`, id))
 	if err != nil {
-		return alert.Warning{}, unavailable(op, err)
+		return lifecycle.Warning{}, unavailable(op, err)
 	}
 	return w, nil
 }
 
 // Transitions lists published transitions after an id, oldest first: the
 // outbox the publisher delivers from.
-func (s *DB) Transitions(ctx context.Context, after int64, limit int) ([]alert.Transition, error) {
+func (s *DB) Transitions(ctx context.Context, after int64, limit int) ([]lifecycle.Transition, error) {
 	if limit <= 0 {
 		limit = 1000
 	}
-	ts, err := scanRecords[alert.Transition](s.db.QueryContext(ctx, `SELECT record FROM warning_transitions WHERE id > ? ORDER BY id LIMIT ?`, after, limit))
+	ts, err := scanRecords[lifecycle.Transition](s.db.QueryContext(ctx, `SELECT record FROM warning_transitions WHERE id > ? ORDER BY id LIMIT ?`, after, limit))
 	if err != nil {
 		return nil, unavailable("sqlite.Transitions", err)
 	}
@@ -365,7 +366,7 @@ func (s *DB) Transitions(ctx context.Context, after int64, limit int) ([]alert.T
 }
 
 // AppendAudit adds one line to the audit log.
-func (s *DB) AppendAudit(ctx context.Context, e alert.AuditEntry) error {
+func (s *DB) AppendAudit(ctx context.Context, e lifecycle.AuditEntry) error {
 	if err := appendAudit(ctx, s.db, e); err != nil {
 		return unavailable("sqlite.AppendAudit", err)
 	}
@@ -373,7 +374,7 @@ func (s *DB) AppendAudit(ctx context.Context, e alert.AuditEntry) error {
 }
 
 // Audit lists audit lines after an id, oldest first.
-func (s *DB) Audit(ctx context.Context, after int64, limit int) ([]alert.AuditEntry, error) {
+func (s *DB) Audit(ctx context.Context, after int64, limit int) ([]lifecycle.AuditEntry, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
@@ -382,9 +383,9 @@ func (s *DB) Audit(ctx context.Context, after int64, limit int) ([]alert.AuditEn
 		return nil, unavailable("sqlite.Audit", err)
 	}
 	defer rows.Close()
-	out := []alert.AuditEntry{}
+	out := []lifecycle.AuditEntry{}
 	for rows.Next() {
-		var e alert.AuditEntry
+		var e lifecycle.AuditEntry
 		var at int64
 		var detail sql.NullString
 		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Role, &e.Action, &e.Subject, &e.Comment, &detail); err != nil {
@@ -400,7 +401,7 @@ func (s *DB) Audit(ctx context.Context, after int64, limit int) ([]alert.AuditEn
 }
 
 // AddPrompt keeps an upstream prompt (once per id).
-func (s *DB) AddPrompt(ctx context.Context, u alert.UpstreamPrompt, audit alert.AuditEntry) (bool, error) {
+func (s *DB) AddPrompt(ctx context.Context, u alert.UpstreamPrompt, audit lifecycle.AuditEntry) (bool, error) {
 	const op = "sqlite.AddPrompt"
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aqwarn/aqwarn/alert"
+	"github.com/aqwarn/aqwarn/alert/lifecycle"
 	"github.com/aqwarn/aqwarn/store/sqlite"
 )
 
@@ -41,12 +42,12 @@ func (cleanAir) Observed(_ context.Context, _ string, from, to time.Time) ([]ale
 // is saved and before the transition is recorded.
 type failPublish struct{ *sqlite.DB }
 
-func (failPublish) Publish(context.Context, int64, alert.Transition, *alert.Warning, alert.AuditEntry) (alert.Transition, bool, error) {
-	return alert.Transition{}, false, errors.New("killed")
+func (failPublish) Publish(context.Context, int64, lifecycle.Transition, *lifecycle.Warning, lifecycle.AuditEntry) (lifecycle.Transition, bool, error) {
+	return lifecycle.Transition{}, false, errors.New("killed")
 }
 
-func service(p *alert.Plan, st alert.Store, fs alert.ForecastStore) *alert.Service {
-	return &alert.Service{Plan: p, Store: st, Forecasts: fs, Observations: cleanAir{}, Now: func() time.Time { return now0 }}
+func service(p *alert.Plan, st lifecycle.Store, fs lifecycle.ForecastStore) *lifecycle.Service {
+	return &lifecycle.Service{Plan: p, Store: st, Forecasts: fs, Observations: cleanAir{}, Now: func() time.Time { return now0 }}
 }
 
 func forecast(t *testing.T, db *sqlite.DB, aqi ...int) {
@@ -84,8 +85,8 @@ func TestAlertLifecycleSurvivesRestarts(t *testing.T) {
 	if _, err := s.EvaluateRegion(ctx, "jianghua", now0); err != nil { // scenario 23: the same situation again
 		t.Fatal(err)
 	}
-	ps, err := db.Proposals(ctx, alert.ProposalFilter{})
-	if err != nil || len(ps) != 1 || ps[0].Status != alert.StatusPending {
+	ps, err := db.Proposals(ctx, lifecycle.ProposalFilter{})
+	if err != nil || len(ps) != 1 || ps[0].Status != lifecycle.StatusPending {
 		t.Fatalf("after restart: %+v %v", ps, err)
 	}
 	id := ps[0].ID
@@ -108,7 +109,7 @@ func TestAlertLifecycleSurvivesRestarts(t *testing.T) {
 	db = open(t, dir)
 	defer db.Close()
 	rec, err := db.Proposal(ctx, id)
-	if err != nil || rec.Status != alert.StatusApproved || len(rec.Approval.Signatures) != 3 {
+	if err != nil || rec.Status != lifecycle.StatusApproved || len(rec.Approval.Signatures) != 3 {
 		t.Fatalf("the approval was lost: %+v %v", rec, err)
 	}
 	s = service(p, db, db)
@@ -132,7 +133,7 @@ func TestAlertLifecycleSurvivesRestarts(t *testing.T) {
 	if err != nil || len(w.Transitions) != 1 {
 		t.Fatalf("warning %+v %v", w, err)
 	}
-	if ps, _ := db.Proposals(ctx, alert.ProposalFilter{}); len(ps) != 1 || ps[0].Status != alert.StatusPublished {
+	if ps, _ := db.Proposals(ctx, lifecycle.ProposalFilter{}); len(ps) != 1 || ps[0].Status != lifecycle.StatusPublished {
 		t.Fatalf("proposals %+v", ps)
 	}
 	audit, err := db.Audit(ctx, 0, 0)
@@ -158,7 +159,7 @@ func TestAuditIsAppendOnly(t *testing.T) {
 	ctx := context.Background()
 	db := open(t, t.TempDir())
 	defer db.Close()
-	if err := db.AppendAudit(ctx, alert.AuditEntry{At: now0, Actor: "a", Action: "x", Subject: "y"}); err != nil {
+	if err := db.AppendAudit(ctx, lifecycle.AuditEntry{At: now0, Actor: "a", Action: "x", Subject: "y"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.SQL().ExecContext(ctx, `UPDATE alert_audit SET actor = 'b'`); err == nil {
@@ -180,7 +181,7 @@ func TestForecastsAndPrompts(t *testing.T) {
 	}
 	u := alert.UpstreamPrompt{ID: "p1", Level: 1, Start: now0, End: now0.Add(48 * time.Hour)}
 	for range 2 {
-		if _, err := db.AddPrompt(ctx, u, alert.AuditEntry{At: now0, Actor: "a", Action: "upstream_prompt", Subject: "p1"}); err != nil {
+		if _, err := db.AddPrompt(ctx, u, lifecycle.AuditEntry{At: now0, Actor: "a", Action: "upstream_prompt", Subject: "p1"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -204,7 +205,7 @@ func signAllThenDie(t *testing.T, p *alert.Plan, db *sqlite.DB, id int64) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rec.Status != alert.StatusPending {
+		if rec.Status != lifecycle.StatusPending {
 			t.Fatalf("proposal %d is %s before its last signature failed", id, rec.Status)
 		}
 		roles := rec.Approval.NextRoles()
@@ -213,7 +214,7 @@ func signAllThenDie(t *testing.T, p *alert.Plan, db *sqlite.DB, id int64) {
 		}
 		role := roles[0]
 		if _, err := s.Sign(ctx, id, role, "u-"+role, true, ""); err != nil {
-			if got, _ := db.Proposal(ctx, id); got.Status != alert.StatusApproved {
+			if got, _ := db.Proposal(ctx, id); got.Status != lifecycle.StatusApproved {
 				t.Fatalf("sign %s: %v (status %s)", role, err, got.Status)
 			}
 			return // killed between signature and publication

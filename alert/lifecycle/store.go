@@ -1,9 +1,11 @@
-package alert
+package lifecycle
 
 import (
 	"context"
 	"encoding/json"
 	"time"
+
+	"github.com/aqwarn/aqwarn/alert"
 )
 
 // Proposal statuses. A proposal is pending until its chain completes
@@ -19,31 +21,19 @@ const (
 	StatusSuperseded = "superseded"
 )
 
-// Transition kinds: what a published proposal did to the region's warning.
-const (
-	KindIssue        = "issue"
-	KindUpgrade      = "upgrade"
-	KindDowngrade    = "downgrade"
-	KindLift         = "lift"
-	KindHealthNotice = "health_notice"
-	KindExtend       = "extend" // same level, new expected end
-	KindPause        = "pause"  // measures suspended until a planned restart
-	KindResume       = "resume" // measures restarted after a pause
-)
-
 // ProposalRecord is a proposal as kept: the engine's Proposal with its
 // evidence, the approval chain's state and where it stands.
 type ProposalRecord struct {
-	ID       int64    `json:"id"`
-	Key      string   `json:"key"`
-	Region   string   `json:"region"`
-	Status   string   `json:"status"`
-	Proposal Proposal `json:"proposal"`
+	ID       int64          `json:"id"`
+	Key      string         `json:"key"`
+	Region   string         `json:"region"`
+	Status   string         `json:"status"`
+	Proposal alert.Proposal `json:"proposal"`
 	// FromID and LevelID are the plan's ids of the active and target
 	// levels, which survive a plan reload where Level numbers may not.
-	FromID   string   `json:"from_id"`
-	LevelID  string   `json:"level_id"`
-	Approval Approval `json:"approval"`
+	FromID   string         `json:"from_id"`
+	LevelID  string         `json:"level_id"`
+	Approval alert.Approval `json:"approval"`
 	// NextRoles are who may sign now (empty when closed).
 	NextRoles []string `json:"next_roles"`
 	// Baseline is set when the data behind the proposal include a
@@ -79,19 +69,19 @@ type Warning struct {
 // Transition is one published change: it is recorded once (Key is unique),
 // and the publishing side delivers from the list of transitions.
 type Transition struct {
-	ID          int64     `json:"id"`
-	Key         string    `json:"key"` // the proposal's idempotency key
-	WarningID   int64     `json:"warning_id,omitempty"`
-	Region      string    `json:"region"`
-	Kind        string    `json:"kind"`
-	FromID      string    `json:"from"`
-	ToID        string    `json:"to"`
-	At          time.Time `json:"at"`
-	Start       time.Time `json:"start"`
-	ExpectedEnd time.Time `json:"expected_end"`
-	ProposalID  int64     `json:"proposal_id"`
-	Approval    Approval  `json:"approval"`
-	Proposal    Proposal  `json:"proposal"`
+	ID          int64          `json:"id"`
+	Key         string         `json:"key"` // the proposal's idempotency key
+	WarningID   int64          `json:"warning_id,omitempty"`
+	Region      string         `json:"region"`
+	Kind        string         `json:"kind"`
+	FromID      string         `json:"from"`
+	ToID        string         `json:"to"`
+	At          time.Time      `json:"at"`
+	Start       time.Time      `json:"start"`
+	ExpectedEnd time.Time      `json:"expected_end"`
+	ProposalID  int64          `json:"proposal_id"`
+	Approval    alert.Approval `json:"approval"`
+	Proposal    alert.Proposal `json:"proposal"`
 }
 
 // AuditEntry is one line of the append-only audit log.
@@ -150,8 +140,8 @@ type AuditLog interface {
 
 // PromptStore keeps upstream prompts.
 type PromptStore interface {
-	AddPrompt(ctx context.Context, u UpstreamPrompt, audit AuditEntry) (bool, error)
-	Prompts(ctx context.Context, activeAt time.Time) ([]UpstreamPrompt, error)
+	AddPrompt(ctx context.Context, u alert.UpstreamPrompt, audit AuditEntry) (bool, error)
+	Prompts(ctx context.Context, activeAt time.Time) ([]alert.UpstreamPrompt, error)
 }
 
 // Store is everything the Service persists.
@@ -160,4 +150,12 @@ type Store interface {
 	WarningStore
 	AuditLog
 	PromptStore
+}
+
+// ForecastStore keeps forecasts.
+type ForecastStore interface {
+	AddForecast(ctx context.Context, f alert.Forecast) (int64, error)
+	// Forecasts returns the forecasts of the region (all regions when
+	// empty) issued in [from, to], oldest issue first.
+	Forecasts(ctx context.Context, region string, from, to time.Time) ([]alert.Forecast, error)
 }

@@ -1,4 +1,4 @@
-package alert
+package lifecycle
 
 import (
 	"context"
@@ -9,19 +9,21 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/aqwarn/aqwarn/alert"
 )
 
 // Observations hands out a region's observed daily-AQI windows (the rolling
 // 24 h AQI ending at each hour) with ends in (from, to].
 type Observations interface {
-	Observed(ctx context.Context, region string, from, to time.Time) ([]Window, error)
+	Observed(ctx context.Context, region string, from, to time.Time) ([]alert.Window, error)
 }
 
 // HourlyObservations hands out a region's hourly values with hour ends in
 // (from, to]: the observed part of the blended series an hourly forecast
 // continues. Optional: an Observations that also implements it is asked.
 type HourlyObservations interface {
-	ObservedHours(ctx context.Context, region string, from, to time.Time) ([]SeriesHour, error)
+	ObservedHours(ctx context.Context, region string, from, to time.Time) ([]alert.SeriesHour, error)
 }
 
 // Service is the warning lifecycle: situations → proposals → approvals →
@@ -29,7 +31,7 @@ type HourlyObservations interface {
 // restart resumes where it stopped. It decides nothing itself (Evaluate
 // does) and reads no clock: every method takes now from Now.
 type Service struct {
-	Plan         *Plan
+	Plan         *alert.Plan
 	Store        Store
 	Observations Observations  // optional: no observed windows without it
 	Forecasts    ForecastStore // optional
@@ -43,7 +45,7 @@ type Service struct {
 	OnPublish func(Transition)
 
 	mu       sync.Mutex // one lifecycle step at a time: evaluations, signatures
-	needs    map[string]*ForecastNeed
+	needs    map[string]*alert.ForecastNeed
 	lastEval time.Time
 	prev     map[string]time.Time // when each region was last evaluated
 }
@@ -102,10 +104,10 @@ func (s *Service) LastEvaluation() time.Time {
 // NeedForecast reports the regions for which the engine runs on the
 // persistence baseline because no forecast covers the horizon (for the duty
 // console).
-func (s *Service) NeedForecast() map[string]ForecastNeed {
+func (s *Service) NeedForecast() map[string]alert.ForecastNeed {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := map[string]ForecastNeed{}
+	out := map[string]alert.ForecastNeed{}
 	for r, n := range s.needs {
 		out[r] = *n
 	}
@@ -113,8 +115,8 @@ func (s *Service) NeedForecast() map[string]ForecastNeed {
 }
 
 // Situation builds what is known about a region at now from the stores.
-func (s *Service) Situation(ctx context.Context, region string, now time.Time) (Situation, error) {
-	sit := Situation{Now: now, Region: region}
+func (s *Service) Situation(ctx context.Context, region string, now time.Time) (alert.Situation, error) {
+	sit := alert.Situation{Now: now, Region: region}
 	if s.Observations != nil {
 		obs, err := s.Observations.Observed(ctx, region, now.Add(-s.Plan.Lookback()), now)
 		if err != nil {
@@ -128,7 +130,7 @@ func (s *Service) Situation(ctx context.Context, region string, now time.Time) (
 			sit.Now = obs[n-1].End
 		}
 		if ho, ok := s.Observations.(HourlyObservations); ok {
-			back := s.Plan.Window() + hours(s.Plan.Decisions.BiasCorrection.ObservedHours)
+			back := s.Plan.Window() + alertHours(s.Plan.Decisions.BiasCorrection.ObservedHours)
 			if sit.ObservedHours, err = ho.ObservedHours(ctx, region, sit.Now.Add(-back), sit.Now); err != nil {
 				return sit, err
 			}
@@ -140,7 +142,7 @@ func (s *Service) Situation(ctx context.Context, region string, now time.Time) (
 		if err != nil {
 			return sit, err
 		}
-		m := MergeForecasts(fs)
+		m := alert.MergeForecasts(fs)
 		sit.Forecast, sit.ForecastConc, sit.ForecastCoverageEnd = m.Daily, m.Conc, m.End
 		sit.ForecastHours, sit.ForecastHoursSource = m.Hours, m.Source
 	}
@@ -161,15 +163,15 @@ func (s *Service) Situation(ctx context.Context, region string, now time.Time) (
 // if any. When the evaluation asks for a forecast that nobody supplied, it
 // runs again on the persistence baseline (labelled as such in the
 // evidence) and the need is kept for the duty console.
-func (s *Service) EvaluateRegion(ctx context.Context, region string, now time.Time) (Evaluation, error) {
+func (s *Service) EvaluateRegion(ctx context.Context, region string, now time.Time) (alert.Evaluation, error) {
 	if r, ok := s.Plan.Region(region); ok && !r.Warned() {
-		return Evaluation{Now: now, Region: region}, nil // listed for its AQI, not a warning area
+		return alert.Evaluation{Now: now, Region: region}, nil // listed for its AQI, not a warning area
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sit, err := s.Situation(ctx, region, now)
 	if err != nil {
-		return Evaluation{}, err
+		return alert.Evaluation{}, err
 	}
 	if s.prev == nil {
 		s.prev = map[string]time.Time{}
@@ -188,12 +190,12 @@ func (s *Service) EvaluateRegion(ctx context.Context, region string, now time.Ti
 // Decide evaluates a situation built by the caller (a replay feeds
 // observations and forecasts itself): the warning in force and the
 // upstream prompts come from the store, and a new proposal is stored.
-func (s *Service) Decide(ctx context.Context, sit Situation) (Evaluation, error) {
+func (s *Service) Decide(ctx context.Context, sit alert.Situation) (alert.Evaluation, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	active, err := s.active(ctx, sit.Region)
 	if err != nil {
-		return Evaluation{}, err
+		return alert.Evaluation{}, err
 	}
 	sit.Active = s.activeWarning(active)
 	ev := s.evaluate(sit.Region, sit)
@@ -206,13 +208,13 @@ func (s *Service) Decide(ctx context.Context, sit Situation) (Evaluation, error)
 }
 
 // evaluate applies the rules, falling back on the persistence baseline.
-func (s *Service) evaluate(region string, sit Situation) Evaluation {
+func (s *Service) evaluate(region string, sit alert.Situation) alert.Evaluation {
 	if s.needs == nil {
-		s.needs = map[string]*ForecastNeed{}
+		s.needs = map[string]*alert.ForecastNeed{}
 	}
 	delete(s.needs, region)
-	sit, need := WithBaseline(s.Plan, sit)
-	ev := Evaluate(s.Plan, sit)
+	sit, need := alert.WithBaseline(s.Plan, sit)
+	ev := alert.Evaluate(s.Plan, sit)
 	if ev.NeedForecast == nil && need != nil {
 		ev.NeedForecast = need
 	}
@@ -223,51 +225,20 @@ func (s *Service) evaluate(region string, sit Situation) Evaluation {
 	return ev
 }
 
-// WithBaseline fills what no forecast covers up to the plan's horizon
-// with the persistence baseline, labelled as such, and says so (the need
-// the duty console shows). With forecasts that reach the horizon, or no
-// observations to persist, the situation is returned as it is.
-func WithBaseline(p *Plan, sit Situation) (Situation, *ForecastNeed) {
-	coverEnd := sit.ForecastCoverageEnd
-	for _, w := range sit.Forecast {
-		coverEnd = later(coverEnd, w.End)
-	}
-	if n := len(sit.ForecastHours); n > 0 {
-		coverEnd = later(coverEnd, sit.ForecastHours[n-1].Time)
-	}
-	needUntil := sit.Now.Add(p.Timing.Coverage())
-	if !coverEnd.Before(needUntil) {
-		return sit, nil
-	}
-	from := later(sit.Now, coverEnd)
-	base := Persistence(sit.Observed, from, int((needUntil.Sub(from)+time.Hour-1)/time.Hour))
-	if len(base) == 0 {
-		return sit, nil
-	}
-	need := &ForecastNeed{Reason: "coverage", CoverageEnd: coverEnd, NeededUntil: needUntil,
-		Message: fmt.Sprintf("no forecast covers %s .. %s; the engine runs on the persistence baseline (last observed daily AQI %d)",
-			from.Format(time.RFC3339), needUntil.Format(time.RFC3339), base[0].AQI),
-		MessageZH: fmt.Sprintf("%s 至 %s 无预报，暂以持续性基线（最近观测日均 AQI %d）运行，请提供预报",
-			from.Format(time.RFC3339), needUntil.Format(time.RFC3339), base[0].AQI)}
-	sit.Forecast = append(slices.Clone(sit.Forecast), base...)
-	sit.ForecastCoverageEnd = later(coverEnd, base[len(base)-1].End)
-	return sit, need
-}
-
 // Preview is what the engine would decide for region at the instant at,
 // from the stores as they are, without proposing or storing anything: the
 // situation it judges (with the baseline where no forecast reaches) and
 // the evaluation. The duty console shows it.
-func (s *Service) Preview(ctx context.Context, region string, at time.Time) (Situation, Evaluation, error) {
+func (s *Service) Preview(ctx context.Context, region string, at time.Time) (alert.Situation, alert.Evaluation, error) {
 	sit, err := s.Situation(ctx, region, at)
 	if err != nil {
-		return Situation{}, Evaluation{}, err
+		return alert.Situation{}, alert.Evaluation{}, err
 	}
 	s.mu.Lock()
 	sit.Previous = s.prev[region]
 	s.mu.Unlock()
-	sit, need := WithBaseline(s.Plan, sit)
-	ev := Evaluate(s.Plan, sit)
+	sit, need := alert.WithBaseline(s.Plan, sit)
+	ev := alert.Evaluate(s.Plan, sit)
 	if ev.NeedForecast == nil {
 		ev.NeedForecast = need
 	}
@@ -275,16 +246,16 @@ func (s *Service) Preview(ctx context.Context, region string, at time.Time) (Sit
 }
 
 // ProposeManual turns a duty-staff request into a proposal for the region.
-func (s *Service) ProposeManual(ctx context.Context, region string, m ManualRequest, role string) (ProposalRecord, error) {
+func (s *Service) ProposeManual(ctx context.Context, region string, m alert.ManualRequest, role string) (ProposalRecord, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
 	if _, ok := s.Plan.Region(region); !ok {
-		return ProposalRecord{}, &Error{Code: CodeUnknownRegion, Message: fmt.Sprintf("region %q is not covered by plan %s", region, s.Plan.ID),
+		return ProposalRecord{}, &alert.Error{Code: alert.CodeUnknownRegion, Message: fmt.Sprintf("region %q is not covered by plan %s", region, s.Plan.ID),
 			MessageZH: "预案未覆盖该区域"}
 	}
 	if strings.TrimSpace(m.Reason) == "" {
-		return ProposalRecord{}, &Error{Code: CodeReasonRequired, Message: "a manual proposal needs a reason", MessageZH: "人工提议须说明理由"}
+		return ProposalRecord{}, &alert.Error{Code: alert.CodeReasonRequired, Message: "a manual proposal needs a reason", MessageZH: "人工提议须说明理由"}
 	}
 	if m.Start.IsZero() {
 		m.Start = now
@@ -292,13 +263,13 @@ func (s *Service) ProposeManual(ctx context.Context, region string, m ManualRequ
 	if m.End.IsZero() {
 		m.End = m.Start // a lift has no period
 	}
-	if (m.Action == ActionExtend || m.Action == ActionPause) && !m.End.After(m.Start) {
-		return ProposalRecord{}, &Error{Code: CodeProposalIncomplete,
+	if (m.Action == alert.ActionExtend || m.Action == alert.ActionPause) && !m.End.After(m.Start) {
+		return ProposalRecord{}, &alert.Error{Code: alert.CodeProposalIncomplete,
 			Message:   "an extension needs its new expected end, a pause its planned restart (end, after start)",
 			MessageZH: "延续须给出新的预计结束时间，暂停须给出计划恢复时间（end，晚于 start）"}
 	}
 	if m.End.Before(m.Start) {
-		return ProposalRecord{}, &Error{Code: CodeForecastInvalid, Message: "end is before start", MessageZH: "结束时间早于开始时间"}
+		return ProposalRecord{}, &alert.Error{Code: alert.CodeForecastInvalid, Message: "end is before start", MessageZH: "结束时间早于开始时间"}
 	}
 	if m.ID == "" {
 		m.ID = fmt.Sprintf("%s/%d", m.By, now.UnixNano())
@@ -308,12 +279,12 @@ func (s *Service) ProposeManual(ctx context.Context, region string, m ManualRequ
 		return ProposalRecord{}, err
 	}
 	sit.Manual = &m
-	ev := Evaluate(s.Plan, sit)
+	ev := alert.Evaluate(s.Plan, sit)
 	if ev.Refused != nil {
 		return ProposalRecord{}, ev.Refused
 	}
 	if ev.Proposal == nil {
-		return ProposalRecord{}, &Error{Code: CodeProposalIncomplete, Message: "the request makes no proposal", MessageZH: "该请求未形成提议"}
+		return ProposalRecord{}, &alert.Error{Code: alert.CodeProposalIncomplete, Message: "the request makes no proposal", MessageZH: "该请求未形成提议"}
 	}
 	rec, _, err := s.propose(ctx, *ev.Proposal, m.By, role, now)
 	return rec, err
@@ -321,15 +292,15 @@ func (s *Service) ProposeManual(ctx context.Context, region string, m ManualRequ
 
 // AddPrompt keeps an upstream prompt and evaluates the regions it names at
 // once.
-func (s *Service) AddPrompt(ctx context.Context, u UpstreamPrompt, by, role string) error {
+func (s *Service) AddPrompt(ctx context.Context, u alert.UpstreamPrompt, by, role string) error {
 	now := s.now()
 	if u.Region != "" {
 		if _, ok := s.Plan.Region(u.Region); !ok {
-			return &Error{Code: CodeUnknownRegion, Message: fmt.Sprintf("region %q is not covered by plan %s", u.Region, s.Plan.ID), MessageZH: "预案未覆盖该区域"}
+			return &alert.Error{Code: alert.CodeUnknownRegion, Message: fmt.Sprintf("region %q is not covered by plan %s", u.Region, s.Plan.ID), MessageZH: "预案未覆盖该区域"}
 		}
 	}
-	if u.Level <= LevelNone || u.Level > s.Plan.MaxLevel() || !u.End.After(u.Start) {
-		return &Error{Code: CodeForecastInvalid, Message: "a prompt needs a level of the plan and a period", MessageZH: "上级提示须有预警级别和时段"}
+	if u.Level <= alert.LevelNone || u.Level > s.Plan.MaxLevel() || !u.End.After(u.Start) {
+		return &alert.Error{Code: alert.CodeForecastInvalid, Message: "a prompt needs a level of the plan and a period", MessageZH: "上级提示须有预警级别和时段"}
 	}
 	if u.ID == "" {
 		u.ID = fmt.Sprintf("prompt/%d", now.UnixNano())
@@ -349,16 +320,10 @@ func (s *Service) AddPrompt(ctx context.Context, u UpstreamPrompt, by, role stri
 	return nil
 }
 
-// CodeUnknownRegion: the region is not covered by the plan.
-const CodeUnknownRegion = "unknown_region"
-
-// CodeNotFound: no such proposal or warning.
-const CodeNotFound = "not_found"
-
 // propose stores a proposal unless its key is known, supersedes what else
 // was pending for the region, and auto-approves when asked.
-func (s *Service) propose(ctx context.Context, pr Proposal, by, role string, now time.Time) (ProposalRecord, bool, error) {
-	appr, err := NewApproval(s.Plan, pr)
+func (s *Service) propose(ctx context.Context, pr alert.Proposal, by, role string, now time.Time) (ProposalRecord, bool, error) {
+	appr, err := alert.NewApproval(s.Plan, pr)
 	if err != nil {
 		return ProposalRecord{}, false, err
 	}
@@ -366,11 +331,11 @@ func (s *Service) propose(ctx context.Context, pr Proposal, by, role string, now
 		FromID: s.Plan.LevelID(pr.From), LevelID: pr.LevelID, Approval: *appr,
 		Baseline: usesBaseline(pr), Created: now, Updated: now, By: by}
 	detail, _ := json.Marshal(struct {
-		Action   Action `json:"action"`
-		From     string `json:"from"`
-		To       string `json:"to"`
-		Key      string `json:"key"`
-		Baseline bool   `json:"baseline,omitempty"`
+		Action   alert.Action `json:"action"`
+		From     string       `json:"from"`
+		To       string       `json:"to"`
+		Key      string       `json:"key"`
+		Baseline bool         `json:"baseline,omitempty"`
 	}{pr.Action, rec.FromID, rec.LevelID, pr.Key, rec.Baseline})
 	stored, created, err := s.Store.AddProposal(ctx, rec, AuditEntry{At: now, Actor: by, Role: role, Action: "propose",
 		Subject: "proposal " + pr.Key, Comment: pr.Reason, Detail: detail})
@@ -426,8 +391,8 @@ func (s *Service) supersede(ctx context.Context, keep ProposalRecord, now time.T
 // staleAfterPublish supersedes the region's pending proposals that were
 // made against the level in force before a publication.
 func (s *Service) staleAfterPublish(ctx context.Context, pub ProposalRecord, nowID string, now time.Time) error {
-	if nowID == s.Plan.LevelID(LevelNone) || pub.Proposal.Action == ActionLift {
-		nowID = levelNoneID
+	if nowID == s.Plan.LevelID(alert.LevelNone) || pub.Proposal.Action == alert.ActionLift {
+		nowID = alert.LevelNoneID
 	}
 	pending, err := s.Store.Proposals(ctx, ProposalFilter{Status: StatusPending, Region: pub.Region})
 	if err != nil {
@@ -475,7 +440,7 @@ func (s *Service) Sign(ctx context.Context, id int64, role, user string, approve
 
 func (s *Service) sign(ctx context.Context, rec ProposalRecord, role, user string, now time.Time, approve bool, comment string) (ProposalRecord, error) {
 	if rec.Status != StatusPending {
-		return rec, &Error{Code: CodeApprovalClosed, Message: "the proposal is " + rec.Status, MessageZH: "该提议已关闭（" + rec.Status + "）"}
+		return rec, &alert.Error{Code: alert.CodeApprovalClosed, Message: "the proposal is " + rec.Status, MessageZH: "该提议已关闭（" + rec.Status + "）"}
 	}
 	if err := rec.Approval.Sign(s.Plan, role, user, now, approve, comment); err != nil {
 		return rec, err
@@ -532,14 +497,14 @@ func (s *Service) publish(ctx context.Context, rec ProposalRecord, now time.Time
 	if err != nil {
 		return rec, err
 	}
-	curID := levelNoneID
+	curID := alert.LevelNoneID
 	if cur != nil {
 		curID = cur.LevelID
 	}
 	t := Transition{Key: rec.Key, Region: rec.Region, FromID: curID, ToID: rec.LevelID, At: now,
 		Start: pr.Start, ExpectedEnd: pr.ExpectedEnd, ProposalID: rec.ID, Approval: rec.Approval, Proposal: pr}
 	var w *Warning
-	if rec.FromID != curID && pr.Action != ActionHealthNotice {
+	if rec.FromID != curID && pr.Action != alert.ActionHealthNotice {
 		rec.Status, rec.Updated = StatusSuperseded, now
 		err := s.Store.UpdateProposal(ctx, rec, AuditEntry{At: now, Actor: ActorEngine, Action: "supersede",
 			Subject: fmt.Sprintf("proposal %d", rec.ID),
@@ -549,9 +514,9 @@ func (s *Service) publish(ctx context.Context, rec ProposalRecord, now time.Time
 	from, _ := s.Plan.LevelByID(curID)
 	to, ok := s.Plan.LevelByID(rec.LevelID)
 	if !ok {
-		to = LevelNone
+		to = alert.LevelNone
 	}
-	rule, refusal := Transit(StateOf(cur), pr.Action, MoveOf(from, to))
+	rule, refusal := alert.Transit(StateOf(cur), pr.Action, alert.MoveOf(from, to))
 	if refusal != nil {
 		// Never published: a proposal that makes no sense against the
 		// warning in force (a lift with nothing in force, a "change" to
@@ -562,8 +527,8 @@ func (s *Service) publish(ctx context.Context, rec ProposalRecord, now time.Time
 		return rec, err
 	}
 	kind := rule.Kind
-	if kind == KindHealthNotice {
-		t.Kind, t.FromID, t.ToID = KindHealthNotice, curID, s.Plan.HealthNotice.ID
+	if kind == alert.KindHealthNotice {
+		t.Kind, t.FromID, t.ToID = alert.KindHealthNotice, curID, s.Plan.HealthNotice.ID
 	} else {
 		t.Kind = kind
 		// Nothing takes effect before it is published: an issue for an
@@ -573,7 +538,7 @@ func (s *Service) publish(ctx context.Context, rec ProposalRecord, now time.Time
 			eff = now
 		}
 		t.Start = eff // what is published (the notice, the CAP onset); the proposal keeps the rules' start
-		if kind == KindIssue {
+		if kind == alert.KindIssue {
 			w = &Warning{Region: rec.Region, PlanID: s.Plan.ID, LevelID: rec.LevelID, Since: now,
 				EpisodeStart: pr.EpisodeStart, ExpectedEnd: pr.ExpectedEnd, Issued: now, EffectiveStart: eff}
 		} else {
@@ -581,14 +546,14 @@ func (s *Service) publish(ctx context.Context, rec ProposalRecord, now time.Time
 			w = &c
 			w.Transitions = nil
 			switch kind {
-			case KindLift:
+			case alert.KindLift:
 				lifted := now
 				w.Lifted = &lifted
 				w.LiftEffective = &eff
 				w.Paused = false
-			case KindExtend:
+			case alert.KindExtend:
 				w.ExpectedEnd = pr.ExpectedEnd
-			case KindPause:
+			case alert.KindPause:
 				restart := pr.RestartAt
 				w.Paused, w.RestartAt = true, &restart
 			default: // upgrade, downgrade, resume, manual and upstream changes
@@ -615,7 +580,7 @@ func (s *Service) publish(ctx context.Context, rec ProposalRecord, now time.Time
 		return rec, err
 	}
 	rec.Status, rec.Updated = StatusPublished, now
-	if created && t.Kind != KindHealthNotice {
+	if created && t.Kind != alert.KindHealthNotice {
 		if err := s.staleAfterPublish(ctx, rec, t.ToID, now); err != nil {
 			return rec, err
 		}
@@ -630,7 +595,7 @@ func (s *Service) publish(ctx context.Context, rec ProposalRecord, now time.Time
 }
 
 // activeWarning is what the engine needs to know of the warning in force.
-func (s *Service) activeWarning(w *Warning) *ActiveWarning {
+func (s *Service) activeWarning(w *Warning) *alert.ActiveWarning {
 	if w == nil {
 		return nil
 	}
@@ -638,7 +603,7 @@ func (s *Service) activeWarning(w *Warning) *ActiveWarning {
 	if !ok {
 		return nil
 	}
-	a := &ActiveWarning{Level: lvl, Since: w.Since, EpisodeStart: w.EpisodeStart, ExpectedEnd: w.ExpectedEnd, Paused: w.Paused}
+	a := &alert.ActiveWarning{Level: lvl, Since: w.Since, EpisodeStart: w.EpisodeStart, ExpectedEnd: w.ExpectedEnd, Paused: w.Paused}
 	if w.RestartAt != nil {
 		a.RestartAt = *w.RestartAt
 	}
@@ -658,6 +623,15 @@ func (s *Service) active(ctx context.Context, region string) (*Warning, error) {
 	return nil, nil
 }
 
-func usesBaseline(pr Proposal) bool {
-	return slices.ContainsFunc(pr.Evidence.Windows, func(w Window) bool { return w.Source == SourceBaseline })
+func usesBaseline(pr alert.Proposal) bool {
+	return slices.ContainsFunc(pr.Evidence.Windows, func(w alert.Window) bool { return w.Source == alert.SourceBaseline })
+}
+
+func alertHours(n int) time.Duration { return time.Duration(n) * time.Hour }
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

@@ -1,4 +1,4 @@
-package alert
+package lifecycle
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/aqwarn/aqwarn/alert"
 )
 
 // MemStore is a Store in memory, for replays (years of hours in seconds)
@@ -19,8 +21,8 @@ type MemStore struct {
 	transitions []Transition
 	tkeys       map[string]int
 	audit       []AuditEntry
-	prompts     []UpstreamPrompt
-	forecasts   []Forecast
+	prompts     []alert.UpstreamPrompt
+	forecasts   []alert.Forecast
 	// KeepAudit false drops audit entries (a replay does not read them).
 	KeepAudit bool
 }
@@ -61,7 +63,7 @@ func (m *MemStore) UpdateProposal(_ context.Context, rec ProposalRecord, audit .
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if rec.ID < 1 || int(rec.ID) > len(m.proposals) {
-		return &Error{Code: CodeNotFound, Message: fmt.Sprintf("no proposal %d", rec.ID)}
+		return &alert.Error{Code: alert.CodeNotFound, Message: fmt.Sprintf("no proposal %d", rec.ID)}
 	}
 	m.proposals[rec.ID-1] = rec
 	for _, a := range audit {
@@ -74,7 +76,7 @@ func (m *MemStore) Proposal(_ context.Context, id int64) (ProposalRecord, error)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if id < 1 || int(id) > len(m.proposals) {
-		return ProposalRecord{}, &Error{Code: CodeNotFound, Message: fmt.Sprintf("no proposal %d", id), MessageZH: "没有该提议"}
+		return ProposalRecord{}, &alert.Error{Code: alert.CodeNotFound, Message: fmt.Sprintf("no proposal %d", id), MessageZH: "没有该提议"}
 	}
 	return m.proposals[id-1], nil
 }
@@ -175,7 +177,7 @@ func (m *MemStore) Warning(_ context.Context, id int64) (Warning, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if id < 1 || int(id) > len(m.warnings) {
-		return Warning{}, &Error{Code: CodeNotFound, Message: fmt.Sprintf("no warning %d", id), MessageZH: "没有该预警"}
+		return Warning{}, &alert.Error{Code: alert.CodeNotFound, Message: fmt.Sprintf("no warning %d", id), MessageZH: "没有该预警"}
 	}
 	w := m.warnings[id-1]
 	for _, t := range m.transitions {
@@ -223,10 +225,10 @@ func (m *MemStore) Audit(_ context.Context, after int64, limit int) ([]AuditEntr
 	return out, nil
 }
 
-func (m *MemStore) AddPrompt(_ context.Context, u UpstreamPrompt, audit AuditEntry) (bool, error) {
+func (m *MemStore) AddPrompt(_ context.Context, u alert.UpstreamPrompt, audit AuditEntry) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if slices.ContainsFunc(m.prompts, func(p UpstreamPrompt) bool { return p.ID == u.ID }) {
+	if slices.ContainsFunc(m.prompts, func(p alert.UpstreamPrompt) bool { return p.ID == u.ID }) {
 		return false, nil
 	}
 	m.prompts = append(m.prompts, u)
@@ -234,10 +236,10 @@ func (m *MemStore) AddPrompt(_ context.Context, u UpstreamPrompt, audit AuditEnt
 	return true, nil
 }
 
-func (m *MemStore) Prompts(_ context.Context, at time.Time) ([]UpstreamPrompt, error) {
+func (m *MemStore) Prompts(_ context.Context, at time.Time) ([]alert.UpstreamPrompt, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []UpstreamPrompt
+	var out []alert.UpstreamPrompt
 	for _, p := range m.prompts {
 		if p.End.After(at) {
 			out = append(out, p)
@@ -246,7 +248,7 @@ func (m *MemStore) Prompts(_ context.Context, at time.Time) ([]UpstreamPrompt, e
 	return out, nil
 }
 
-func (m *MemStore) AddForecast(_ context.Context, f Forecast) (int64, error) {
+func (m *MemStore) AddForecast(_ context.Context, f alert.Forecast) (int64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	f.ID = int64(len(m.forecasts) + 1)
@@ -254,10 +256,10 @@ func (m *MemStore) AddForecast(_ context.Context, f Forecast) (int64, error) {
 	return f.ID, nil
 }
 
-func (m *MemStore) Forecasts(_ context.Context, region string, from, to time.Time) ([]Forecast, error) {
+func (m *MemStore) Forecasts(_ context.Context, region string, from, to time.Time) ([]alert.Forecast, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []Forecast
+	var out []alert.Forecast
 	for _, f := range m.forecasts {
 		if (region == "" || f.Region == region) && !f.IssuedAt.Before(from) && !f.IssuedAt.After(to) {
 			out = append(out, f)
