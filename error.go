@@ -25,6 +25,10 @@ type Error struct {
 	Message string
 	Op      string
 	Err     error
+	// Reason is a finer code a domain gives (the warning engine's
+	// "transition_invalid" under EINVALID): what clients see as the code,
+	// while Code alone decides the HTTP status.
+	Reason string
 }
 
 func (e *Error) Error() string {
@@ -59,6 +63,16 @@ func ErrorCode(err error) string {
 		return e.Code
 	}
 	return EINTERNAL
+}
+
+// ErrorReason is the code a client sees: the first *Error's Reason when it
+// has one, else its Code (EINTERNAL for other errors, "" for nil).
+func ErrorReason(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Reason != "" {
+		return e.Reason
+	}
+	return ErrorCode(err)
 }
 
 // ErrorMessage returns the human message of err, hiding internal details.

@@ -3,6 +3,8 @@ package alert
 import (
 	"errors"
 	"strings"
+
+	"github.com/aqwarn/aqwarn"
 )
 
 // Error codes. They are stable strings so the API can map each one to an HTTP
@@ -44,6 +46,49 @@ func (e *Error) Error() string {
 		b.WriteString(p)
 	}
 	return b.String()
+}
+
+// Unwrap gives the service's one error shape (aqwarn.Error): the root code
+// of kindOf (which decides the HTTP status), alert's code as its Reason,
+// and a message with the problems and the Chinese text. So
+// aqwarn.ErrorCode works on alert's errors everywhere.
+func (e *Error) Unwrap() error {
+	msg := e.Message
+	if len(e.Problems) > 0 {
+		msg += ": " + strings.Join(e.Problems, "; ")
+	}
+	if e.MessageZH != "" {
+		msg += " (" + e.MessageZH + ")"
+	}
+	kind, ok := kindOf[e.Code]
+	if !ok {
+		kind = aqwarn.EINVALID
+	}
+	return &aqwarn.Error{Code: kind, Reason: e.Code, Message: msg}
+}
+
+// kindOf is the root code of each of alert's codes: the one place that
+// says which is the caller's mistake, which a clash with the state, which
+// a role's. (api maps root codes to HTTP statuses in its one table.)
+var kindOf = map[string]string{
+	CodePlanInvalid:        aqwarn.EINVALID,
+	CodeNoChain:            aqwarn.EINVALID,
+	CodeApprovalClosed:     aqwarn.ECONFLICT,
+	CodeOutOfOrder:         aqwarn.ECONFLICT,
+	CodeStepComplete:       aqwarn.ECONFLICT,
+	CodeDuplicateRole:      aqwarn.ECONFLICT,
+	CodeDuplicateUser:      aqwarn.ECONFLICT,
+	CodeTimeOrder:          aqwarn.ECONFLICT,
+	CodeUnknownRole:        aqwarn.EFORBIDDEN,
+	CodeRoleNotInChain:     aqwarn.EFORBIDDEN,
+	CodeReasonRequired:     aqwarn.EINVALID,
+	CodeUserRequired:       aqwarn.EINVALID,
+	CodeTimeRequired:       aqwarn.EINVALID,
+	CodeProposalIncomplete: aqwarn.EINVALID,
+	CodeForecastInvalid:    aqwarn.EINVALID,
+	CodeUnknownRegion:      aqwarn.EINVALID,
+	CodeTransitionInvalid:  aqwarn.EINVALID,
+	CodeNotFound:           aqwarn.ENOTFOUND,
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, or "" when

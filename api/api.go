@@ -15,7 +15,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/aqwarn/aqwarn"
-	"github.com/aqwarn/aqwarn/alert"
 )
 
 // CurrentAQI hands out the newest AQI snapshot (kept in memory by the AQI job).
@@ -124,24 +123,7 @@ var statusOf = map[string]int{
 	"method_not_allowed": http.StatusMethodNotAllowed,
 	"bad_request":        http.StatusBadRequest,
 	codeRateLimited:      http.StatusTooManyRequests,
-	// The warning engine's codes (package alert).
-	alert.CodeApprovalClosed:     http.StatusConflict,
-	alert.CodeOutOfOrder:         http.StatusConflict,
-	alert.CodeStepComplete:       http.StatusConflict,
-	alert.CodeDuplicateRole:      http.StatusConflict,
-	alert.CodeDuplicateUser:      http.StatusConflict,
-	alert.CodeTimeOrder:          http.StatusConflict,
-	alert.CodeUnknownRole:        http.StatusForbidden,
-	alert.CodeRoleNotInChain:     http.StatusForbidden,
-	alert.CodeReasonRequired:     http.StatusUnprocessableEntity,
-	alert.CodeUserRequired:       http.StatusUnprocessableEntity,
-	alert.CodeTimeRequired:       http.StatusUnprocessableEntity,
-	alert.CodeProposalIncomplete: http.StatusUnprocessableEntity,
-	alert.CodeNoChain:            http.StatusUnprocessableEntity,
-	alert.CodeForecastInvalid:    http.StatusUnprocessableEntity,
-	alert.CodeUnknownRegion:      http.StatusUnprocessableEntity,
-	alert.CodeTransitionInvalid:  http.StatusUnprocessableEntity,
-	codeTooLarge:                 http.StatusRequestEntityTooLarge,
+	codeTooLarge:         http.StatusRequestEntityTooLarge,
 }
 
 type errorBody struct {
@@ -160,17 +142,18 @@ func writeError(c *gin.Context, err error) {
 		status = http.StatusInternalServerError
 	}
 	var body errorBody
-	body.Error.Code = code
+	body.Error.Code = aqwarn.ErrorReason(err) // the domain's finer code when it has one
 	body.Error.Message = aqwarn.ErrorMessage(err)
 	var e *aqwarn.Error
 	if status >= 500 || !errors.As(err, &e) {
-		slog.Default().Error("request failed", "path", c.Request.URL.Path, "err", err)
+		loggerOf(c).Error("request failed", "path", c.Request.URL.Path, "err", err)
 	}
 	c.AbortWithStatusJSON(status, body)
 }
 
 func logRequests(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		c.Set(loggerKey, log)
 		start := time.Now()
 		c.Next()
 		log.Debug("http", "method", c.Request.Method, "path", c.Request.URL.Path, "status", c.Writer.Status(), "dur", time.Since(start))
@@ -192,4 +175,14 @@ func securityHeaders(hsts bool) gin.HandlerFunc {
 		}
 		c.Next()
 	}
+}
+
+const loggerKey = "aqwarn.logger"
+
+// loggerOf is the handler's injected logger (Deps.Logger).
+func loggerOf(c *gin.Context) *slog.Logger {
+	if l, ok := c.Get(loggerKey); ok {
+		return l.(*slog.Logger)
+	}
+	return slog.Default()
 }

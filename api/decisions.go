@@ -179,7 +179,7 @@ func handleDecisionStatus(a *AlertDeps) gin.HandlerFunc {
 		ctx := c.Request.Context()
 		active, err := svc.Store.ActiveWarnings(ctx)
 		if err != nil {
-			writeError(c, alertError(err))
+			writeError(c, err)
 			return
 		}
 		out := decisionStatus{Now: now.In(CST), DecisionTimes: slices.Clone(p.Decisions.Times), Regions: []regionDecision{}}
@@ -193,7 +193,7 @@ func handleDecisionStatus(a *AlertDeps) gin.HandlerFunc {
 		for _, r := range regions {
 			rd, err := regionStatus(ctx, svc, r, at, historical, active)
 			if err != nil {
-				writeError(c, alertError(err))
+				writeError(c, err)
 				return
 			}
 			out.Regions = append(out.Regions, rd)

@@ -49,7 +49,7 @@ func handlePostForecast(a *AlertDeps) gin.HandlerFunc {
 			}
 			var err error
 			if fs, err = alert.ParseForecastCSV(body, def); err != nil {
-				writeError(c, alertError(err))
+				writeError(c, err)
 				return
 			}
 		default:
@@ -63,7 +63,7 @@ func handlePostForecast(a *AlertDeps) gin.HandlerFunc {
 		// Check all before keeping any, so a bad file is refused whole.
 		for i := range fs {
 			if err := fs[i].Check(a.Service.Plan); err != nil {
-				writeError(c, alertError(err))
+				writeError(c, err)
 				return
 			}
 		}
@@ -74,7 +74,7 @@ func handlePostForecast(a *AlertDeps) gin.HandlerFunc {
 				ids = append(ids, got.ID)
 			}
 			if err != nil {
-				writeError(c, alertError(err))
+				writeError(c, err)
 				return
 			}
 		}
@@ -99,7 +99,7 @@ func handleForecasts(a *AlertDeps) gin.HandlerFunc {
 		}
 		fs, err := a.Service.Forecasts.Forecasts(c.Request.Context(), c.Query("region"), from, to)
 		if err != nil {
-			writeError(c, alertError(err))
+			writeError(c, err)
 			return
 		}
 		if fs == nil {
@@ -134,7 +134,7 @@ func handleVerification(a *AlertDeps) gin.HandlerFunc {
 		}
 		rows, scores, err := a.Service.Verification(c.Request.Context(), from, to)
 		if err != nil {
-			writeError(c, alertError(err))
+			writeError(c, err)
 			return
 		}
 		c.JSON(http.StatusOK, gin.H{"from": from.Format(time.DateOnly), "to": to.Format(time.DateOnly),

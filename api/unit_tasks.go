@@ -46,14 +46,14 @@ func handleUnitTasks(a *AlertDeps, p *PublishDeps) gin.HandlerFunc {
 			}
 			w, err := a.Service.Store.Warning(ctx, id)
 			if err != nil {
-				writeError(c, alertError(err))
+				writeError(c, err)
 				return
 			}
 			ws = append(ws, w)
 		} else {
 			var err error
 			if ws, err = a.Service.Store.ActiveWarnings(ctx); err != nil {
-				writeError(c, alertError(err))
+				writeError(c, err)
 				return
 			}
 		}

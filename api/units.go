@@ -271,7 +271,7 @@ func handleReport(p *PublishDeps) gin.HandlerFunc {
 		}
 		in, err := p.Report(c.Request.Context(), id)
 		if err != nil {
-			writeError(c, alertError(err))
+			writeError(c, err)
 			return
 		}
 		if c.Query("format") == "csv" {

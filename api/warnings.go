@@ -1,11 +1,9 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -26,27 +24,6 @@ func (a *AlertDeps) ready(c *gin.Context) bool {
 		return false
 	}
 	return true
-}
-
-// alertError turns the engine's errors into the service's one shape; the
-// status table maps their codes.
-func alertError(err error) error {
-	var e *alert.Error
-	if !errors.As(err, &e) {
-		return err
-	}
-	msg := e.Message
-	if len(e.Problems) > 0 {
-		msg += ": " + strings.Join(e.Problems, "; ")
-	}
-	if e.MessageZH != "" {
-		msg += " (" + e.MessageZH + ")"
-	}
-	code := e.Code
-	if code == alert.CodeNotFound {
-		code = aqwarn.ENOTFOUND
-	}
-	return &aqwarn.Error{Code: code, Message: msg, Err: err}
 }
 
 func pathID(c *gin.Context) (int64, bool) {
@@ -171,13 +148,13 @@ func handleActiveWarnings(a *AlertDeps) gin.HandlerFunc {
 		}
 		ws, err := a.Service.Store.ActiveWarnings(c.Request.Context())
 		if err != nil {
-			writeError(c, alertError(err))
+			writeError(c, err)
 			return
 		}
 		// A lift announced for a later hour: still in force until then.
 		lifting, err := a.Service.Store.LiftedAfter(c.Request.Context(), a.Service.Now())
 		if err != nil {
-			writeError(c, alertError(err))
+			writeError(c, err)
 			return
 		}
 		out := []warningView{}
@@ -199,7 +176,7 @@ func handleWarning(a *AlertDeps) gin.HandlerFunc {
 		}
 		w, err := a.Service.Store.Warning(c.Request.Context(), id)
 		if err != nil {
-			writeError(c, alertError(err))
+			writeError(c, err)
 			return
 		}
 		c.JSON(http.StatusOK, viewWarning(a.Service.Plan, w, a.Service.Now()))
@@ -251,7 +228,7 @@ func handleProposals(a *AlertDeps) gin.HandlerFunc {
 		ps, err := a.Service.Store.Proposals(c.Request.Context(), lifecycle.ProposalFilter{Status: c.Query("status"),
 			Region: c.Query("region"), Limit: min(max(limit, 1), 1000)})
 		if err != nil {
-			writeError(c, alertError(err))
+			writeError(c, err)
 			return
 		}
 		out := []proposalSummary{}
@@ -273,7 +250,7 @@ func handleProposal(a *AlertDeps) gin.HandlerFunc {
 		}
 		p, err := a.Service.Store.Proposal(c.Request.Context(), id)
 		if err != nil {
-			writeError(c, alertError(err))
+			writeError(c, err)
 			return
 		}
 		c.JSON(http.StatusOK, gin.H{"proposal": summarise(p), "detail": p.Proposal, "approval": p.Approval})
@@ -310,7 +287,7 @@ func handleSign(a *AlertDeps, approve bool) gin.HandlerFunc {
 		if role == "" {
 			rec, err := a.Service.Store.Proposal(ctx, id)
 			if err != nil {
-				writeError(c, alertError(err))
+				writeError(c, err)
 				return
 			}
 			next := rec.Approval.NextRoles()
@@ -330,7 +307,7 @@ func handleSign(a *AlertDeps, approve bool) gin.HandlerFunc {
 		}
 		rec, err := a.Service.Sign(ctx, id, role, st.User, approve, req.Comment)
 		if err != nil {
-			writeError(c, alertError(err))
+			writeError(c, err)
 			return
 		}
 		c.JSON(http.StatusOK, gin.H{"proposal": summarise(rec)})
@@ -363,7 +340,7 @@ func handleManualProposal(a *AlertDeps) gin.HandlerFunc {
 		rec, err := a.Service.ProposeManual(c.Request.Context(), req.Region, alert.ManualRequest{Action: alert.Action(req.Action), Level: lvl, Start: req.Start,
 			End: req.End, Reason: req.Reason, By: st.User}, planRole(p, st))
 		if err != nil {
-			writeError(c, alertError(err))
+			writeError(c, err)
 			return
 		}
 		c.JSON(http.StatusCreated, gin.H{"proposal": summarise(rec)})
@@ -396,12 +373,12 @@ func handleUpstreamPrompt(a *AlertDeps) gin.HandlerFunc {
 		u := alert.UpstreamPrompt{ID: req.ID, Region: req.Region, Level: lvl, Start: req.Start, End: req.End,
 			Issuer: req.Issuer, Reference: req.Reference}
 		if err := a.Service.AddPrompt(c.Request.Context(), u, st.User, planRole(p, st)); err != nil {
-			writeError(c, alertError(err))
+			writeError(c, err)
 			return
 		}
 		pending, err := a.Service.Store.Proposals(c.Request.Context(), lifecycle.ProposalFilter{Status: lifecycle.StatusPending})
 		if err != nil {
-			writeError(c, alertError(err))
+			writeError(c, err)
 			return
 		}
 		out := []proposalSummary{}
@@ -421,7 +398,7 @@ func handleAudit(a *AlertDeps) gin.HandlerFunc {
 		limit, _ := strconv.Atoi(c.DefaultQuery("limit", "500"))
 		es, err := a.Service.Store.Audit(c.Request.Context(), after, limit)
 		if err != nil {
-			writeError(c, alertError(err))
+			writeError(c, err)
 			return
 		}
 		resp := gin.H{"audit": es}
@@ -441,7 +418,7 @@ func handleTransitions(a *AlertDeps) gin.HandlerFunc {
 		limit, _ := strconv.Atoi(c.DefaultQuery("limit", "100"))
 		ts, err := a.Service.Store.Transitions(c.Request.Context(), after, limit)
 		if err != nil {
-			writeError(c, alertError(err))
+			writeError(c, err)
 			return
 		}
 		if ts == nil {
