@@ -5,10 +5,13 @@ package broker
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	mochi "github.com/mochi-mqtt/server/v2"
@@ -20,6 +23,12 @@ type Broker struct {
 	srv  *mochi.Server
 	tcp  *tcpListener
 	auth *authHook
+	// probe credentials (empty when anonymous clients are let in)
+	probeUser, probePass string
+
+	probeMu  sync.Mutex
+	probedAt time.Time
+	probeErr error
 }
 
 // Options configure the embedded broker.
@@ -73,6 +82,12 @@ func Start(addr string, o Options) (*Broker, error) {
 		if err != nil {
 			return nil, err
 		}
+		pw := make([]byte, 18)
+		if _, err := rand.Read(pw); err != nil {
+			return nil, err
+		}
+		b.probeUser, b.probePass = "aqwarn-broker-probe", hex.EncodeToString(pw)
+		h.probeUser, h.probeHash = b.probeUser, hashBytes(b.probePass)
 		if err := srv.AddHook(h, nil); err != nil {
 			return nil, err
 		}
@@ -121,6 +136,21 @@ func cmpOr(a, b int) int {
 // a refusal is an answer too). A listener that no longer accepts (audit
 // H3) fails it, where a bare TCP dial would still succeed in the backlog.
 func (b *Broker) Probe(ctx context.Context) error {
+	// At most one probe every few seconds, however often /readyz is asked.
+	b.probeMu.Lock()
+	defer b.probeMu.Unlock()
+	if !b.probedAt.IsZero() && time.Since(b.probedAt) < probeEvery {
+		return b.probeErr
+	}
+	b.probeErr = b.probe(ctx)
+	b.probedAt = time.Now()
+	return b.probeErr
+}
+
+// probeEvery bounds how often Probe really connects.
+var probeEvery = 5 * time.Second
+
+func (b *Broker) probe(ctx context.Context) error {
 	d := net.Dialer{Timeout: 2 * time.Second}
 	c, err := d.DialContext(ctx, "tcp", b.Addr())
 	if err != nil {
@@ -129,9 +159,22 @@ func (b *Broker) Probe(ctx context.Context) error {
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(2 * time.Second))
 	id := "aqwarn-probe"
-	// CONNECT, MQTT 3.1.1, clean session, keep-alive 10 s.
-	vh := []byte{0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 10, 0, byte(len(id))}
-	pkt := append([]byte{0x10, byte(len(vh) + len(id))}, append(vh, id...)...)
+	// CONNECT, MQTT 3.1.1, clean session, keep-alive 10 s; with the probe's
+	// own login when the broker authenticates (so it is not an anonymous
+	// refusal in the log at every readiness check).
+	flags := byte(0x02)
+	payload := append([]byte{0, byte(len(id))}, id...)
+	if b.probeUser != "" {
+		id = b.probeUser
+		flags |= 0xC0 // username, password
+		payload = append([]byte{0, byte(len(id))}, id...)
+		payload = append(payload, 0, byte(len(b.probeUser)))
+		payload = append(payload, b.probeUser...)
+		payload = append(payload, 0, byte(len(b.probePass)))
+		payload = append(payload, b.probePass...)
+	}
+	vh := []byte{0, 4, 'M', 'Q', 'T', 'T', 4, flags, 0, 10}
+	pkt := append([]byte{0x10, byte(len(vh) + len(payload))}, append(vh, payload...)...)
 	if _, err := c.Write(pkt); err != nil {
 		return fmt.Errorf("embedded broker %s: %w", b.Addr(), err)
 	}

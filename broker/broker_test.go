@@ -200,6 +200,8 @@ func TestEmbeddedBrokerAuthenticates(t *testing.T) {
 // audit H3): after them clients connect again and the probe answers; the
 // connection cap closes extra connections at once.
 func TestListenerSurvivesAcceptErrors(t *testing.T) {
+	probeEvery = 0 // every probe connects
+	defer func() { probeEvery = 5 * time.Second }()
 	b, err := Start("127.0.0.1:0", Options{AllowAnonymous: true, MaxConns: 3})
 	if err != nil {
 		t.Fatal(err)
@@ -243,5 +245,27 @@ func TestListenerSurvivesAcceptErrors(t *testing.T) {
 	if cl, err := connect(b, "c4", "", ""); err == nil {
 		cl.Disconnect(0)
 		t.Error("a fourth connection over the cap of 3 was served")
+	}
+}
+
+// The readiness probe of an authenticating broker logs in as itself: it is
+// answered (CONNACK accepted) and leaves no anonymous refusal behind.
+func TestProbeAuthenticatedBrokerQuietly(t *testing.T) {
+	b, err := Start("127.0.0.1:0", Options{TopicPrefix: "aq",
+		Accounts: []Account{{Username: "svc", Role: RoleIngest, PasswordSHA256: HashPassword("pw")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.Probe(context.Background()); err != nil {
+		t.Fatalf("probe: %v", err)
+	}
+	if n := len(b.Refused()); n != 0 {
+		t.Errorf("the probe left refusals: %v", b.Refused())
+	}
+	// Someone else using the probe's name without its password is refused.
+	if c, err := connect(b, b.probeUser, b.probeUser, "guess"); err == nil {
+		c.Disconnect(0)
+		t.Error("the probe's login worked with a guessed password")
 	}
 }

@@ -69,8 +69,18 @@ func runBrokerACL(args []string, getenv func(string) string, stdout, stderr io.W
 	}
 	accounts := brokerAccounts(cfg, plan, *forecaster)
 	creds := make([]credential, 0, len(accounts))
+	// The service has one password (mqtt.password) for its two logins.
+	servicePW := kept[cfg.MQTT.ClientID]
+	if servicePW == "" {
+		if servicePW, err = newPassword(); err != nil {
+			return err
+		}
+	}
 	for _, a := range accounts {
 		pw := kept[a.Username]
+		if a.Role == broker.RoleIngest || a.Role == broker.RolePublish {
+			pw = servicePW
+		}
 		if pw == "" {
 			if pw, err = newPassword(); err != nil {
 				return err
@@ -127,8 +137,13 @@ max_packet_size %[3]d
 # The service acknowledges readings in batches once they are durable and
 # must get what was queued while it restarted: keep sessions and queues.
 persistence true
+# Mosquitto has no back-pressure towards publishers: a flood from one
+# (compromised) account queues for the service. Past this queue it drops
+# messages for the service, readings of other stations too, so keep it high
+# (memory: ~1 KiB per queued reading) and watch the broker's memory.
 max_inflight_messages 0
-max_queued_messages 100000
+max_queued_messages 1000000
+max_queued_bytes 1073741824
 `, dir, cfg.MQTT.ClientID, *maxBytes)
 	files := []struct {
 		name, text string

@@ -90,6 +90,11 @@ func TestBrokerACLWithMosquitto(t *testing.T) {
 
 	os.WriteFile(cfgPath, fmt.Appendf(nil, aclConfig, mq.URL(), filepath.Join(dir, "store")), 0o644)
 	svc := startService(t, []string{"serve", "--config", cfgPath}, map[string]string{"AQWARN_MQTT_PASSWORD": creds["aqwarn-acl"]})
+	// Both of the service's clients (ingest and delivery) log in with the
+	// one service password; readiness checks both.
+	if creds["aqwarn-acl"] != creds["aqwarn-acl-publish"] {
+		t.Errorf("the service's two logins got different passwords; it has one (mqtt.password)")
+	}
 	eventually(t, "/readyz ready with the service's own accounts", 30*time.Second, func() bool { return getJSON(t, svc.URL+"/readyz", nil) == 200 })
 
 	// Refused at the door.
