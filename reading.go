@@ -109,3 +109,13 @@ type SpoolBatch struct {
 	Readings []Reading
 	LastID   int64
 }
+
+// StationStatus is what duty staff see of one station.
+type StationStatus struct {
+	Station   string    `json:"station"`
+	Online    bool      `json:"online"`
+	Reason    string    `json:"reason,omitempty"` // silent or invalid_data while offline
+	Since     time.Time `json:"since"`            // when the current state began
+	LastSeen  time.Time `json:"last_seen"`        // last message of any kind (zero: none since start)
+	LastValid time.Time `json:"last_valid"`       // last reading with a valid value
+}

@@ -6,12 +6,11 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/aqwarn/aqwarn"
-	"github.com/aqwarn/aqwarn/ingest"
 )
 
 // StationHealthLister reports whether each station is online.
 type StationHealthLister interface {
-	Status() []ingest.StationStatus
+	Status() []aqwarn.StationStatus
 }
 
 // handleStationsHealth lists every station's state for duty staff: online,

@@ -43,7 +43,7 @@ func TestStationsHealth(t *testing.T) {
 	defer resp.Body.Close()
 	var body struct {
 		Offline  int                    `json:"offline"`
-		Stations []ingest.StationStatus `json:"stations"`
+		Stations []aqwarn.StationStatus `json:"stations"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("%d %v", resp.StatusCode, err)

@@ -79,18 +79,7 @@ func handleUnitTasks(a *AlertDeps, p *PublishDeps) gin.HandlerFunc {
 				writeError(c, err)
 				return
 			}
-			// The notice that counts is the open one of the current
-			// transition; after a lift, the newest.
-			var cur *followup.Notice
-			for i, n := range notices {
-				if n.Unit != u.ID {
-					continue
-				}
-				if cur == nil || (cur.Closed && !n.Closed) || (cur.Closed == n.Closed && n.Sent.After(cur.Sent)) {
-					cur = &notices[i]
-				}
-			}
-			if cur != nil {
+			if cur := followup.CurrentNotice(notices, u.ID); cur != nil {
 				v.Acknowledged, v.AckedAt, v.NoticeSent, v.Escalated = !cur.AckedAt.IsZero(), cur.AckedAt, cur.Sent, cur.Escalated
 			}
 			out = append(out, v)

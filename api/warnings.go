@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
@@ -279,33 +278,7 @@ func handleSign(a *AlertDeps, approve bool) gin.HandlerFunc {
 		}
 		st := staffOf(c)
 		ctx := c.Request.Context()
-		role := req.Role
-		if role != "" && !slices.Contains(st.Roles, role) {
-			writeError(c, aqwarn.Errorf(aqwarn.EFORBIDDEN, "the token does not carry the role %q", role))
-			return
-		}
-		if role == "" {
-			rec, err := a.Service.Store.Proposal(ctx, id)
-			if err != nil {
-				writeError(c, err)
-				return
-			}
-			next := rec.Approval.NextRoles()
-			for _, r := range st.Roles {
-				if slices.Contains(next, r) {
-					role = r
-					break
-				}
-			}
-			if role == "" {
-				role = planRole(a.Service.Plan, st)
-			}
-			if role == "" {
-				writeError(c, aqwarn.Errorf(aqwarn.EFORBIDDEN, "the token carries no role of plan %s", a.Service.Plan.ID))
-				return
-			}
-		}
-		rec, err := a.Service.Sign(ctx, id, role, st.User, approve, req.Comment)
+		rec, err := a.Service.SignAs(ctx, id, st.User, st.Roles, req.Role, approve, req.Comment)
 		if err != nil {
 			writeError(c, err)
 			return

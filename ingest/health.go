@@ -24,15 +24,9 @@ const (
 	EventRecovered = "station_recovered"
 )
 
-// StationStatus is what duty staff see of one station.
-type StationStatus struct {
-	Station   string    `json:"station"`
-	Online    bool      `json:"online"`
-	Reason    string    `json:"reason,omitempty"` // silent or invalid_data while offline
-	Since     time.Time `json:"since"`            // when the current state began
-	LastSeen  time.Time `json:"last_seen"`        // last message of any kind (zero: none since start)
-	LastValid time.Time `json:"last_valid"`       // last reading with a valid value
-}
+// StationStatus is a station's health as the duty console sees it (the
+// root type, so that the API need not import ingest).
+type StationStatus = aqwarn.StationStatus
 
 // HealthEvent is a change of a station's state.
 type HealthEvent struct {

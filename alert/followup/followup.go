@@ -125,3 +125,18 @@ func Merge(old, next string) string {
 	}
 	return next
 }
+
+// CurrentNotice is the notice of a unit that counts: the open one of the
+// current transition; after a lift, the newest. Nil when it has none.
+func CurrentNotice(notices []Notice, unit string) *Notice {
+	var cur *Notice
+	for i, n := range notices {
+		if n.Unit != unit {
+			continue
+		}
+		if cur == nil || (cur.Closed && !n.Closed) || (cur.Closed == n.Closed && n.Sent.After(cur.Sent)) {
+			cur = &notices[i]
+		}
+	}
+	return cur
+}

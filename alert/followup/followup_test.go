@@ -124,3 +124,25 @@ func TestMerge(t *testing.T) {
 		}
 	}
 }
+
+// The notice that counts for a unit: the open one (of the current
+// transition), else the newest closed one; other units' are ignored.
+func TestCurrentNotice(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	ns := []Notice{
+		{Transition: "t1", Unit: "edu", Sent: t0, Closed: true},
+		{Transition: "t2", Unit: "edu", Sent: t0.Add(time.Hour)},
+		{Transition: "t3", Unit: "fin", Sent: t0.Add(2 * time.Hour)},
+		{Transition: "t0", Unit: "edu", Sent: t0.Add(-time.Hour), Closed: true},
+	}
+	if n := CurrentNotice(ns, "edu"); n == nil || n.Transition != "t2" {
+		t.Errorf("open notice: %+v, want t2", n)
+	}
+	ns[1].Closed = true // lifted: every notice closed
+	if n := CurrentNotice(ns, "edu"); n == nil || n.Transition != "t2" {
+		t.Errorf("after the lift: %+v, want the newest, t2", n)
+	}
+	if n := CurrentNotice(ns, "police"); n != nil {
+		t.Errorf("a unit without notices: %+v", n)
+	}
+}

@@ -471,6 +471,45 @@ func (s *Service) sign(ctx context.Context, rec ProposalRecord, role, user strin
 	return rec, nil
 }
 
+// SignAs signs a proposal as the one of the person's roles that may sign
+// it now: role when given (it must be one of roles), else the first of
+// roles among the chain's next signers, else the first role of the plan
+// they carry (whose signature the chain then refuses with its reason).
+func (s *Service) SignAs(ctx context.Context, id int64, user string, roles []string, role string, approve bool, comment string) (ProposalRecord, error) {
+	if role != "" && !slices.Contains(roles, role) {
+		return ProposalRecord{}, &alert.Error{Code: alert.CodeUnknownRole,
+			Message:   fmt.Sprintf("the token does not carry the role %q", role),
+			MessageZH: fmt.Sprintf("令牌不具备角色“%s”", role)}
+	}
+	if role == "" {
+		rec, err := s.Store.Proposal(ctx, id)
+		if err != nil {
+			return rec, err
+		}
+		next := rec.Approval.NextRoles()
+		for _, r := range roles {
+			if slices.Contains(next, r) {
+				role = r
+				break
+			}
+		}
+		if role == "" {
+			for _, r := range roles {
+				if _, ok := s.Plan.Role(r); ok {
+					role = r
+					break
+				}
+			}
+		}
+		if role == "" {
+			return rec, &alert.Error{Code: alert.CodeUnknownRole,
+				Message:   fmt.Sprintf("the token carries no role of plan %s", s.Plan.ID),
+				MessageZH: fmt.Sprintf("令牌不具备预案 %s 的任何角色", s.Plan.ID)}
+		}
+	}
+	return s.Sign(ctx, id, role, user, approve, comment)
+}
+
 // Recover publishes proposals that were approved but not yet published (the
 // service stopped in between). Call it at start.
 func (s *Service) Recover(ctx context.Context) error {

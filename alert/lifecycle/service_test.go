@@ -573,3 +573,43 @@ func TestScenario36ThroughTheService(t *testing.T) {
 		t.Fatalf("stored %+v", ps)
 	}
 }
+
+// Who signs as which role is the lifecycle's rule, not a handler's: a
+// person with several roles signs as the one the chain waits for; a role
+// they do not carry, or none of the plan's, is refused with its reason.
+func TestSignAsChoosesTheRoleTheChainWaitsFor(t *testing.T) {
+	ctx := context.Background()
+	st := NewMemStore()
+	s := newTestService(t, st, rolling(nil), &clock{t: now0})
+	rec, err := s.ProposeManual(ctx, "jianghua", alert.ManualRequest{Level: mustLevel(t, s.Plan, "yellow"), Start: now0.Add(24 * time.Hour),
+		End: now0.Add(72 * time.Hour), By: "duty", Reason: "会商"}, "duty_officer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		roles []string
+		role  string
+		code  string // "" = signed
+		as    string
+	}{
+		// A role the token does not carry: refused.
+		{"not carried", []string{"meteorology"}, "commander", alert.CodeUnknownRole, ""},
+		// No role of the plan at all: refused.
+		{"no plan role", []string{"janitor"}, "", alert.CodeUnknownRole, ""},
+		// Commander and ecology branch: the consultation comes first, so ecology branch.
+		{"two roles", []string{"commander", "ecology_branch"}, "", "", "ecology_branch"},
+	} {
+		got, err := s.SignAs(ctx, rec.ID, "user-"+tc.name, tc.roles, tc.role, true, "")
+		if alert.ErrorCode(err) != tc.code {
+			t.Errorf("%s: err %v, want code %q", tc.name, err, tc.code)
+			continue
+		}
+		if tc.as != "" {
+			sigs := got.Approval.Signatures
+			if len(sigs) == 0 || sigs[len(sigs)-1].Role != tc.as {
+				t.Errorf("%s: signed as %+v, want %s", tc.name, sigs, tc.as)
+			}
+		}
+	}
+}
