@@ -169,14 +169,14 @@ func handleMe(a *AlertDeps) gin.HandlerFunc {
 		v := meView{User: st.User, Roles: []alert.Role{}}
 		for _, id := range st.Roles {
 			r := alert.Role{ID: id}
-			if a != nil && a.Service != nil {
-				for _, pr := range a.Service.Plan.Roles {
+			if a != nil && a.Plan != nil {
+				for _, pr := range a.Plan.Roles {
 					if pr.ID == id {
 						r = pr
 					}
 				}
 				if unit, ok := UnitOfRole(id); ok {
-					for _, u := range a.Service.Plan.Units {
+					for _, u := range a.Plan.Units {
 						if u.ID == unit {
 							r.NameZH, r.NameEN = u.NameZH, u.NameEN
 						}

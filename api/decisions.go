@@ -149,10 +149,10 @@ func handleDecisionStatus(a *AlertDeps) gin.HandlerFunc {
 		if !a.ready(c) {
 			return
 		}
-		svc, p := a.Service, a.Service.Plan
+		p := a.Plan
 		now := time.Now()
-		if svc.Now != nil {
-			now = svc.Now()
+		if a.Now != nil {
+			now = a.Now()
 		}
 		at, historical := now, false
 		if v := c.Query("at"); v != "" {
@@ -177,7 +177,7 @@ func handleDecisionStatus(a *AlertDeps) gin.HandlerFunc {
 			regions = []alert.Region{r}
 		}
 		ctx := c.Request.Context()
-		active, err := svc.Store.ActiveWarnings(ctx)
+		active, err := a.Warnings.ActiveWarnings(ctx)
 		if err != nil {
 			writeError(c, err)
 			return
@@ -191,7 +191,7 @@ func handleDecisionStatus(a *AlertDeps) gin.HandlerFunc {
 			out.AsOf = &t
 		}
 		for _, r := range regions {
-			rd, err := regionStatus(ctx, svc, r, at, historical, active)
+			rd, err := regionStatus(ctx, a, r, at, historical, active)
 			if err != nil {
 				writeError(c, err)
 				return
@@ -202,9 +202,9 @@ func handleDecisionStatus(a *AlertDeps) gin.HandlerFunc {
 	}
 }
 
-func regionStatus(ctx context.Context, svc *lifecycle.Service, r alert.Region, at time.Time, historical bool, active []lifecycle.Warning) (regionDecision, error) {
-	p := svc.Plan
-	sit, ev, err := svc.Preview(ctx, r.ID, at)
+func regionStatus(ctx context.Context, a *AlertDeps, r alert.Region, at time.Time, historical bool, active []lifecycle.Warning) (regionDecision, error) {
+	p := a.Plan
+	sit, ev, err := a.Preview.Preview(ctx, r.ID, at)
 	if err != nil {
 		return regionDecision{}, err
 	}

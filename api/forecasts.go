@@ -18,7 +18,7 @@ import (
 func handlePostForecast(a *AlertDeps) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		st := staffOf(c)
-		role := planRole(a.Service.Plan, st)
+		role := planRole(a.Plan, st)
 		mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
 		var fs []alert.Forecast
 		switch mt {
@@ -62,14 +62,14 @@ func handlePostForecast(a *AlertDeps) gin.HandlerFunc {
 		}
 		// Check all before keeping any, so a bad file is refused whole.
 		for i := range fs {
-			if err := fs[i].Check(a.Service.Plan); err != nil {
+			if err := fs[i].Check(a.Plan); err != nil {
 				writeError(c, err)
 				return
 			}
 		}
 		ids := []int64{}
 		for _, f := range fs {
-			got, err := a.Service.AddForecast(c.Request.Context(), f, st.User, role)
+			got, err := a.Forecasts.AddForecast(c.Request.Context(), f, st.User, role)
 			if got.ID > 0 {
 				ids = append(ids, got.ID)
 			}
@@ -87,7 +87,7 @@ func handleForecasts(a *AlertDeps) gin.HandlerFunc {
 		if !a.ready(c) {
 			return
 		}
-		now := a.Service.Now()
+		now := a.Now()
 		from, to := now.Add(-7*24*time.Hour), now
 		if v := c.Query("from"); v != "" {
 			t, err := time.ParseInLocation(time.DateOnly, v, CST)
@@ -97,7 +97,7 @@ func handleForecasts(a *AlertDeps) gin.HandlerFunc {
 			}
 			from = t
 		}
-		fs, err := a.Service.Forecasts.Forecasts(c.Request.Context(), c.Query("region"), from, to)
+		fs, err := a.Forecasts.Forecasts(c.Request.Context(), c.Query("region"), from, to)
 		if err != nil {
 			writeError(c, err)
 			return
@@ -116,7 +116,7 @@ func handleVerification(a *AlertDeps) gin.HandlerFunc {
 		if !a.ready(c) {
 			return
 		}
-		now := a.Service.Now().In(CST)
+		now := a.Now().In(CST)
 		today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, CST)
 		from, to := today.AddDate(0, 0, -30), today
 		for _, q := range []struct {
@@ -132,7 +132,7 @@ func handleVerification(a *AlertDeps) gin.HandlerFunc {
 				*q.t = t
 			}
 		}
-		rows, scores, err := a.Service.Verification(c.Request.Context(), from, to)
+		rows, scores, err := a.Forecasts.Verification(c.Request.Context(), from, to)
 		if err != nil {
 			writeError(c, err)
 			return
@@ -149,16 +149,16 @@ func handleForecastStatus(a *AlertDeps) gin.HandlerFunc {
 		if !a.ready(c) {
 			return
 		}
-		needs := a.Service.NeedForecast()
+		needs := a.Forecasts.NeedForecast()
 		out := []gin.H{}
-		for _, r := range a.Service.Plan.Regions {
+		for _, r := range a.Plan.Regions {
 			if n, ok := needs[r.ID]; ok {
 				out = append(out, gin.H{"region": r.ID, "reason": n.Reason, "message": n.Message, "message_zh": n.MessageZH,
 					"coverage_end": n.CoverageEnd, "needed_until": n.NeededUntil, "baseline": alert.BaselinePersistence})
 			}
 		}
 		resp := gin.H{"forecast_missing": out}
-		if t := a.Service.LastEvaluation(); !t.IsZero() {
+		if t := a.Forecasts.LastEvaluation(); !t.IsZero() {
 			resp["evaluated_at"] = t.In(CST)
 		}
 		c.JSON(http.StatusOK, resp)

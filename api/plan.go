@@ -44,7 +44,7 @@ func handlePlan(a *AlertDeps) gin.HandlerFunc {
 		if !a.ready(c) {
 			return
 		}
-		c.JSON(http.StatusOK, viewPlan(a.Service.Plan))
+		c.JSON(http.StatusOK, viewPlan(a.Plan))
 	}
 }
 

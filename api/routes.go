@@ -31,6 +31,7 @@ func addRoutes(r *gin.Engine, d Deps) {
 
 	// The warning engine (warnings.go, forecasts.go).
 	a := d.Alert
+	a.fill() // the seams the service did not set come from it
 	v1.GET("/plan", cacheControl(cacheStations), handlePlan(a))
 	v1.GET("/warnings/active", handleActiveWarnings(a))
 	v1.GET("/warnings/:id", handleWarning(a))

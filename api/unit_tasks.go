@@ -44,7 +44,7 @@ func handleUnitTasks(a *AlertDeps, p *PublishDeps) gin.HandlerFunc {
 				writeError(c, aqwarn.Errorf(aqwarn.EINVALID, "warning_id must be a warning id, not %q", s))
 				return
 			}
-			w, err := a.Service.Store.Warning(ctx, id)
+			w, err := a.Warnings.Warning(ctx, id)
 			if err != nil {
 				writeError(c, err)
 				return
@@ -52,16 +52,16 @@ func handleUnitTasks(a *AlertDeps, p *PublishDeps) gin.HandlerFunc {
 			ws = append(ws, w)
 		} else {
 			var err error
-			if ws, err = a.Service.Store.ActiveWarnings(ctx); err != nil {
+			if ws, err = a.Warnings.ActiveWarnings(ctx); err != nil {
 				writeError(c, err)
 				return
 			}
 		}
 		out := []unitWarning{}
 		for _, w := range ws {
-			v := unitWarning{warningView: viewWarning(a.Service.Plan, w, a.Service.Now()), Tasks: []followup.TaskState{}}
+			v := unitWarning{warningView: viewWarning(a.Plan, w, a.Now()), Tasks: []followup.TaskState{}}
 			v.Transitions = nil
-			if r, ok := a.Service.Plan.Region(w.Region); ok {
+			if r, ok := a.Plan.Region(w.Region); ok {
 				v.RegionZH, v.RegionEN = r.NameZH, r.NameEN
 			}
 			tasks, err := p.Store.Board(ctx, w.ID)

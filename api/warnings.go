@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -14,11 +15,104 @@ import (
 
 // AlertDeps is the warning engine as the API sees it.
 type AlertDeps struct {
+	// Service, when set, stands for every seam below that is nil (the
+	// service's own wiring passes just this).
 	Service *lifecycle.Service
+
+	Plan      *alert.Plan // read only
+	Now       func() time.Time
+	Warnings  WarningReader
+	Desk      ProposalDesk
+	Forecasts ForecastDesk
+	Preview   Previewer
+	Audit     AuditReader
+}
+
+// The seams api consumes, each as small as its handlers need.
+type (
+	// WarningReader reads warnings and their transitions.
+	WarningReader interface {
+		ActiveWarnings(ctx context.Context) ([]lifecycle.Warning, error)
+		LiftedAfter(ctx context.Context, t time.Time) ([]lifecycle.Warning, error)
+		Warning(ctx context.Context, id int64) (lifecycle.Warning, error)
+		Transitions(ctx context.Context, after int64, limit int) ([]lifecycle.Transition, error)
+	}
+	// ProposalDesk is where proposals are read, signed and made.
+	ProposalDesk interface {
+		Proposals(ctx context.Context, f lifecycle.ProposalFilter) ([]lifecycle.ProposalRecord, error)
+		Proposal(ctx context.Context, id int64) (lifecycle.ProposalRecord, error)
+		SignAs(ctx context.Context, id int64, user string, roles []string, role string, approve bool, comment string) (lifecycle.ProposalRecord, error)
+		ProposeManual(ctx context.Context, region string, m alert.ManualRequest, role string) (lifecycle.ProposalRecord, error)
+		AddPrompt(ctx context.Context, u alert.UpstreamPrompt, by, role string) error
+	}
+	// ForecastDesk takes forecasts in and tells how they did and what the
+	// engine misses.
+	ForecastDesk interface {
+		AddForecast(ctx context.Context, f alert.Forecast, by, role string) (alert.Forecast, error)
+		Forecasts(ctx context.Context, region string, from, to time.Time) ([]alert.Forecast, error)
+		Verification(ctx context.Context, from, to time.Time) ([]alert.VerificationRow, []alert.SourceScore, error)
+		NeedForecast() map[string]alert.ForecastNeed
+		LastEvaluation() time.Time
+	}
+	// Previewer is what the engine would decide now, without deciding.
+	Previewer interface {
+		Preview(ctx context.Context, region string, at time.Time) (alert.Situation, alert.Evaluation, error)
+	}
+	// AuditReader reads the audit log.
+	AuditReader interface {
+		Audit(ctx context.Context, after int64, limit int) ([]lifecycle.AuditEntry, error)
+	}
+)
+
+// fill takes the seams left nil from Service.
+func (a *AlertDeps) fill() {
+	if a == nil || a.Service == nil {
+		return
+	}
+	s := a.Service
+	if a.Plan == nil {
+		a.Plan = s.Plan
+	}
+	if a.Now == nil {
+		a.Now = s.Now
+	}
+	if a.Warnings == nil {
+		a.Warnings = s.Store
+	}
+	if a.Desk == nil {
+		a.Desk = serviceDesk{s}
+	}
+	if a.Forecasts == nil {
+		a.Forecasts = serviceForecasts{s}
+	}
+	if a.Preview == nil {
+		a.Preview = s
+	}
+	if a.Audit == nil {
+		a.Audit = s.Store
+	}
+}
+
+type serviceDesk struct{ *lifecycle.Service }
+
+func (d serviceDesk) Proposals(ctx context.Context, f lifecycle.ProposalFilter) ([]lifecycle.ProposalRecord, error) {
+	return d.Store.Proposals(ctx, f)
+}
+func (d serviceDesk) Proposal(ctx context.Context, id int64) (lifecycle.ProposalRecord, error) {
+	return d.Store.Proposal(ctx, id)
+}
+
+type serviceForecasts struct{ *lifecycle.Service }
+
+func (f serviceForecasts) Forecasts(ctx context.Context, region string, from, to time.Time) ([]alert.Forecast, error) {
+	if f.Service.Forecasts == nil {
+		return nil, aqwarn.Errorf(aqwarn.EUNAVAILABLE, "this service keeps no forecasts")
+	}
+	return f.Service.Forecasts.Forecasts(ctx, region, from, to)
 }
 
 func (a *AlertDeps) ready(c *gin.Context) bool {
-	if a == nil || a.Service == nil {
+	if a == nil || a.Plan == nil {
 		writeError(c, aqwarn.Errorf(aqwarn.EUNAVAILABLE, "the warning engine is not running"))
 		return false
 	}
@@ -49,8 +143,8 @@ func requirePlanRole(a *AlertDeps) gin.HandlerFunc {
 		if !a.ready(c) {
 			return
 		}
-		if planRole(a.Service.Plan, staffOf(c)) == "" {
-			writeError(c, aqwarn.Errorf(aqwarn.EFORBIDDEN, "this needs a role of plan %s", a.Service.Plan.ID))
+		if planRole(a.Plan, staffOf(c)) == "" {
+			writeError(c, aqwarn.Errorf(aqwarn.EFORBIDDEN, "this needs a role of plan %s", a.Plan.ID))
 			return
 		}
 		c.Next()
@@ -145,20 +239,20 @@ func handleActiveWarnings(a *AlertDeps) gin.HandlerFunc {
 		if !a.ready(c) {
 			return
 		}
-		ws, err := a.Service.Store.ActiveWarnings(c.Request.Context())
+		ws, err := a.Warnings.ActiveWarnings(c.Request.Context())
 		if err != nil {
 			writeError(c, err)
 			return
 		}
 		// A lift announced for a later hour: still in force until then.
-		lifting, err := a.Service.Store.LiftedAfter(c.Request.Context(), a.Service.Now())
+		lifting, err := a.Warnings.LiftedAfter(c.Request.Context(), a.Now())
 		if err != nil {
 			writeError(c, err)
 			return
 		}
 		out := []warningView{}
 		for _, w := range append(ws, lifting...) {
-			out = append(out, viewWarning(a.Service.Plan, w, a.Service.Now()))
+			out = append(out, viewWarning(a.Plan, w, a.Now()))
 		}
 		c.JSON(http.StatusOK, gin.H{"warnings": out})
 	}
@@ -173,12 +267,12 @@ func handleWarning(a *AlertDeps) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		w, err := a.Service.Store.Warning(c.Request.Context(), id)
+		w, err := a.Warnings.Warning(c.Request.Context(), id)
 		if err != nil {
 			writeError(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, viewWarning(a.Service.Plan, w, a.Service.Now()))
+		c.JSON(http.StatusOK, viewWarning(a.Plan, w, a.Now()))
 	}
 }
 
@@ -224,7 +318,7 @@ func handleProposals(a *AlertDeps) gin.HandlerFunc {
 			return
 		}
 		limit, _ := strconv.Atoi(c.DefaultQuery("limit", "100"))
-		ps, err := a.Service.Store.Proposals(c.Request.Context(), lifecycle.ProposalFilter{Status: c.Query("status"),
+		ps, err := a.Desk.Proposals(c.Request.Context(), lifecycle.ProposalFilter{Status: c.Query("status"),
 			Region: c.Query("region"), Limit: min(max(limit, 1), 1000)})
 		if err != nil {
 			writeError(c, err)
@@ -247,7 +341,7 @@ func handleProposal(a *AlertDeps) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		p, err := a.Service.Store.Proposal(c.Request.Context(), id)
+		p, err := a.Desk.Proposal(c.Request.Context(), id)
 		if err != nil {
 			writeError(c, err)
 			return
@@ -278,7 +372,7 @@ func handleSign(a *AlertDeps, approve bool) gin.HandlerFunc {
 		}
 		st := staffOf(c)
 		ctx := c.Request.Context()
-		rec, err := a.Service.SignAs(ctx, id, st.User, st.Roles, req.Role, approve, req.Comment)
+		rec, err := a.Desk.SignAs(ctx, id, st.User, st.Roles, req.Role, approve, req.Comment)
 		if err != nil {
 			writeError(c, err)
 			return
@@ -303,14 +397,14 @@ func handleManualProposal(a *AlertDeps) gin.HandlerFunc {
 		if !bindJSON(c, &req) {
 			return
 		}
-		p := a.Service.Plan
+		p := a.Plan
 		lvl, ok := p.LevelByID(req.Level)
 		if !ok && (req.Level != "" || req.Action == "") {
 			writeError(c, aqwarn.Errorf(aqwarn.EINVALID, "level %q is not a level of plan %s", req.Level, p.ID))
 			return
 		}
 		st := staffOf(c)
-		rec, err := a.Service.ProposeManual(c.Request.Context(), req.Region, alert.ManualRequest{Action: alert.Action(req.Action), Level: lvl, Start: req.Start,
+		rec, err := a.Desk.ProposeManual(c.Request.Context(), req.Region, alert.ManualRequest{Action: alert.Action(req.Action), Level: lvl, Start: req.Start,
 			End: req.End, Reason: req.Reason, By: st.User}, planRole(p, st))
 		if err != nil {
 			writeError(c, err)
@@ -336,7 +430,7 @@ func handleUpstreamPrompt(a *AlertDeps) gin.HandlerFunc {
 		if !bindJSON(c, &req) {
 			return
 		}
-		p := a.Service.Plan
+		p := a.Plan
 		lvl, ok := p.LevelByID(req.Level)
 		if !ok || lvl == alert.LevelNone {
 			writeError(c, aqwarn.Errorf(aqwarn.EINVALID, "level %q is not a warning level of plan %s", req.Level, p.ID))
@@ -345,11 +439,11 @@ func handleUpstreamPrompt(a *AlertDeps) gin.HandlerFunc {
 		st := staffOf(c)
 		u := alert.UpstreamPrompt{ID: req.ID, Region: req.Region, Level: lvl, Start: req.Start, End: req.End,
 			Issuer: req.Issuer, Reference: req.Reference}
-		if err := a.Service.AddPrompt(c.Request.Context(), u, st.User, planRole(p, st)); err != nil {
+		if err := a.Desk.AddPrompt(c.Request.Context(), u, st.User, planRole(p, st)); err != nil {
 			writeError(c, err)
 			return
 		}
-		pending, err := a.Service.Store.Proposals(c.Request.Context(), lifecycle.ProposalFilter{Status: lifecycle.StatusPending})
+		pending, err := a.Desk.Proposals(c.Request.Context(), lifecycle.ProposalFilter{Status: lifecycle.StatusPending})
 		if err != nil {
 			writeError(c, err)
 			return
@@ -369,7 +463,7 @@ func handleAudit(a *AlertDeps) gin.HandlerFunc {
 		}
 		after, _ := strconv.ParseInt(c.Query("after"), 10, 64)
 		limit, _ := strconv.Atoi(c.DefaultQuery("limit", "500"))
-		es, err := a.Service.Store.Audit(c.Request.Context(), after, limit)
+		es, err := a.Audit.Audit(c.Request.Context(), after, limit)
 		if err != nil {
 			writeError(c, err)
 			return
@@ -389,7 +483,7 @@ func handleTransitions(a *AlertDeps) gin.HandlerFunc {
 		}
 		after, _ := strconv.ParseInt(c.Query("after"), 10, 64)
 		limit, _ := strconv.Atoi(c.DefaultQuery("limit", "100"))
-		ts, err := a.Service.Store.Transitions(c.Request.Context(), after, limit)
+		ts, err := a.Warnings.Transitions(c.Request.Context(), after, limit)
 		if err != nil {
 			writeError(c, err)
 			return
