@@ -212,17 +212,10 @@ func planWithUnits(t *testing.T) *Plan {
 	return p
 }
 
-// TestUnitsKeptRaw: fields this package does not know survive in the raw section.
-func TestUnitsKeptRaw(t *testing.T) {
+// TestUnitFields: every key of a unit is a field of Unit (the plan is decoded strictly).
+func TestUnitFields(t *testing.T) {
 	p := planWithUnits(t)
-	if len(p.Units) != 3 || p.Units[0].Channels[0].Kind != "webhook" {
+	if len(p.Units) != 3 || p.Units[0].Channels[0].Kind != "webhook" || p.Units[0].Contact != "0746-0000000" {
 		t.Fatalf("units = %+v", p.Units)
-	}
-	var raw []struct {
-		ID      string `yaml:"id"`
-		Contact string `yaml:"contact"`
-	}
-	if err := p.DecodeUnits(&raw); err != nil || raw[0].Contact != "0746-0000000" {
-		t.Fatalf("raw units = %+v, %v", raw, err)
 	}
 }

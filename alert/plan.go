@@ -60,13 +60,40 @@ const (
 	MeasureDuty      = "duty" // a member unit's standing duty during a response (plan 10.3)
 )
 
-// Conventional quantity names for the health-notice rule; a forecast must
-// deliver Concentrations.Values under the names the plan uses.
+// Quantity names of the health-notice rule: the forecast intake delivers
+// Concentrations.Values under these names, and a plan may use no other
+// (a misspelt quantity would be a limit that never fires).
 const (
 	QuantityPM10_24h  = "pm10_24h"
 	QuantityPM2_5_24h = "pm2_5_24h"
 	QuantityO3_8h     = "o3_8h"
 )
+
+var knownQuantities = []string{QuantityPM10_24h, QuantityPM2_5_24h, QuantityO3_8h}
+
+// ChannelKinds returns the channel kinds the service delivers on, the only
+// kinds a plan may name: a unit's channel of another kind would fail at the
+// first warning. Package notify has a notifier for each (its tests check
+// that its Channel* constants are this list).
+func ChannelKinds() []string { return []string{"mqtt", "webhook", "dingtalk", "wecom", "email"} }
+
+// Follow-up recipients (plan 7): the command office (units with role
+// office), or every member unit that had tasks in the response.
+const (
+	FollowUpToOffice         = "office"
+	FollowUpToUnitsWithTasks = "units_with_tasks"
+)
+
+// CAPEnumerations returns the OASIS CAP 1.2 values a level's cap block may
+// use, by its key in the plan file.
+func CAPEnumerations() map[string][]string {
+	return map[string][]string{
+		"urgency":        {"Immediate", "Expected", "Future", "Past", "Unknown"},
+		"severity":       {"Extreme", "Severe", "Moderate", "Minor", "Unknown"},
+		"certainty":      {"Observed", "Likely", "Possible", "Unlikely", "Unknown"},
+		"response_types": {"Shelter", "Evacuate", "Prepare", "Execute", "Avoid", "Monitor", "Assess", "AllClear", "None"},
+	}
+}
 
 // Plan is an emergency plan as data: levels, timing, roles, approval chains,
 // regions, member units and measures. Load it with LoadPlan or ParsePlan,
@@ -84,17 +111,32 @@ type Plan struct {
 	Timing       Timing           `yaml:"timing"`
 	Decisions    Decisions        `yaml:"decisions"`
 	Approvals    []Chain          `yaml:"approvals"`
+	None         NoWarning        `yaml:"none"` // how "no warning" is named
+	Units        []Unit           `yaml:"units"`
+	Measures     []Measure        `yaml:"measures"`
+	// FollowUps are the tasks a lift creates (plan 7); none when empty.
+	FollowUps []FollowUp `yaml:"followups"`
 
-	// Units and Measures are optional; another part of the service owns
-	// their meaning. The raw YAML is kept too (DecodeUnits, DecodeMeasures)
-	// so fields this package does not know survive loading.
-	Units    []Unit    `yaml:"-"`
-	Measures []Measure `yaml:"-"`
+	src        *yaml.Node // the parsed file while it is validated (lines of problems)
+	thresholds []int
+	maxHours   int
+}
 
-	rawUnits    yaml.Node
-	rawMeasures yaml.Node
-	thresholds  []int
-	maxHours    int
+// NoWarning names the state without a warning (LevelNone) in messages, e.g.
+// the level a lift leads to.
+type NoWarning struct {
+	NameZH string `yaml:"name_zh"`
+	NameEN string `yaml:"name_en"`
+}
+
+// FollowUp is one plan-7 task created when a warning is lifted, due at the
+// end of the DueWorkingDays-th working day after the response ends.
+type FollowUp struct {
+	ID             string `yaml:"id"`
+	To             string `yaml:"to"` // office | units_with_tasks
+	DueWorkingDays int    `yaml:"due_working_days"`
+	TextZH         string `yaml:"text_zh"`
+	TextEN         string `yaml:"text_en"`
 }
 
 // Region is an area the plan covers: the county (no parent) or a town.
@@ -141,6 +183,17 @@ type LevelSpec struct {
 	ResponseZH string      `yaml:"response_zh"`
 	ResponseEN string      `yaml:"response_en"`
 	AnyOf      []Condition `yaml:"any_of"`
+	CAP        LevelCAP    `yaml:"cap"`
+}
+
+// LevelCAP grades a level in CAP 1.2 messages (info/urgency, severity,
+// certainty and responseType); a lift is graded by package cap
+// (Past/Minor/Observed, AllClear), whatever the level.
+type LevelCAP struct {
+	Urgency       string   `yaml:"urgency"`
+	Severity      string   `yaml:"severity"`
+	Certainty     string   `yaml:"certainty"`
+	ResponseTypes []string `yaml:"response_types"`
 }
 
 // Condition is one alternative of a level: all its terms must hold.
@@ -227,9 +280,9 @@ const (
 	UnitUpstream = "upstream"
 )
 
-// Channel is one way to reach a unit (kind: webhook, dingtalk, wecom, email,
-// mqtt, sms, ...). Secrets are never in the plan: SecretEnv names the
-// environment variable holding the signing key.
+// Channel is one way to reach a unit (kind: one of ChannelKinds). Secrets
+// are never in the plan: SecretEnv names the environment variable holding
+// the signing key.
 type Channel struct {
 	Kind      string `yaml:"kind" json:"kind"`
 	Target    string `yaml:"target" json:"target"`
@@ -249,13 +302,6 @@ type Measure struct {
 	TextEN string   `yaml:"text_en" json:"text_en"`
 }
 
-// planFile is the file layout: the plan plus the sections kept raw.
-type planFile struct {
-	Plan     `yaml:",inline"`
-	Units    yaml.Node `yaml:"units"`
-	Measures yaml.Node `yaml:"measures"`
-}
-
 // LoadPlan reads and validates a plan file.
 func LoadPlan(path string) (*Plan, error) {
 	b, err := os.ReadFile(path)
@@ -271,15 +317,17 @@ func LoadPlan(path string) (*Plan, error) {
 	return p, err
 }
 
-// ParsePlan decodes and validates a plan. Unknown keys are errors (a typo in
-// a threshold name must not silently drop a rule), except inside units and
-// measures. The error lists every problem found.
+// ParsePlan decodes and validates a plan. Unknown keys are errors anywhere
+// in the file (a typo must not silently drop a rule, a measure's public
+// text or a channel's secret), and so are values outside the plan's
+// vocabulary (channel kinds, health-notice quantities, CAP grades). The
+// error lists every problem found, with its line where one is known.
 func ParsePlan(b []byte) (*Plan, error) {
-	var f planFile
+	var p Plan
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	var problems []string
-	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+	if err := dec.Decode(&p); err != nil && !errors.Is(err, io.EOF) {
 		var te *yaml.TypeError
 		if !errors.As(err, &te) {
 			return nil, planError([]string{err.Error()})
@@ -288,19 +336,14 @@ func ParsePlan(b []byte) (*Plan, error) {
 		// run reports everything.
 		problems = append(problems, te.Errors...)
 	}
-	p := f.Plan
-	p.rawUnits, p.rawMeasures = f.Units, f.Measures
-	if !isEmptyNode(&p.rawUnits) {
-		if err := p.rawUnits.Decode(&p.Units); err != nil {
-			problems = append(problems, "units: "+err.Error())
-		}
-	}
-	if !isEmptyNode(&p.rawMeasures) {
-		if err := p.rawMeasures.Decode(&p.Measures); err != nil {
-			problems = append(problems, "measures: "+err.Error())
-		}
+	// The same text as a node tree, for the lines of value problems. It
+	// decoded above, so it parses.
+	var root yaml.Node
+	if err := yaml.Unmarshal(b, &root); err == nil {
+		p.src = &root
 	}
 	problems = append(problems, p.validate()...)
+	p.src = nil
 	if len(problems) > 0 {
 		return nil, planError(problems)
 	}
@@ -315,22 +358,45 @@ func planError(problems []string) *Error {
 		Problems:  problems}
 }
 
-func isEmptyNode(n *yaml.Node) bool {
-	return n.Kind == 0 || (n.Kind == yaml.ScalarNode && n.Tag == "!!null")
-}
-
-// DecodeUnits decodes the raw units section into v, for callers that need
-// fields beyond Unit.
-func (p *Plan) DecodeUnits(v any) error { return decodeRaw(&p.rawUnits, v) }
-
-// DecodeMeasures decodes the raw measures section into v.
-func (p *Plan) DecodeMeasures(v any) error { return decodeRaw(&p.rawMeasures, v) }
-
-func decodeRaw(n *yaml.Node, v any) error {
-	if isEmptyNode(n) {
-		return nil
+// line returns "line N: " for the value at path (mapping keys and sequence
+// indexes from the top of the file), as yaml's own errors begin, or "" when
+// the plan was not read from a file or the path is not in it. A mapping or
+// sequence under a key is on the key's line (a block one starts below it).
+func (p *Plan) line(path ...any) string {
+	if p.src == nil || len(p.src.Content) == 0 {
+		return ""
 	}
-	return n.Decode(v)
+	n := p.src.Content[0]
+	at := n.Line
+	for _, step := range path {
+		for n.Kind == yaml.AliasNode && n.Alias != nil {
+			n = n.Alias
+		}
+		var next *yaml.Node
+		switch s := step.(type) {
+		case string:
+			if n.Kind == yaml.MappingNode {
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					if n.Content[i].Value == s {
+						next, at = n.Content[i+1], n.Content[i].Line
+					}
+				}
+			}
+		case int:
+			if n.Kind == yaml.SequenceNode && s >= 0 && s < len(n.Content) {
+				next = n.Content[s]
+				at = next.Line
+			}
+		}
+		if next == nil {
+			return ""
+		}
+		n = next
+	}
+	if n.Kind == yaml.ScalarNode {
+		at = n.Line
+	}
+	return fmt.Sprintf("line %d: ", at)
 }
 
 func (p *Plan) index() {
@@ -532,6 +598,9 @@ func (p *Plan) validate() []string {
 	}
 
 	p.validateLevels(&pr)
+	if p.None.NameZH == "" || p.None.NameEN == "" {
+		pr.add("%snone: name_zh and name_en are required (how messages name no warning)", p.line("none"))
+	}
 
 	hn := p.HealthNotice
 	if hn.ID == "" {
@@ -549,6 +618,10 @@ func (p *Plan) validate() []string {
 	for i, c := range hn.AnyOf {
 		at := fmt.Sprintf("health_notice.any_of[%d]", i)
 		pr.id(at+".quantity", c.Quantity, quantities)
+		if c.Quantity != "" && !slices.Contains(knownQuantities, c.Quantity) {
+			pr.add("%s%s.quantity: unknown quantity %q; the forecast delivers %s",
+				p.line("health_notice", "any_of", i, "quantity"), at, c.Quantity, strings.Join(knownQuantities, ", "))
+		}
 		if c.Above <= 0 {
 			pr.add("%s: above must be > 0, got %v", at, c.Above)
 		}
@@ -570,17 +643,22 @@ func (p *Plan) validate() []string {
 	p.validateChains(&pr, roles)
 
 	units := map[string]bool{}
+	kinds := ChannelKinds()
 	for i, u := range p.Units {
 		at := fmt.Sprintf("units[%d]", i)
 		pr.id(at, u.ID, units)
 		switch u.Role {
 		case "", UnitMember, UnitOffice, UnitUpstream:
 		default:
-			pr.add("%s (%s): role must be member, office or upstream, got %q", at, u.ID, u.Role)
+			pr.add("%s%s (%s): role must be member, office or upstream, got %q", p.line("units", i, "role"), at, u.ID, u.Role)
 		}
 		for j, c := range u.Channels {
-			if c.Kind == "" {
-				pr.add("%s (%s).channels[%d]: kind missing", at, u.ID, j)
+			switch {
+			case c.Kind == "":
+				pr.add("%s%s (%s).channels[%d]: kind missing", p.line("units", i, "channels", j), at, u.ID, j)
+			case !slices.Contains(kinds, c.Kind):
+				pr.add("%s%s (%s).channels[%d].kind: unknown channel kind %q; the service delivers on %s",
+					p.line("units", i, "channels", j, "kind"), at, u.ID, j, c.Kind, strings.Join(kinds, ", "))
 			}
 		}
 	}
@@ -589,20 +667,52 @@ func (p *Plan) validate() []string {
 		at := fmt.Sprintf("measures[%d]", i)
 		pr.id(at, m.ID, measures)
 		if !p.measureLevelKnown(m.Level) {
-			pr.add("%s (%s): unknown level %q", at, m.ID, m.Level)
+			pr.add("%s%s (%s): unknown level %q", p.line("measures", i, "level"), at, m.ID, m.Level)
 		}
 		switch m.Kind {
 		case MeasureHealth, MeasureAdvisory, MeasureMandatory, MeasureDuty:
 		default:
-			pr.add("%s (%s): kind must be health, advisory, mandatory or duty, got %q", at, m.ID, m.Kind)
+			pr.add("%s%s (%s): kind must be health, advisory, mandatory or duty, got %q", p.line("measures", i, "kind"), at, m.ID, m.Kind)
 		}
 		for _, u := range m.Units {
 			if !units[u] {
-				pr.add("%s (%s): unknown unit %q", at, m.ID, u)
+				pr.add("%s%s (%s): unknown unit %q", p.line("measures", i, "units"), at, m.ID, u)
 			}
 		}
 	}
+	p.validateFollowUps(&pr, measures)
 	return pr.list
+}
+
+// validateFollowUps checks the plan-7 tasks; measures holds the measure ids,
+// which a follow-up id must not repeat (both are task ids on a unit's board).
+func (p *Plan) validateFollowUps(pr *problems, measures map[string]bool) {
+	office := slices.ContainsFunc(p.Units, func(u Unit) bool { return u.Role == UnitOffice })
+	ids := map[string]bool{}
+	for i, f := range p.FollowUps {
+		at := fmt.Sprintf("followups[%d]", i)
+		pr.id(at, f.ID, ids)
+		if measures[f.ID] {
+			pr.add("%s%s: id %q is also a measure's", p.line("followups", i, "id"), at, f.ID)
+		}
+		at = fmt.Sprintf("%s (%s)", at, f.ID)
+		switch f.To {
+		case FollowUpToOffice:
+			if !office {
+				pr.add("%s%s: to office, but no unit has role office", p.line("followups", i, "to"), at)
+			}
+		case FollowUpToUnitsWithTasks:
+		default:
+			pr.add("%s%s.to: must be %s or %s, got %q", p.line("followups", i, "to"), at,
+				FollowUpToOffice, FollowUpToUnitsWithTasks, f.To)
+		}
+		if f.DueWorkingDays < 1 {
+			pr.add("%s%s.due_working_days: must be ≥ 1, got %d", p.line("followups", i, "due_working_days"), at, f.DueWorkingDays)
+		}
+		if f.TextZH == "" || f.TextEN == "" {
+			pr.add("%s%s: text_zh and text_en are required", p.line("followups", i), at)
+		}
+	}
 }
 
 func (p *Plan) measureLevelKnown(ref string) bool {
@@ -641,6 +751,7 @@ func (p *Plan) validateLevels(pr *problems) {
 		if len(l.AnyOf) == 0 {
 			pr.add("%s: any_of has no conditions", at)
 		}
+		p.validateCAP(pr, i, at, l.CAP)
 		for j, c := range l.AnyOf {
 			if len(c.AllOf) == 0 {
 				pr.add("%s.any_of[%d]: all_of has no terms", at, j)
@@ -670,6 +781,38 @@ func (p *Plan) validateLevels(pr *problems) {
 				}
 			}
 		}
+	}
+}
+
+// validateCAP checks a level's CAP grades against CAP 1.2's enumerations.
+func (p *Plan) validateCAP(pr *problems, i int, at string, c LevelCAP) {
+	enum := CAPEnumerations()
+	block := p.line("levels", i, "cap") // a missing grade: the block, else the level
+	if block == "" {
+		block = p.line("levels", i)
+	}
+	for _, f := range []struct{ key, v string }{{"urgency", c.Urgency}, {"severity", c.Severity}, {"certainty", c.Certainty}} {
+		switch {
+		case f.v == "":
+			pr.add("%s%s.cap.%s: missing (one of %s)", block, at, f.key, strings.Join(enum[f.key], ", "))
+		case !slices.Contains(enum[f.key], f.v):
+			pr.add("%s%s.cap.%s: %q is not a CAP 1.2 %s (one of %s)", p.line("levels", i, "cap", f.key), at, f.key, f.v,
+				f.key, strings.Join(enum[f.key], ", "))
+		}
+	}
+	if len(c.ResponseTypes) == 0 {
+		pr.add("%s%s.cap.response_types: missing (some of %s)", block, at, strings.Join(enum["response_types"], ", "))
+	}
+	seen := map[string]bool{}
+	for j, r := range c.ResponseTypes {
+		switch {
+		case !slices.Contains(enum["response_types"], r):
+			pr.add("%s%s.cap.response_types[%d]: %q is not a CAP 1.2 responseType (one of %s)", p.line("levels", i, "cap", "response_types", j),
+				at, j, r, strings.Join(enum["response_types"], ", "))
+		case seen[r]:
+			pr.add("%s%s.cap.response_types[%d]: %q twice", p.line("levels", i, "cap", "response_types", j), at, j, r)
+		}
+		seen[r] = true
 	}
 }
 

@@ -2,8 +2,10 @@ package alert
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -44,8 +46,100 @@ func TestShippedPlans(t *testing.T) {
 		t.Errorf("lookback = %vh", got)
 	}
 	// Without the key every region is a warning area.
-	if ex := loadPlan(t, "example-48-72-96.yaml"); len(ex.WarningRegions()) != len(ex.Regions) {
+	ex := loadPlan(t, "example-48-72-96.yaml")
+	if len(ex.WarningRegions()) != len(ex.Regions) {
 		t.Errorf("example plan: %d of %d regions warned", len(ex.WarningRegions()), len(ex.Regions))
+	}
+	// The sections that were Go code (publish, cap) say what the code said,
+	// in both plans.
+	for _, p := range []*Plan{p, ex} {
+		if p.None != (NoWarning{NameZH: "无预警", NameEN: "No warning"}) {
+			t.Errorf("%s: none = %+v", p.ID, p.None)
+		}
+		var follow []string
+		for _, f := range p.FollowUps {
+			follow = append(follow, fmt.Sprintf("%s>%s+%d", f.ID, f.To, f.DueWorkingDays))
+		}
+		if want := []string{"followup-dispatch-table>units_with_tasks+1", "followup-dispatch-summary>office+1",
+			"followup-evaluation>office+5"}; !slices.Equal(follow, want) {
+			t.Errorf("%s: followups = %v, want %v", p.ID, follow, want)
+		}
+		// CAP grades by rank from the top, as cap.go computed them.
+		want := []LevelCAP{
+			{"Expected", "Moderate", "Likely", []string{"Prepare", "Avoid"}},
+			{"Expected", "Severe", "Likely", []string{"Execute", "Avoid"}},
+			{"Immediate", "Extreme", "Likely", []string{"Execute", "Avoid"}},
+		}
+		for i, l := range p.Levels {
+			g := l.CAP
+			if g.Urgency != want[i].Urgency || g.Severity != want[i].Severity || g.Certainty != want[i].Certainty ||
+				!slices.Equal(g.ResponseTypes, want[i].ResponseTypes) {
+				t.Errorf("%s: %s cap = %+v, want %+v", p.ID, l.ID, g, want[i])
+			}
+		}
+	}
+}
+
+// TestPlanTypos: the shipped plan with one typo each is refused, and the
+// problem names the key or value and its line — in units, measures and
+// channels too, where duty staff edit most. Before strict decoding the first
+// four loaded and failed later (or never).
+func TestPlanTypos(t *testing.T) {
+	base, err := os.ReadFile(filepath.Join("..", "configs", "plans", "jianghua-2024.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		old, new_ string
+		at        string // the part of new_ on the problem's line
+		want      string
+	}{
+		// A measure silently left the public text.
+		{"measure key", "  - id: hn-sensitive-groups\n    level: health_notice\n    kind: health\n    public: true",
+			"  - id: hn-sensitive-groups\n    level: health_notice\n    kind: health\n    pubic: true",
+			"pubic", "field pubic not found in type alert.Measure"},
+		// A channel lost its signing secret: it failed at send time.
+		{"channel key", "secret_env: AQWARN_DINGTALK_SECRET_EDUCATION", "secretenv: AQWARN_DINGTALK_SECRET_EDUCATION",
+			"secretenv", "field secretenv not found in type alert.Channel"},
+		// A channel kind no notifier serves: deliveries failed at the first warning.
+		{"channel kind", "{kind: wecom, target: \"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=PLACEHOLDER-publicity\"}",
+			"{kind: wecon, target: \"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=PLACEHOLDER-publicity\"}",
+			"wecon", `units[3] (publicity).channels[0].kind: unknown channel kind "wecon"; the service delivers on mqtt, webhook, dingtalk, wecom, email`},
+		// A health-notice limit no forecast value is delivered under: it never fired.
+		{"quantity", "quantity: pm2_5_24h", "quantity: pm25_24h",
+			"pm25_24h", `health_notice.any_of[1].quantity: unknown quantity "pm25_24h"; the forecast delivers pm10_24h, pm2_5_24h, o3_8h`},
+		// A misspelt section: the follow-ups would silently be none.
+		{"top-level key", "\nfollowups:\n", "\nfollowup:\n", "followup:", "field followup not found in type alert.Plan"},
+		// A misspelt level field.
+		{"level key", "    response_zh: Ⅱ级应急响应", "    respons_zh: Ⅱ级应急响应", "respons_zh", "field respons_zh not found in type alert.LevelSpec"},
+		// A misspelt chain step key: the step would need no one.
+		{"step key", "any_of: [deputy_commander, commander]", "anyof: [deputy_commander, commander]",
+			"anyof", "field anyof not found in type alert.Step"},
+		// A CAP grade outside CAP 1.2.
+		{"cap value", "severity: Severe,", "severity: Critical,", "Critical",
+			`levels[1] (orange).cap.severity: "Critical" is not a CAP 1.2 severity (one of Extreme, Severe, Moderate, Minor, Unknown)`},
+		// A follow-up for a recipient the plan does not know.
+		{"followup to", "    to: office\n    due_working_days: 5", "    to: ofice\n    due_working_days: 5", "ofice",
+			`followups[2] (followup-evaluation).to: must be office or units_with_tasks, got "ofice"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			i := strings.Index(string(base), tc.old)
+			if i < 0 || strings.Count(string(base), tc.old) != 1 {
+				t.Fatalf("fixture text %q not found once", tc.old)
+			}
+			src := string(base[:i]) + tc.new_ + string(base[i+len(tc.old):])
+			line := 1 + strings.Count(src[:i+strings.Index(tc.new_, tc.at)], "\n")
+			_, err := ParsePlan([]byte(src))
+			if ErrorCode(err) != CodePlanInvalid {
+				t.Fatalf("err = %v, want %s", err, CodePlanInvalid)
+			}
+			want := fmt.Sprintf("line %d: %s", line, tc.want)
+			if !slices.Contains(err.(*Error).Problems, want) {
+				t.Errorf("problems:\n  %s\nwant one to be\n  %s", strings.Join(err.(*Error).Problems, "\n  "), want)
+			}
+		})
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -58,11 +59,9 @@ type Notice struct {
 	Seq    int       // 0–9, the identifier's last digit (distinguishes messages sent in the same second)
 	Region alert.Region
 	// Level is the level in force after the change; on lift, the level
-	// that was lifted.
-	Level alert.LevelSpec
-	// Rank is the level's position from the top: 0 for the plan's highest
-	// level, 1 for the next one, and so on (it picks severity and urgency).
-	Rank        int
+	// that was lifted. Its CAP grades (Level.CAP, plan data) give urgency,
+	// severity, certainty and responseType.
+	Level       alert.LevelSpec
 	Onset       time.Time // start of the warning (of the episode)
 	Expires     time.Time // expected end; zero when unknown
 	Measures    []alert.Measure
@@ -177,20 +176,14 @@ func digits(s string, n int) bool {
 
 func formatTime(t time.Time) string { return t.In(cst).Format(timeLayout) }
 
-// grade is CAP urgency, severity and certainty for a level by its rank from
-// the top (spec/cap.md: red Immediate/Extreme, orange Expected/Severe,
-// yellow Expected/Moderate; a lift Past/Minor/Observed).
-func grade(kind string, rank int) (urgency, severity, certainty string) {
-	switch {
-	case kind == KindLift:
-		return "Past", "Minor", "Observed"
-	case rank == 0:
-		return "Immediate", "Extreme", "Likely"
-	case rank == 1:
-		return "Expected", "Severe", "Likely"
-	default:
-		return "Expected", "Moderate", "Likely"
+// grade is CAP urgency, severity, certainty and responseType of a notice:
+// the plan's grades of the level (its cap block), except that a lift is
+// over whatever the level was (spec/cap.md: Past/Minor/Observed, AllClear).
+func grade(n Notice) (c alert.LevelCAP) {
+	if n.Kind == KindLift {
+		return alert.LevelCAP{Urgency: "Past", Severity: "Minor", Certainty: "Observed", ResponseTypes: []string{"AllClear"}}
 	}
+	return n.Level.CAP
 }
 
 // Build returns the CAP message of a notice.
@@ -215,6 +208,9 @@ func Build(s Sender, n Notice) (*Alert, error) {
 	if msgType != "Alert" && len(n.References) == 0 {
 		return nil, fmt.Errorf("cap: a %s message must reference the earlier messages", msgType)
 	}
+	if g := grade(n); g.Urgency == "" || g.Severity == "" || g.Certainty == "" || len(g.ResponseTypes) == 0 {
+		return nil, fmt.Errorf("cap: level %q has no CAP grades (the plan's cap block)", n.Level.ID)
+	}
 	status := n.Status
 	if status == "" {
 		status = "Actual"
@@ -231,7 +227,7 @@ func Build(s Sender, n Notice) (*Alert, error) {
 }
 
 func (n Notice) info(s Sender, zh bool) Info {
-	urgency, severity, certainty := grade(n.Kind, n.Rank)
+	g := grade(n)
 	l := n.Level
 	pick := func(zhs, ens string) string {
 		if zh {
@@ -292,18 +288,9 @@ func (n Notice) info(s Sender, zh bool) Info {
 			fmt.Fprintf(&instr, "%d. %s", i+1, pick(m.TextZH, m.TextEN))
 		}
 	}
-	responses := []string{"Prepare"}
-	switch {
-	case n.Kind == KindLift:
-		responses = []string{"AllClear"}
-	case n.Rank < 2:
-		responses = []string{"Execute", "Avoid"}
-	default:
-		responses = []string{"Prepare", "Avoid"}
-	}
 	info := Info{
 		Language: pick("zh-CN", "en-US"), Category: []string{"Env", "Health"}, Event: event,
-		ResponseType: responses, Urgency: urgency, Severity: severity, Certainty: certainty,
+		ResponseType: slices.Clone(g.ResponseTypes), Urgency: g.Urgency, Severity: g.Severity, Certainty: g.Certainty,
 		EventCode:  []NameValue{{"aqwarn:level", l.ID}},
 		Effective:  formatTime(n.Sent),
 		SenderName: pick(s.NameZH, orElse(s.NameEN, s.NameZH)), Headline: headline,

@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -79,27 +81,26 @@ func episode(t *testing.T) []*Alert {
 	p := plan(t)
 	region, _ := p.Region("jianghua")
 	at := func(d, h int) time.Time { return time.Date(2026, 12, d, h, 0, 0, 0, cst) }
-	level := func(id string) (alert.LevelSpec, int) {
+	level := func(id string) alert.LevelSpec {
 		l, ok := p.LevelByID(id)
 		if !ok {
 			t.Fatalf("level %s", id)
 		}
-		return *p.Spec(l), int(p.MaxLevel() - l)
+		return *p.Spec(l)
 	}
-	yellow, ry := level("yellow")
-	orange, ro := level("orange")
+	yellow, orange := level("yellow"), level("orange")
 	ly, _ := p.LevelByID("yellow")
 	lo, _ := p.LevelByID("orange")
 	var out []*Alert
 	var refs []Reference
 	for _, n := range []Notice{
-		{Kind: KindIssue, Sent: at(1, 16), Level: yellow, Rank: ry, Onset: at(2, 0), Expires: at(4, 0),
+		{Kind: KindIssue, Sent: at(1, 16), Level: yellow, Onset: at(2, 0), Expires: at(4, 0),
 			Measures: publicMeasures(p, ly), MaxAQI: 230},
-		{Kind: KindUpgrade, Sent: at(2, 16), Level: orange, Rank: ro, Onset: at(2, 0), Expires: at(5, 12),
+		{Kind: KindUpgrade, Sent: at(2, 16), Level: orange, Onset: at(2, 0), Expires: at(5, 12),
 			Measures: publicMeasures(p, lo), MaxAQI: 280},
-		{Kind: KindDowngrade, Sent: at(4, 10), Level: yellow, Rank: ry, Onset: at(2, 0), Expires: at(5, 12),
+		{Kind: KindDowngrade, Sent: at(4, 10), Level: yellow, Onset: at(2, 0), Expires: at(5, 12),
 			Measures: publicMeasures(p, ly)},
-		{Kind: KindLift, Sent: at(5, 16), Level: yellow, Rank: ry},
+		{Kind: KindLift, Sent: at(5, 16), Level: yellow},
 	} {
 		n.Region = region
 		n.References = refs
@@ -150,17 +151,17 @@ func TestCAPGoldenChanges(t *testing.T) {
 	region, _ := p.Region("jianghua")
 	at := func(d, h int) time.Time { return time.Date(2026, 12, d, h, 0, 0, 0, cst) }
 	lo, _ := p.LevelByID("orange")
-	orange, ro := *p.Spec(lo), int(p.MaxLevel()-lo)
+	orange := *p.Spec(lo)
 	refs := []Reference{earlier[0].Ref(), earlier[1].Ref()}
 	for _, tc := range []struct {
 		n        Notice
 		headline string
 	}{
-		{Notice{Kind: KindExtend, Sent: at(3, 10), Level: orange, Rank: ro, Onset: at(2, 0), Expires: at(6, 18),
+		{Notice{Kind: KindExtend, Sent: at(3, 10), Level: orange, Onset: at(2, 0), Expires: at(6, 18),
 			Measures: publicMeasures(p, lo)}, "延续至2026-12-06 18:00"},
-		{Notice{Kind: KindPause, Sent: at(4, 10), Level: orange, Rank: ro, Onset: at(4, 18), Expires: at(6, 0)},
+		{Notice{Kind: KindPause, Sent: at(4, 10), Level: orange, Onset: at(4, 18), Expires: at(6, 0)},
 			"应急措施暂停，预计2026-12-06 00:00恢复"},
-		{Notice{Kind: KindResume, Sent: at(6, 0), Level: orange, Rank: ro, Onset: at(6, 0), Expires: at(8, 0),
+		{Notice{Kind: KindResume, Sent: at(6, 0), Level: orange, Onset: at(6, 0), Expires: at(8, 0),
 			Measures: publicMeasures(p, lo)}, "恢复，启动Ⅱ级应急响应"},
 	} {
 		t.Run(tc.n.Kind, func(t *testing.T) {
@@ -203,12 +204,71 @@ func TestFeedGolden(t *testing.T) {
 	}
 }
 
-// TestBuildErrors: an update without references is refused.
+// TestGradesFromPlan: urgency, severity, certainty and responseType are the
+// level's cap block, whatever its place in the plan; a lift is Past, Minor,
+// Observed and AllClear whatever it lifts.
+func TestGradesFromPlan(t *testing.T) {
+	p := plan(t)
+	region, _ := p.Region("jianghua")
+	l, _ := p.LevelByID("yellow")
+	spec := *p.Spec(l)
+	// Grades no rank from the top would give: the block is used as it is.
+	spec.CAP = alert.LevelCAP{Urgency: "Future", Severity: "Minor", Certainty: "Possible", ResponseTypes: []string{"Monitor"}}
+	a, err := Build(sender, Notice{Kind: KindIssue, Sent: time.Date(2026, 12, 1, 16, 0, 0, 0, cst), Region: region, Level: spec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range a.Infos {
+		if in.Urgency != "Future" || in.Severity != "Minor" || in.Certainty != "Possible" || len(in.ResponseType) != 1 || in.ResponseType[0] != "Monitor" {
+			t.Errorf("%s: %s/%s/%s %v, want the level's cap block", in.Language, in.Urgency, in.Severity, in.Certainty, in.ResponseType)
+		}
+	}
+	a, err = Build(sender, Notice{Kind: KindLift, Sent: time.Date(2026, 12, 3, 16, 0, 0, 0, cst), Region: region, Level: spec,
+		References: []Reference{a.Ref()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in := a.Infos[0]; in.Urgency != "Past" || in.Severity != "Minor" || in.Certainty != "Observed" || len(in.ResponseType) != 1 || in.ResponseType[0] != "AllClear" {
+		t.Errorf("lift: %s/%s/%s %v", in.Urgency, in.Severity, in.Certainty, in.ResponseType)
+	}
+}
+
+// TestPlanVocabularyIsCAP: the values a plan's cap block may use
+// (alert.CAPEnumerations) are exactly the enumerations of the OASIS schema.
+func TestPlanVocabularyIsCAP(t *testing.T) {
+	xsd, err := os.ReadFile(filepath.Join("testdata", "CAP-v1.2.xsd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	enumeration := regexp.MustCompile(`<enumeration value = "([^"]+)"/>`)
+	for key, element := range map[string]string{"urgency": "urgency", "severity": "severity", "certainty": "certainty", "response_types": "responseType"} {
+		start := bytes.Index(xsd, []byte(`<element name = "`+element+`"`))
+		if start < 0 {
+			t.Fatalf("no element %s in the schema", element)
+		}
+		body := xsd[start:]
+		body = body[:bytes.Index(body, []byte("</simpleType>"))]
+		var want []string
+		for _, m := range enumeration.FindAllSubmatch(body, -1) {
+			want = append(want, string(m[1]))
+		}
+		if got := alert.CAPEnumerations()[key]; !slices.Equal(got, want) {
+			t.Errorf("%s: plan vocabulary %v, schema %v", key, got, want)
+		}
+	}
+}
+
+// TestBuildErrors: an update without references is refused, and so is a
+// level without CAP grades (a hand-made level, not from a plan).
 func TestBuildErrors(t *testing.T) {
 	p := plan(t)
 	l, _ := p.LevelByID("orange")
 	if _, err := Build(sender, Notice{Kind: KindUpgrade, Sent: time.Now(), Level: *p.Spec(l)}); err == nil {
 		t.Error("upgrade without references accepted")
+	}
+	if _, err := Build(sender, Notice{Kind: KindIssue, Sent: time.Now(), Level: alert.LevelSpec{ID: "grey"}}); err == nil ||
+		!strings.Contains(err.Error(), `level "grey" has no CAP grades`) {
+		t.Errorf("a level without grades: %v", err)
 	}
 	if _, err := Build(Sender{ID: "a b", DivisionCode: "431129", AgencyCode: "011"}, Notice{Kind: KindIssue, Sent: time.Now()}); err == nil {
 		t.Error("sender with a space accepted")

@@ -29,9 +29,8 @@ import (
 	"github.com/aqwarn/aqwarn/alert"
 )
 
-// Channel kinds with built-in notifiers. Channels of other kinds (sms) are
-// routed and recorded as failed until a notifier is registered for them,
-// which makes the gap visible to duty staff.
+// Channel kinds with built-in notifiers; a plan may name no other
+// (alert.ChannelKinds, checked in kinds_test.go).
 const (
 	ChannelMQTT     = "mqtt"
 	ChannelWebhook  = "webhook"

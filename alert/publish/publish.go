@@ -82,18 +82,12 @@ type Publisher struct {
 	Fanout Fanout
 	AckURL func(unit string) string
 	// Tracker, if set, records notices and task states (acknowledgement,
-	// the board); Calendar dates the plan-7 follow-ups of a lift
-	// (weekends only when nil).
+	// the board); Calendar dates the plan-7 follow-ups of a lift (the
+	// plan's followups section; weekends only when nil).
 	Tracker  *followup.Tracker
 	Calendar *followup.Calendar
 	Sent     SentLog
 }
-
-// Plan-7 follow-up deadlines, in working days after the response ends.
-const (
-	DispatchTableDays = 1
-	SummaryDays       = 5
-)
 
 // Publish composes the messages of c, records the checklists and enqueues
 // the delivery. Calling it again for the same transition sends nothing new
@@ -133,31 +127,29 @@ func (p *Publisher) Publish(ctx context.Context, c Change) error {
 // TaskKindFollowup marks the plan-7 follow-up tasks.
 const TaskKindFollowup = "followup"
 
-// followups are the plan-7 tasks created on lift: each unit that had tasks
-// sends its dispatch table (调度表) within 1 working day; the office
-// evaluates within 5 and reports to the city.
+// followups are the plan-7 tasks created on lift, as the plan's followups
+// section lists them: the office's go to every unit with role office, the
+// others to each member unit that had tasks (released ones); the upstream
+// command gets none. Each is due the given number of working days after at.
 func (p *Publisher) followups(released map[string][]notify.Task, at time.Time) map[string][]notify.Task {
 	cal := p.Calendar
 	if cal == nil {
 		cal, _ = followup.NewCalendar(nil, nil, nil)
 	}
 	out := map[string][]notify.Task{}
-	due1, due5 := cal.Deadline(at, DispatchTableDays), cal.Deadline(at, SummaryDays)
 	for _, u := range p.Plan.Units {
+		to := alert.FollowUpToUnitsWithTasks
 		switch {
 		case u.Role == alert.UnitOffice:
-			out[u.ID] = append(out[u.ID],
-				notify.Task{ID: "followup-dispatch-summary", Kind: TaskKindFollowup, Due: due1,
-					TextZH: "汇总各单位调度表，报送市重污染天气应急指挥机构（预案第7条）",
-					TextEN: "Collect the units' dispatch tables and send them to the city command (plan 7)"},
-				notify.Task{ID: "followup-evaluation", Kind: TaskKindFollowup, Due: due5,
-					TextZH: "组织总结评估：监测与气象数据、预警发布、措施效果、各部门执行情况，提出改进意见并报市指挥机构（预案第7条）",
-					TextEN: "Evaluate the response (data, warning, measures, each unit's work), propose improvements and report to the city (plan 7)"})
-		case u.Role == alert.UnitUpstream:
-		case len(released[u.ID]) > 0:
-			out[u.ID] = append(out[u.ID], notify.Task{ID: "followup-dispatch-table", Kind: TaskKindFollowup, Due: due1,
-				TextZH: "将本单位重污染天气应对工作调度表报送指挥部办公室（响应终止后1个工作日内）",
-				TextEN: "Send your response dispatch table to the Command Office (within 1 working day of the end of the response)"})
+			to = alert.FollowUpToOffice
+		case u.Role == alert.UnitUpstream, len(released[u.ID]) == 0:
+			continue
+		}
+		for _, f := range p.Plan.FollowUps {
+			if f.To == to {
+				out[u.ID] = append(out[u.ID], notify.Task{ID: f.ID, Kind: TaskKindFollowup,
+					Due: cal.Deadline(at, f.DueWorkingDays), TextZH: f.TextZH, TextEN: f.TextEN})
+			}
 		}
 	}
 	return out
@@ -260,12 +252,12 @@ func (p *Publisher) Compose(ctx context.Context, c Change) (notify.Event, error)
 		return ev, fmt.Errorf("publish: %s %s → %s names no level", c.Kind, c.From, c.To)
 	}
 	if lift {
-		m.LevelZH, m.LevelEN = "无预警", "No warning"
+		m.LevelZH, m.LevelEN = p.Plan.None.NameZH, p.Plan.None.NameEN
 	} else {
 		m.LevelZH, m.LevelEN, m.ResponseZH, m.ResponseEN, m.Color = spec.NameZH, spec.NameEN, spec.ResponseZH, spec.ResponseEN, spec.Color
 		m.AdviceZH, m.AdviceEN = checklist.Public(p.Plan, to)
 	}
-	rec, a, err := p.capFor(ctx, c, region, *spec, shown, lift)
+	rec, a, err := p.capFor(ctx, c, region, *spec, lift)
 	if err != nil {
 		return ev, err
 	}
@@ -290,7 +282,7 @@ func (p *Publisher) Compose(ctx context.Context, c Change) (notify.Event, error)
 
 // capFor returns the transition's CAP message, building and storing it the
 // first time (so a retry reuses the identifier).
-func (p *Publisher) capFor(ctx context.Context, c Change, region alert.Region, spec alert.LevelSpec, shown alert.Level, lift bool) (CAPRecord, *cap.Alert, error) {
+func (p *Publisher) capFor(ctx context.Context, c Change, region alert.Region, spec alert.LevelSpec, lift bool) (CAPRecord, *cap.Alert, error) {
 	earlier, err := p.CAPs.WarningCAPs(ctx, c.WarningID)
 	if err != nil {
 		return CAPRecord{}, nil, err
@@ -303,7 +295,7 @@ func (p *Publisher) capFor(ctx context.Context, c Change, region alert.Region, s
 		refs = append(refs, cap.Reference{Sender: r.Sender, Identifier: r.Identifier, Sent: r.Sent})
 	}
 	n := cap.Notice{Kind: c.Kind, Status: p.Status, Sent: c.At, Region: region, Level: spec,
-		Rank: int(p.Plan.MaxLevel() - shown), Onset: c.Start, Expires: c.ExpectedEnd, MaxAQI: c.MaxAQI, References: refs}
+		Onset: c.Start, Expires: c.ExpectedEnd, MaxAQI: c.MaxAQI, References: refs}
 	if !lift {
 		to, _ := p.level(c.To)
 		n.Measures = checklist.PublicMeasures(p.Plan, to)

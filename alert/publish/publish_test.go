@@ -356,3 +356,53 @@ func TestPauseAndResume(t *testing.T) {
 		t.Errorf("dispatch table follow-up: %s due %s, want assigned due %s", ft.State, ft.Due.In(cst), want)
 	}
 }
+
+// TestFollowUpsFromPlan: the plan-7 tasks and the name of "no warning" are
+// the plan's (followups, none), not the code's: another plan's follow-ups
+// go to whom it says, due when it says.
+func TestFollowUpsFromPlan(t *testing.T) {
+	ctx := context.Background()
+	f := setup(t)
+	f.plan.None = alert.NoWarning{NameZH: "预警解除", NameEN: "All clear"}
+	f.plan.FollowUps = []alert.FollowUp{
+		{ID: "followup-report", To: alert.FollowUpToOffice, DueWorkingDays: 2, TextZH: "报告", TextEN: "Report"},
+		{ID: "followup-photos", To: alert.FollowUpToUnitsWithTasks, DueWorkingDays: 3, TextZH: "照片", TextEN: "Photos"},
+	}
+	t0 := time.Date(2026, 12, 1, 16, 0, 0, 0, cst) // a Tuesday
+	f.now = t0
+	if err := f.pub.Publish(ctx, change("w7-t1", "issue", "none", "yellow", t0)); err != nil {
+		t.Fatal(err)
+	}
+	// Lift on Thursday Dec 3 at 18:00. The working days after it are Friday,
+	// Tuesday (Monday Dec 7 is the fixture's holiday) and Wednesday: 2 days
+	// are due Wednesday 00:00, 3 days Thursday 00:00.
+	t1 := time.Date(2026, 12, 3, 18, 0, 0, 0, cst)
+	l := change("w7-t2", "lift", "yellow", "none", t1)
+	l.Start = t1
+	ev, err := f.pub.Compose(ctx, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Message.LevelZH != "预警解除" || ev.Message.LevelEN != "All clear" {
+		t.Errorf("lift names the level %q / %q, want the plan's none", ev.Message.LevelZH, ev.Message.LevelEN)
+	}
+	due := func(unit string) map[string]time.Time {
+		out := map[string]time.Time{}
+		for _, task := range ev.Tasks[unit] {
+			if task.Kind != publish.TaskKindFollowup {
+				t.Errorf("%s: task %s of kind %s", unit, task.ID, task.Kind)
+			}
+			out[task.ID] = task.Due
+		}
+		return out
+	}
+	if got := due("ecology_branch"); len(got) != 1 || !got["followup-report"].Equal(time.Date(2026, 12, 9, 0, 0, 0, 0, cst)) {
+		t.Errorf("office follow-ups %v, want followup-report due 2026-12-09 00:00", got)
+	}
+	if got := due("housing"); len(got) != 1 || !got["followup-photos"].Equal(time.Date(2026, 12, 10, 0, 0, 0, 0, cst)) {
+		t.Errorf("housing follow-ups %v, want followup-photos due 2026-12-10 00:00", got)
+	}
+	if got := due("city_command"); len(got) != 0 {
+		t.Errorf("the city command got follow-ups %v", got)
+	}
+}
