@@ -5,7 +5,6 @@
 package dingtalk
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -39,10 +38,7 @@ type Message struct {
 }
 
 // Response is the robot's answer; errcode 0 is success.
-type Response struct {
-	ErrCode int    `json:"errcode"`
-	ErrMsg  string `json:"errmsg"`
-}
+type Response = notify.RobotAnswer
 
 // rateLimited is the robot's "too many messages" code (20 per minute).
 const rateLimited = 130101
@@ -85,33 +81,9 @@ func (n *Notifier) Notify(ctx context.Context, d notify.Delivery) (bool, error) 
 			}
 		}
 	}
-	return post(ctx, n.Client, target, body)
-}
-
-func post(ctx context.Context, c *http.Client, target string, body []byte) (bool, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	retry, err := notify.PostRobot(ctx, n.Client, target, body, rateLimited)
 	if err != nil {
-		return false, fmt.Errorf("dingtalk: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	if c == nil {
-		c = &http.Client{Timeout: 10 * time.Second}
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return true, fmt.Errorf("dingtalk: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		return resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests,
-			fmt.Errorf("dingtalk: %s", resp.Status)
-	}
-	var r Response
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		return true, fmt.Errorf("dingtalk: unreadable answer: %w", err)
-	}
-	if r.ErrCode != 0 {
-		return r.ErrCode == rateLimited, fmt.Errorf("dingtalk: errcode %d: %s", r.ErrCode, r.ErrMsg)
+		return retry, fmt.Errorf("dingtalk: %w", err)
 	}
 	return false, nil
 }

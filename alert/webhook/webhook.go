@@ -9,7 +9,6 @@
 package webhook
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -17,10 +16,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aqwarn/aqwarn/alert/notify"
@@ -28,13 +25,12 @@ import (
 
 // Header names.
 const (
-	HeaderTimestamp   = "X-Aqwarn-Timestamp"
-	HeaderSignature   = "X-Aqwarn-Signature"
-	HeaderKey         = "X-Aqwarn-Idempotency-Key"
-	HeaderRedelivery  = "X-Aqwarn-Redelivery"
-	DefaultTolerance  = 5 * time.Minute
-	signaturePrefix   = "sha256="
-	maxResponseToRead = 64 << 10
+	HeaderTimestamp  = "X-Aqwarn-Timestamp"
+	HeaderSignature  = "X-Aqwarn-Signature"
+	HeaderKey        = "X-Aqwarn-Idempotency-Key"
+	HeaderRedelivery = "X-Aqwarn-Redelivery"
+	DefaultTolerance = 5 * time.Minute
+	signaturePrefix  = "sha256="
 )
 
 // Payload is the JSON body.
@@ -104,18 +100,18 @@ func (n *Notifier) Notify(ctx context.Context, d notify.Delivery) (bool, error) 
 		now = n.Now
 	}
 	ts := now().Unix()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.Channel.Target, bytes.NewReader(body))
-	if err != nil {
-		return false, fmt.Errorf("webhook %s: %w", d.Channel.Target, err)
-	}
-	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
-	req.Header.Set(HeaderSignature, Sign([]byte(secret), ts, body))
-	req.Header.Set(HeaderKey, d.Key)
+	h := http.Header{}
+	h.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
+	h.Set(HeaderSignature, Sign([]byte(secret), ts, body))
+	h.Set(HeaderKey, d.Key)
 	if d.Redelivery {
-		req.Header.Set(HeaderRedelivery, "true")
+		h.Set(HeaderRedelivery, "true")
 	}
-	return Do(n.Client, req)
+	_, retry, err := notify.Post(ctx, n.Client, d.Channel.Target, body, h)
+	if err != nil {
+		return retry, fmt.Errorf("webhook: %w", err)
+	}
+	return false, nil
 }
 
 func orDefault(name string) string {
@@ -123,31 +119,4 @@ func orDefault(name string) string {
 		return "the default webhook secret"
 	}
 	return name
-}
-
-// Do sends req and classifies the outcome: network failures, timeouts, 408,
-// 429 and 5xx may pass later (retry); other non-2xx answers will not.
-func Do(c *http.Client, req *http.Request) (bool, error) {
-	if c == nil {
-		c = &http.Client{Timeout: 10 * time.Second}
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return true, fmt.Errorf("%s %s: %w", req.Method, redact(req.URL.String()), err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseToRead))
-	if resp.StatusCode/100 == 2 {
-		return false, nil
-	}
-	retry := resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout
-	return retry, fmt.Errorf("%s %s: %s: %s", req.Method, redact(req.URL.String()), resp.Status, strings.TrimSpace(string(b)))
-}
-
-// redact drops the query (robot tokens, signatures) from a URL in errors.
-func redact(u string) string {
-	if i := strings.IndexByte(u, '?'); i >= 0 {
-		return u[:i] + "?…"
-	}
-	return u
 }

@@ -3,12 +3,10 @@
 package wecom
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/aqwarn/aqwarn/alert/notify"
 )
@@ -29,10 +27,7 @@ type Message struct {
 }
 
 // Response is the robot's answer; errcode 0 is success.
-type Response struct {
-	ErrCode int    `json:"errcode"`
-	ErrMsg  string `json:"errmsg"`
-}
+type Response = notify.RobotAnswer
 
 // rateLimited is "api freq out of limit" (20 messages per minute per robot).
 const rateLimited = 45009
@@ -48,29 +43,9 @@ func (n *Notifier) Notify(ctx context.Context, d notify.Delivery) (bool, error) 
 	if err != nil {
 		return false, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.Channel.Target, bytes.NewReader(body))
+	retry, err := notify.PostRobot(ctx, n.Client, d.Channel.Target, body, rateLimited)
 	if err != nil {
-		return false, fmt.Errorf("wecom: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	c := n.Client
-	if c == nil {
-		c = &http.Client{Timeout: 10 * time.Second}
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return true, fmt.Errorf("wecom: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		return resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests, fmt.Errorf("wecom: %s", resp.Status)
-	}
-	var r Response
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		return true, fmt.Errorf("wecom: unreadable answer: %w", err)
-	}
-	if r.ErrCode != 0 {
-		return r.ErrCode == rateLimited, fmt.Errorf("wecom: errcode %d: %s", r.ErrCode, r.ErrMsg)
+		return retry, fmt.Errorf("wecom: %w", err)
 	}
 	return false, nil
 }
