@@ -45,7 +45,7 @@ type HourlyForecast struct {
 }
 
 // CST is the zone of forecast dates (China Standard Time).
-var CST = time.FixedZone("CST", 8*3600)
+var CST = aqi.CST // China Standard Time, as HJ 633 and the plan count days
 
 // BaselinePersistence labels the built-in persistence forecast.
 const BaselinePersistence = "baseline:persistence"

@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/aqwarn/aqwarn"
+	"github.com/aqwarn/aqwarn/aqi"
 )
 
 // CurrentAQI hands out the newest AQI snapshot (kept in memory by the AQI job).
@@ -65,7 +66,7 @@ type Deps struct {
 }
 
 // CST is China Standard Time, in which every time is shown.
-var CST = time.FixedZone("CST", 8*3600)
+var CST = aqi.CST
 
 // NewHandler builds the HTTP handler.
 func NewHandler(d Deps) http.Handler { return headAsGet(newEngine(d)) }

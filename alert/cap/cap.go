@@ -24,7 +24,7 @@ const ContentType = "application/cap+xml"
 
 // cst is Beijing time: GB/T 35965 identifiers and every CAP time use it, with
 // a numeric offset (the schema rejects "Z").
-var cst = time.FixedZone("CST", 8*3600)
+var cst = alert.CST
 
 const timeLayout = "2006-01-02T15:04:05-07:00"
 

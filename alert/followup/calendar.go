@@ -3,6 +3,8 @@ package followup
 import (
 	"fmt"
 	"time"
+
+	"github.com/aqwarn/aqwarn/alert"
 )
 
 // Calendar knows which days are working days: Monday to Friday, except the
@@ -17,7 +19,7 @@ type Calendar struct {
 // NewCalendar checks the dates ("2006-01-02").
 func NewCalendar(loc *time.Location, holidays, workdays []string) (*Calendar, error) {
 	if loc == nil {
-		loc = time.FixedZone("CST", 8*3600)
+		loc = alert.CST
 	}
 	c := &Calendar{Loc: loc, holidays: map[string]bool{}, workdays: map[string]bool{}}
 	for _, set := range []struct {

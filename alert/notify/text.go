@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/aqwarn/aqwarn/alert"
 )
 
-var cst = time.FixedZone("CST", 8*3600)
+var cst = alert.CST
 
 func clock(t time.Time) string { return t.In(cst).Format("2006-01-02 15:04") }
 

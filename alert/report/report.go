@@ -17,10 +17,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aqwarn/aqwarn/alert"
 	"github.com/aqwarn/aqwarn/alert/followup"
 )
 
-var cst = time.FixedZone("CST", 8*3600)
+var cst = alert.CST
 
 // Point is one hour of a region's series. Forecast is 0 when there was none.
 type Point struct {
