@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -230,7 +231,7 @@ var hj212Defaults = HJ212{MinuteInterval: time.Minute, MaxConnsPerIP: 8, FirstFr
 	AuthBlock: 15 * time.Minute}
 
 // Publish is the delivery side of warnings (alert/notify and friends,
-// wired in cmd/aqwarn/wire_publish.go). Channel secrets are not here: a
+// wired in app/publish.go). Channel secrets are not here: a
 // unit's channel in the plan names the environment variable holding it.
 type Publish struct {
 	// CAP sender and GB/T 35965 identifier parts.
@@ -278,6 +279,9 @@ type Demo struct {
 	To   string `yaml:"to"`
 	// AutoApprove signs every proposal as the demo roles.
 	AutoApprove bool `yaml:"auto_approve"`
+	// Sources maps each demo station to the bundled Beijing station whose
+	// data it replays (see simulate/data/SOURCE.md), e.g. tuojiang-1: Dongsi.
+	Sources map[string]string `yaml:"sources"`
 }
 
 // Default returns the embedded default configuration (demo mode).
@@ -585,6 +589,19 @@ func (c *Config) validate() []string {
 	}
 	if c.Demo.Enabled && c.Demo.Speed <= 0 {
 		add("demo.speed must be positive")
+	}
+	if c.Demo.Enabled {
+		if len(c.Demo.Sources) == 0 {
+			add("demo.sources is empty: map each demo station to the bundled station it replays (e.g. tuojiang-1: Dongsi)")
+		}
+		for _, id := range slices.Sorted(maps.Keys(c.Demo.Sources)) {
+			if !slices.ContainsFunc(c.Stations, func(s aqwarn.Station) bool { return s.ID == id }) {
+				add("demo.sources: %q is not one of the stations", id)
+			}
+			if c.Demo.Sources[id] == "" {
+				add("demo.sources: station %q names no bundled station", id)
+			}
+		}
 	}
 	regions := map[string]bool{}
 	for i, r := range c.Regions {

@@ -4,7 +4,7 @@
 // the fan-out to the delivery pipeline (package notify).
 //
 // Its input, Change, is a small type of its own: the warning lifecycle maps
-// its recorded transitions onto it (see cmd/aqwarn/wire_publish.go).
+// its recorded transitions onto it (see alert/publish/relay.go (ChangeOf)).
 package publish
 
 import (

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"time"
+
+	"github.com/aqwarn/aqwarn/aqi"
 )
 
 // garbage makes the flood's payloads, in turn one of each kind (as the
@@ -27,7 +29,7 @@ var garbageKinds = []string{"random bytes", "truncated JSON", "deep nesting", "u
 const nestingDepth = 5000
 
 func newGarbage(station string, now time.Time) *garbage {
-	hour := now.Truncate(time.Hour).Add(-time.Hour).In(time.FixedZone("CST", 8*3600)).Format(time.RFC3339)
+	hour := now.Truncate(time.Hour).Add(-time.Hour).In(aqi.CST).Format(time.RFC3339)
 	g := &garbage{rnd: rand.New(rand.NewPCG(4, 2)), count: map[string]int{},
 		good: fmt.Appendf(nil, `{"station":%q,"time":%q,"interval":"1h","values":{"pm25":{"value":35,"unit":"ug/m3"},"no2":{"value":21.5,"unit":"ug/m3"}}}`, station, hour)}
 	g.deep = fmt.Appendf(nil, `{"station":%q,"time":%q,"interval":"1h","values":%s%s}`, station, hour,

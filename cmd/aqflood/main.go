@@ -58,6 +58,7 @@ import (
 	"time"
 
 	"github.com/aqwarn/aqwarn/api"
+	"github.com/aqwarn/aqwarn/aqi"
 	"github.com/aqwarn/aqwarn/broker"
 	"github.com/aqwarn/aqwarn/internal/testenv"
 )
@@ -398,7 +399,7 @@ func (t *target) validReading(ctx context.Context) string {
 	}
 	defer pc.close()
 	t.validHour++
-	hour := time.Now().Truncate(time.Hour).Add(-time.Duration(t.validHour) * time.Hour).In(time.FixedZone("CST", 8*3600))
+	hour := time.Now().Truncate(time.Hour).Add(-time.Duration(t.validHour) * time.Hour).In(aqi.CST)
 	payload := fmt.Appendf(nil, `{"station":"sa","time":%q,"interval":"1h","values":{"pm25":{"value":%d,"unit":"ug/m3"},"no2":{"value":20,"unit":"ug/m3"}}}`,
 		hour.Format(time.RFC3339), 30+t.validHour)
 	start := time.Now()
@@ -599,7 +600,7 @@ func (t *target) startWitness(ctx context.Context) (*witness, error) {
 		return nil, fmt.Errorf("station sb: %w", err)
 	}
 	w := &witness{pc: pc, d0: m["aqwarn_ingest_durable_total"][""], stop: make(chan struct{}), done: make(chan struct{})}
-	base := time.Now().Truncate(time.Minute).In(time.FixedZone("CST", 8*3600))
+	base := time.Now().Truncate(time.Minute).In(aqi.CST)
 	go func() {
 		defer close(w.done)
 		tk := time.NewTicker(100 * time.Millisecond)

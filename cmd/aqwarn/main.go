@@ -3,7 +3,9 @@
 //	aqwarn serve [--config FILE] [--demo] ...   run the service (default)
 //	aqwarn aqi ...                              compute AQI from JSON lines or station CSVs
 //
-// main only calls run; run wires everything, so tests call run directly.
+// main only calls run, so tests call run directly. run dispatches to the
+// commands; serve loads the configuration and runs the service that
+// package app assembles.
 package main
 
 import (

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/aqwarn/aqwarn"
 	"github.com/aqwarn/aqwarn/api"
+	"github.com/aqwarn/aqwarn/configs"
 	"github.com/aqwarn/aqwarn/simulate"
 )
 
@@ -50,7 +50,11 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return fmt.Errorf("--to: %w", err)
 	}
-	sources := demoSources
+	def, err := configs.Default()
+	if err != nil {
+		return err
+	}
+	sources := def.Demo.Sources // the demo's stations
 	if *mapping != "" {
 		sources = map[string]string{}
 		for _, kv := range strings.Split(*mapping, ",") {
@@ -67,9 +71,9 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	var readings []aqwarn.Reading
 	if fs.NArg() == 0 {
-		readings, err = demoReadings(stations, sources, start, end)
+		readings, err = simulate.BundledReadings(stations, sources, start, end)
 	} else {
-		readings, err = fileReadings(fs.Args(), stations, sources, start, end)
+		readings, err = simulate.FileReadings(fs.Args(), stations, sources, start, end)
 	}
 	if err != nil {
 		return err
@@ -127,22 +131,4 @@ func (c countingPublisher) Publish(ctx context.Context, topic string, payload []
 		c.n.Add(1)
 	}
 	return err
-}
-
-// fileReadings loads Beijing-layout CSV files (gzip accepted).
-func fileReadings(paths []string, stations []aqwarn.Station, sources map[string]string, from, to time.Time) ([]aqwarn.Reading, error) {
-	var out []aqwarn.Reading
-	for _, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
-			return nil, err
-		}
-		rs, err := readBeijing(f)
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
-		out = append(out, mapReadings(rs, stations, sources, from, to)...)
-	}
-	return out, nil
 }

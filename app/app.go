@@ -1,0 +1,699 @@
+// Package app is the aqwarn service assembled: New builds every component
+// from the configuration (the HTTP listener bound first, the store, the
+// warning engine, the broker, ingest, delivery and the HTTP API), Start
+// runs them, and Close stops them in the reverse order of start. The
+// command (cmd/aqwarn) only parses flags, loads the configuration and calls
+// these; tests may embed the whole service the same way.
+package app
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"sync"
+	"syscall"
+	"time"
+	_ "time/tzdata" // Asia/Shanghai for the cron schedules, whatever the host has
+
+	"github.com/go-co-op/gocron/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/aqwarn/aqwarn"
+	"github.com/aqwarn/aqwarn/alert/lifecycle"
+	"github.com/aqwarn/aqwarn/api"
+	"github.com/aqwarn/aqwarn/aqi"
+	"github.com/aqwarn/aqwarn/aqijob"
+	"github.com/aqwarn/aqwarn/broker"
+	"github.com/aqwarn/aqwarn/configs"
+	"github.com/aqwarn/aqwarn/ingest"
+	"github.com/aqwarn/aqwarn/ingest/hj212"
+	ingestmqtt "github.com/aqwarn/aqwarn/ingest/mqtt"
+	"github.com/aqwarn/aqwarn/internal/guard"
+	"github.com/aqwarn/aqwarn/simulate"
+	"github.com/aqwarn/aqwarn/store/influx"
+	"github.com/aqwarn/aqwarn/store/sqlite"
+)
+
+// Options are what the service takes from its surroundings.
+type Options struct {
+	// Stdout gets the lines other programs and tests read ("aqwarn:
+	// listening on …", "embedded MQTT broker on …", "demo replaying …").
+	Stdout io.Writer
+	// Stderr gets what is said before logging (a demo port in use).
+	Stderr io.Writer
+	// Getenv reads the secrets the configuration names (webhook secrets).
+	Getenv func(string) string
+	Logger *slog.Logger
+	// PprofAddr serves net/http/pprof on this loopback address ("": not at all).
+	PprofAddr string
+}
+
+// App is the service. Make it with New, run it with Start, stop it with Close.
+type App struct {
+	cfg     *configs.Config
+	opts    Options
+	log     *slog.Logger
+	closers closers
+
+	ln         net.Listener
+	publicBase string // scheme://host:port, as bound
+	now        func() time.Time
+	clock      *simulate.Clock // the demo's compressed clock; nil: real time
+	db         *sqlite.DB
+	reg        *prometheus.Registry
+	jobs       *guard.Guard
+	checks     []api.Check
+	mqttURL    string
+
+	job    *aqijob.Job
+	pipe   *ingest.Pipeline
+	recv   *ingest.Receiver
+	mq     *ingestmqtt.Client
+	health *ingest.Health
+	hj212  *hj212.Server
+	wake   chan struct{} // new durable data for the AQI job
+
+	svc      *lifecycle.Service
+	delivery *delivery
+
+	srv      *http.Server
+	httpDone chan error
+}
+
+// New builds the service from cfg (which it completes: the embedded
+// broker's own accounts). It binds the HTTP address first, since the links
+// in notices are built from the address really bound; it opens the store
+// and starts the embedded broker, and runs nothing else until Start. On
+// error, what it opened is closed.
+func New(ctx context.Context, cfg *configs.Config, opts Options) (*App, error) {
+	if opts.Stdout == nil {
+		opts.Stdout = io.Discard
+	}
+	if opts.Stderr == nil {
+		opts.Stderr = io.Discard
+	}
+	if opts.Getenv == nil {
+		opts.Getenv = func(string) string { return "" }
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	a := &App{cfg: cfg, opts: opts, log: opts.Logger, now: time.Now, wake: make(chan struct{}, 1), httpDone: make(chan error, 1)}
+	if err := a.build(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// build is New's work; what it opens it pushes on the shutdown stack.
+func (a *App) build(ctx context.Context) error {
+	cfg, opts := a.cfg, a.opts
+	raiseFileLimit(a.log)
+	err := a.servePprof(opts.PprofAddr)
+	if err != nil {
+		return err
+	}
+
+	// HTTP is bound first: links in notices (acknowledgement pages, CAP)
+	// are built from the address it really has, also when the demo
+	// falls back to a free port. It serves once everything runs.
+	if a.ln, err = listenHTTP(cfg, opts.Stderr); err != nil {
+		return err
+	}
+	a.closers.push(func() { a.ln.Close() })
+	scheme := "http"
+	if cfg.HTTP.TLSCert != "" {
+		scheme = "https"
+	}
+	a.publicBase = scheme + "://" + a.ln.Addr().String()
+
+	// Time is an argument: in the demo the whole service lives on the
+	// simulator's compressed clock, so "now" matches the replayed data.
+	if cfg.Demo.Enabled {
+		start, err := time.ParseInLocation(time.DateOnly, cfg.Demo.From, api.CST)
+		if err != nil {
+			return fmt.Errorf("demo.from: %w", err)
+		}
+		a.clock = &simulate.Clock{Start: start, Origin: time.Now(), Speed: cfg.Demo.Speed}
+		a.now = a.clock.Now
+		// Each demo run starts afresh in its own store (demo.go).
+		if cfg.Store.Dir, err = freshDemoStore(cfg.Store.Dir, opts.Stdout); err != nil {
+			return err
+		}
+	}
+	if a.db, err = sqlite.Open(ctx, cfg.Store.Dir); err != nil {
+		return err
+	}
+	a.db.Now = a.now
+	a.closers.push(func() { a.db.Close() })
+	if err := a.newAlert(); err != nil {
+		return err
+	}
+
+	a.reg = prometheus.NewRegistry()
+	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Every scheduled job and background loop runs guarded: a panic is
+	// logged with its stack, counted and shown on /readyz, never silent.
+	a.jobs = guard.New(a.reg, a.log.With("component", "jobs"))
+	a.checks = []api.Check{{Name: "store", Check: a.db.Probe}, {Name: "jobs", Check: a.jobs.Check, Degraded: true}}
+
+	if err := a.newIngest(ctx); err != nil {
+		return err
+	}
+	if err := a.newDelivery(ctx); err != nil {
+		return err
+	}
+	a.newHTTP()
+	return nil
+}
+
+// Start runs the service: intake, delivery, the warnings approved before a
+// stop, the scheduled jobs, the HTTP API and, in the demo, the simulated
+// stations, forecaster and units. Close stops what it started, also after
+// an error.
+func (a *App) Start(ctx context.Context) error {
+	cfg := a.cfg
+	a.startIngest(ctx)
+	if cfg.HJ212.Addr != "" {
+		// The listener outlives ctx so that Shutdown, not cancellation, ends
+		// it: frames being stored still get their ACK.
+		if err := a.hj212.Start(context.WithoutCancel(ctx)); err != nil {
+			return fmt.Errorf("hj212.addr: %w", err)
+		}
+		fmt.Fprintf(a.opts.Stdout, "aqwarn: HJ 212 listener on %s\n", a.hj212.Address())
+		a.closers.push(func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			a.hj212.Shutdown(sctx)
+		})
+	}
+	if err := a.mq.Connect(ctx); err != nil {
+		return fmt.Errorf("MQTT broker %s: %w", a.mqttURL, err)
+	}
+	// Closing the subscriber first stops intake; the pipeline then drains.
+	a.closers.push(a.mq.Close)
+
+	// Delivery runs before the engine recovers, so that transitions
+	// recovered now are delivered too.
+	if err := a.startDelivery(ctx); err != nil {
+		return err
+	}
+	if err := a.svc.Recover(ctx); err != nil {
+		return fmt.Errorf("publishing approved warnings: %w", err)
+	}
+	if err := a.schedule(); err != nil {
+		return err
+	}
+	a.wakeAQIOnData()
+
+	if cfg.HTTP.TLSCert != "" {
+		a.srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		go func() { a.httpDone <- a.srv.ServeTLS(a.ln, cfg.HTTP.TLSCert, cfg.HTTP.TLSKey) }()
+	} else {
+		go func() { a.httpDone <- a.srv.Serve(a.ln) }()
+	}
+	a.closers.push(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		a.srv.Shutdown(sctx)
+	})
+	fmt.Fprintf(a.opts.Stdout, "aqwarn: listening on %s\n", a.publicBase)
+
+	if cfg.Demo.Enabled {
+		if err := a.startDemo(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil // stopped while the demo was starting: a shutdown, not a failure
+			}
+			return err
+		}
+		fmt.Fprintf(a.opts.Stdout, "aqwarn: demo replaying %s .. %s at %gx; try: curl http://%s/api/v1/aqi/current\n",
+			cfg.Demo.From, cfg.Demo.To, cfg.Demo.Speed, a.ln.Addr())
+	}
+	return nil
+}
+
+// Wait blocks until ctx ends (nil) or the HTTP server fails (its error).
+func (a *App) Wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		a.log.Info("shutting down")
+		return nil
+	case err := <-a.httpDone:
+		return fmt.Errorf("http server: %w", err)
+	}
+}
+
+// Close stops everything started, the last started first. It may be
+// called more than once.
+func (a *App) Close() { a.closers.close() }
+
+// URL is the HTTP API's address as bound (scheme://host:port).
+func (a *App) URL() string { return a.publicBase }
+
+// closers is the shutdown stack: what was started last is stopped first,
+// each once.
+type closers struct {
+	mu  sync.Mutex
+	fns []func()
+}
+
+func (c *closers) push(f func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.fns = append(c.fns, f)
+}
+
+func (c *closers) close() {
+	for {
+		c.mu.Lock()
+		if len(c.fns) == 0 {
+			c.mu.Unlock()
+			return
+		}
+		f := c.fns[len(c.fns)-1]
+		c.fns = c.fns[:len(c.fns)-1]
+		c.mu.Unlock()
+		f()
+	}
+}
+
+// newAlert builds the warning engine: the plan (parsed, and the tokens'
+// roles checked, with the configuration) and the lifecycle service on the
+// store, observing the AQI job's region records.
+func (a *App) newAlert() error {
+	cfg := a.cfg
+	plan := cfg.ParsedPlan()
+	if plan == nil {
+		return fmt.Errorf("plan %s: not loaded", cfg.Plan)
+	}
+	log := a.log.With("component", "alert")
+	a.svc = &lifecycle.Service{Plan: plan, Store: a.db, Forecasts: a.db,
+		Observations: aqijob.ObservedWindows{History: a.db, Window: plan.Window()}, Now: a.now, Logger: log}
+	if cfg.Demo.AutoApprove {
+		if cfg.Demo.Enabled {
+			a.svc.AutoApprove = true
+		} else {
+			log.Warn("demo.auto_approve is ignored outside the demo")
+		}
+	}
+	return nil
+}
+
+// newIngest builds the intake: the readings store (InfluxDB or the
+// embedded one), the broker, the hourly AQI job, the pipeline with its
+// receiver and MQTT routes, station health and the HJ 212 listener.
+func (a *App) newIngest(ctx context.Context) error {
+	cfg, log := a.cfg, a.log
+	var primary interface {
+		ingest.Writer
+		aqijob.Readings
+	} = a.db
+	aqiWriters := []aqijob.AQIWriter{a.db}
+	var spool ingest.Spool
+	if cfg.Store.Readings == "influx" {
+		ix := influx.Open(influx.Config{URL: cfg.Influx.URL, Token: cfg.Influx.Token, Org: cfg.Influx.Org, Bucket: cfg.Influx.Bucket})
+		a.closers.push(ix.Close)
+		if err := ix.Ping(ctx); err != nil {
+			log.Warn("InfluxDB not reachable yet; readings are spooled until it is", "url", cfg.Influx.URL, "err", err)
+		}
+		primary, spool = ix, a.db
+		aqiWriters = append(aqiWriters, ix)
+		a.checks = append(a.checks, api.Check{Name: "influxdb", Check: ix.Ping})
+	}
+	if err := a.startBroker(); err != nil {
+		return err
+	}
+
+	// The hourly AQI job (scheduled at Start); ingest tells it which hours
+	// got new readings.
+	a.job = &aqijob.Job{Readings: primary, Writers: aqiWriters, Stations: cfg.Stations, Regions: cfg.Regions,
+		Now: a.now, Logger: log.With("component", "aqi")}
+	if cfg.AQI.Edition != "auto" {
+		ed, _ := aqi.ParseEdition(cfg.AQI.Edition)
+		a.job.Edition = func(time.Time) aqi.Edition { return ed }
+	}
+
+	// MQTT → receiver → pipeline → store, acknowledged when durable.
+	pipe := ingest.NewPipeline(primary, cfg.Ingest.QueueSize)
+	pipe.Spool = spool
+	pipe.DeadLetters = a.db
+	pipe.Metrics = ingest.NewMetrics(a.reg)
+	pipe.Logger = log.With("component", "ingest")
+	pipe.Now = a.now
+	pipe.BatchSize, pipe.BatchWait, pipe.Writers = cfg.Ingest.BatchSize, cfg.Ingest.BatchWait, cfg.Ingest.Writers
+	pipe.OnStored = a.job.Forget // their hours are read again, also hours the job had settled
+	a.pipe = pipe
+	a.recv = &ingest.Receiver{Pipeline: pipe, Registry: ingest.NewRegistry(cfg.Stations), Now: a.now,
+		Limits: ingest.Limits{MaxFuture: cfg.Ingest.MaxFuture, Retention: cfg.Ingest.Retention},
+		HJ212:  ingest.HJ212Options{MinuteInterval: cfg.HJ212.MinuteInterval}}
+
+	// Station health, fed by durable readings and rejections.
+	a.health = ingest.NewHealth(cfg.Stations, a.now(), cfg.Ingest.OfflineAfter, cfg.Ingest.InvalidAfter, a.reg)
+	a.health.Logger = log.With("component", "station-health")
+	pipe.OnDurable = func(rs []aqwarn.Reading) {
+		a.health.Readings(rs, a.now())
+		select { // wake the AQI job
+		case a.wake <- struct{}{}:
+		default:
+		}
+	}
+	prefix := cfg.MQTT.TopicPrefix
+	pipe.OnDeadLetter = func(d aqwarn.DeadLetter) {
+		if d.Station != "" {
+			a.health.Rejected(d.Station, a.now())
+		}
+		go a.mq.Publish(context.Background(), prefix+"/deadletter", ingest.DeadLetterJSON(d), false)
+	}
+
+	mqttTLS, err := cfg.MQTT.TLSConfig()
+	if err != nil {
+		return err
+	}
+	mqttLost := prometheus.NewCounter(prometheus.CounterOpts{Name: "aqwarn_mqtt_connection_lost_total",
+		Help: "Lost connections of the ingest MQTT client (repeated ones within a minute look like a session take-over)."})
+	a.reg.MustRegister(mqttLost)
+	maxBytes := cmp.Or(cfg.MQTT.MaxMessageBytes, broker.DefaultMaxMessageBytes)
+	routes := append(ingest.StationRoutes(prefix, a.recv),
+		ingest.ForecastRoute(prefix, a.svc, pipe.Reject, log.With("component", "alert")))
+	a.mq = ingestmqtt.New(ingestmqtt.Config{URL: a.mqttURL, ClientID: cfg.MQTT.ClientID, Username: cfg.MQTT.Username,
+		Password: cfg.MQTT.Password, SharedGroup: cfg.MQTT.SharedGroup, Logger: log.With("component", "mqtt"),
+		OnConnectionLost: mqttLost.Inc, TLS: mqttTLS, MaxMessageBytes: maxBytes, OnOversize: ingest.Oversize(a.recv, maxBytes)}, routes)
+	a.checks = append(a.checks, api.Check{Name: "mqtt", Check: func(context.Context) error {
+		if !a.mq.Connected() {
+			return errors.New("not connected to " + a.mqttURL)
+		}
+		return nil
+	}}, api.Check{Name: "mqtt-session", Check: a.mq.SessionCheck, Degraded: true})
+
+	if cfg.HJ212.Addr != "" {
+		hlog := log.With("component", "hj212")
+		a.hj212 = &hj212.Server{Addr: cfg.HJ212.Addr,
+			Handler: ingest.NewHJ212Handler(a.recv, ingest.HJ212Lockout{MaxFailures: cfg.HJ212.AuthMaxFailures,
+				Window: cfg.HJ212.AuthWindow, Block: cfg.HJ212.AuthBlock}, hlog, a.reg),
+			Decode: a.recv.Registry.DecodeOptions(), Now: a.now, Logger: hlog, Registerer: a.reg,
+			MaxConns: cfg.HJ212.MaxConns, ExpectedLoggers: len(cfg.Stations), MaxConnsPerIP: cfg.HJ212.MaxConnsPerIP,
+			FirstFrameTimeout: cfg.HJ212.FirstFrameTimeout, FrameTimeout: cfg.HJ212.FrameTimeout, IdleTimeout: cfg.HJ212.IdleTimeout}
+	}
+	return nil
+}
+
+// startBroker starts the in-process broker unless the configuration names
+// another (mqtt.url).
+func (a *App) startBroker() error {
+	cfg := a.cfg
+	a.mqttURL = cfg.MQTT.URL
+	if !cfg.MQTT.Embedded {
+		return nil
+	}
+	bopts, err := embeddedBrokerOptions(cfg, a.log.With("component", "broker"))
+	if err != nil {
+		return err
+	}
+	b, err := broker.Start(cfg.MQTT.EmbeddedAddr, bopts)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		// Typically a system Mosquitto on 1883 (Debian starts one when the
+		// package is installed). Everything in this process finds the
+		// embedded broker by its real address, so any free port will do.
+		a.log.Warn("embedded MQTT broker address in use; taking a free port instead", "addr", cfg.MQTT.EmbeddedAddr)
+		b, err = broker.Start("127.0.0.1:0", bopts)
+	}
+	if err != nil {
+		return fmt.Errorf("embedded MQTT broker on %s: %w", cfg.MQTT.EmbeddedAddr, err)
+	}
+	a.closers.push(func() { b.Close() })
+	a.checks = append(a.checks, api.Check{Name: "broker", Check: b.Probe}) // accepts and answers MQTT
+	a.mqttURL = b.URL()
+	fmt.Fprintf(a.opts.Stdout, "aqwarn: embedded MQTT broker on %s\n", a.mqttURL)
+	return nil
+}
+
+// startIngest runs the pipeline and station health. The receiver's context
+// bounds blocking on a full queue; it ends at shutdown, before the
+// pipeline drains, and un-queued messages then come back from the broker.
+func (a *App) startIngest(ctx context.Context) {
+	pipeCtx, stopPipe := context.WithCancel(context.Background())
+	var pipeWG sync.WaitGroup
+	pipeWG.Add(1)
+	// Not restarted in place (its queue and writers live in Run); a
+	// panic there ends the process loudly, and unacknowledged readings
+	// are redelivered by the broker.
+	go func() { defer pipeWG.Done(); a.pipe.Run(pipeCtx) }()
+	a.closers.push(func() { stopPipe(); pipeWG.Wait() })
+	recvCtx, stopRecv := context.WithCancel(context.Background())
+	a.recv.Ctx = recvCtx
+	a.closers.push(stopRecv)
+
+	// Station health is evaluated on a ticker against the service's clock.
+	hctx, stopHealth := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.jobs.Loop(hctx, "station-health", func(ctx context.Context) {
+			t := time.NewTicker(15 * time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					a.health.Evaluate(a.now())
+				}
+			}
+		})
+	}()
+	a.closers.push(func() { stopHealth(); wg.Wait() })
+}
+
+// schedule runs the service's one scheduler (cron specs in China Standard
+// Time): the hourly AQI job at aqi.schedule (on the demo clock, every
+// simulated hour), the warning evaluation, and the acknowledgement check.
+func (a *App) schedule() error {
+	cfg := a.cfg
+	// gocron needs a named zone (it passes CRON_TZ to the parser);
+	// time/tzdata makes it available on machines without a zoneinfo database.
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return fmt.Errorf("time zone Asia/Shanghai: %w", err)
+	}
+	sched, err := gocron.NewScheduler(gocron.WithLocation(shanghai))
+	if err != nil {
+		return err
+	}
+	// every is d of real time, or on the demo clock d of simulated time
+	// (but no less than 200 ms of real time).
+	every := func(d time.Duration) gocron.JobDefinition {
+		if a.clock != nil {
+			d = max(a.clock.RealAfter(d), 200*time.Millisecond)
+		}
+		return gocron.DurationJob(d)
+	}
+	var aqiDef gocron.JobDefinition = gocron.CronJob(cfg.AQI.Schedule, false)
+	if a.clock != nil {
+		aqiDef = every(time.Hour)
+	}
+	evalEvery := time.Second // cheap: it only compares counters until the AQI job has run
+	if cfg.Demo.Enabled {
+		evalEvery = 200 * time.Millisecond // the demo clock runs an hour in well under a second
+	}
+	for _, j := range []struct {
+		name  string
+		def   gocron.JobDefinition
+		run   func(context.Context)
+		start bool
+	}{
+		{"hourly-aqi", aqiDef, a.runAQI, true},
+		{"warning-evaluation", gocron.DurationJob(evalEvery), a.evaluation(), true},
+		{"acknowledgements", every(time.Minute), a.delivery.checkAcks, false},
+	} {
+		opts := []gocron.JobOption{gocron.WithSingletonMode(gocron.LimitModeReschedule), gocron.WithName(j.name)}
+		if j.start {
+			opts = append(opts, gocron.WithStartAt(gocron.WithStartImmediately()))
+		}
+		if _, err := sched.NewJob(j.def, gocron.NewTask(a.jobs.Job(j.name, j.run)), opts...); err != nil {
+			sched.Shutdown()
+			return fmt.Errorf("%s: %w", j.name, err)
+		}
+	}
+	sched.Start()
+	a.closers.push(func() { sched.Shutdown() })
+	return nil
+}
+
+// runAQI is one run of the hourly AQI job.
+func (a *App) runAQI(ctx context.Context) {
+	if err := a.job.Run(ctx); err != nil {
+		a.log.Error("hourly AQI failed", "err", err)
+	}
+}
+
+// evaluation is the warning evaluation job: right after each hourly AQI
+// run and at least once per hour of the service's clock. Forecasts and
+// prompts are evaluated when they arrive (lifecycle.Service does it).
+func (a *App) evaluation() func(context.Context) {
+	var lastRuns, lastHour int64 = -1, 0
+	var mu sync.Mutex // the job is a singleton; this keeps the race detector sure of it
+	log := a.log.With("component", "alert")
+	return func(ctx context.Context) {
+		mu.Lock()
+		defer mu.Unlock()
+		runs := a.job.Runs()
+		hour := a.now().Truncate(time.Hour).Unix()
+		if runs == lastRuns && hour == lastHour {
+			return
+		}
+		// A publication that failed on a store error is retried first.
+		if err := a.svc.Recover(ctx); err != nil {
+			log.Error("publishing approved warnings failed", "err", err)
+			return
+		}
+		if err := a.svc.EvaluateAll(ctx); err != nil {
+			log.Error("evaluation failed", "err", err)
+			return
+		}
+		lastRuns, lastHour = runs, hour
+	}
+}
+
+// wakeAQIOnData runs the AQI job when new data are durable, at most once
+// per aqi.on_data (real time; 0: only on schedule).
+func (a *App) wakeAQIOnData() {
+	if a.cfg.AQI.OnData <= 0 {
+		return
+	}
+	runJob := a.jobs.Job("hourly-aqi", a.runAQI)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-a.wake:
+			}
+			runJob(ctx)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(a.cfg.AQI.OnData):
+			}
+		}
+	}()
+	a.closers.push(func() { stop(); <-done })
+}
+
+// newHTTP builds the HTTP API over everything; Start serves it.
+func (a *App) newHTTP() {
+	cfg := a.cfg
+	staff := make([]api.StaffToken, 0, len(cfg.Auth.Tokens))
+	for _, t := range cfg.Auth.Tokens {
+		staff = append(staff, api.StaffToken{SHA256: t.SHA256, User: t.User, Roles: t.Roles})
+	}
+	a.srv = &http.Server{Handler: api.NewHandler(api.Deps{
+		AQI: a.job, DeadLetters: a.db, Stations: cfg.Stations, Regions: cfg.Regions, Ready: a.checks,
+		Metrics: promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}), StaleAfter: cfg.AQI.StaleAfter,
+		Now: a.now, Logger: a.log.With("component", "http"), StationHealth: a.health,
+		History: a.db, CORSOrigins: cfg.HTTP.CORSOrigins, RateLimit: cfg.HTTP.RateLimit, RateBurst: cfg.HTTP.RateBurst,
+		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, TrustedProxies: cfg.HTTP.TrustedProxies,
+		Alert: &api.AlertDeps{Service: a.svc}, Staff: staff, Publish: a.delivery.API, HSTS: cfg.HTTP.TLSCert != "",
+	}), ReadHeaderTimeout: 10 * time.Second}
+}
+
+// servePprof serves profiling for benchmarks and incidents on its own
+// listener, so it never shares the public API's port. Unauthenticated by
+// nature: loopback only (audit L7).
+func (a *App) servePprof(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+		return fmt.Errorf("--pprof %s: profiling is served on loopback only (127.0.0.1:6060 or [::1]:6060)", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("--pprof %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	a.closers.push(func() { srv.Close() })
+	return nil
+}
+
+// listenHTTP binds the HTTP address; the demo takes a free port when the
+// configured one is in use, the service proper refuses to start.
+func listenHTTP(cfg *configs.Config, stderr io.Writer) (net.Listener, error) {
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if errors.Is(err, syscall.EADDRINUSE) && cfg.Demo.Enabled {
+		// The demo should start whatever else runs here; the address it
+		// takes instead is printed ("listening on …").
+		if host, _, herr := net.SplitHostPort(cfg.HTTP.Addr); herr == nil {
+			fmt.Fprintf(stderr, "aqwarn: %s is in use; the demo takes a free port instead (set AQWARN_HTTP_ADDR to choose one)\n", cfg.HTTP.Addr)
+			ln, err = net.Listen("tcp", net.JoinHostPort(host, "0"))
+		}
+	}
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("http.addr %s is in use by another program: stop it, or choose another address (http.addr, AQWARN_HTTP_ADDR): %w", cfg.HTTP.Addr, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("http.addr %s: %w", cfg.HTTP.Addr, err)
+	}
+	return ln, nil
+}
+
+// embeddedBrokerOptions are the embedded broker's accounts: the service's
+// own two (bound to their client ids, with the configured password or one
+// made for this process), and the configured ones. The demo lets anonymous
+// clients in (its simulated stations and units); nothing else does.
+func embeddedBrokerOptions(cfg *configs.Config, log *slog.Logger) (broker.Options, error) {
+	if cfg.MQTT.Password == "" {
+		b := make([]byte, 24)
+		if _, err := rand.Read(b); err != nil {
+			return broker.Options{}, err
+		}
+		cfg.MQTT.Password = hex.EncodeToString(b) // in-process only: never logged or stored
+	}
+	ingestUser, publishUser := cfg.MQTT.ClientID, cfg.MQTT.ClientID+"-publish"
+	cfg.MQTT.Username, cfg.MQTT.PublishUsername = ingestUser, publishUser
+	hash := broker.HashPassword(cfg.MQTT.Password)
+	accounts := append([]broker.Account{
+		{Username: ingestUser, Role: broker.RoleIngest, PasswordSHA256: hash, BindClientID: true},
+		{Username: publishUser, Role: broker.RolePublish, PasswordSHA256: hash, BindClientID: true},
+	}, cfg.MQTT.Accounts...)
+	return broker.Options{Accounts: accounts, AllowAnonymous: cfg.Demo.Enabled, TopicPrefix: cfg.MQTT.TopicPrefix,
+		MaxMessageBytes: cfg.MQTT.MaxMessageBytes, Logger: log}, nil
+}
+
+// raiseFileLimit lifts the soft limit of open files to the hard one: the
+// listeners' caps keep floods below it, and the HTTP API, the store and
+// the broker keep descriptors to spare (audit H3).
+func raiseFileLimit(log *slog.Logger) {
+	var l syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err != nil || l.Cur >= l.Max {
+		return
+	}
+	cur := l.Cur
+	l.Cur = l.Max
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
+		log.Warn("cannot raise the open-files limit", "soft", cur, "hard", l.Max, "err", err)
+		return
+	}
+	log.Debug("open-files limit raised", "from", cur, "to", l.Max)
+}

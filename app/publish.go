@@ -1,0 +1,243 @@
+package app
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/aqwarn/aqwarn"
+	"github.com/aqwarn/aqwarn/alert"
+	"github.com/aqwarn/aqwarn/alert/cap"
+	"github.com/aqwarn/aqwarn/alert/dingtalk"
+	"github.com/aqwarn/aqwarn/alert/email"
+	"github.com/aqwarn/aqwarn/alert/followup"
+	"github.com/aqwarn/aqwarn/alert/lifecycle"
+	"github.com/aqwarn/aqwarn/alert/mqttpub"
+	"github.com/aqwarn/aqwarn/alert/notify"
+	"github.com/aqwarn/aqwarn/alert/publish"
+	"github.com/aqwarn/aqwarn/alert/report"
+	"github.com/aqwarn/aqwarn/alert/webhook"
+	"github.com/aqwarn/aqwarn/alert/wecom"
+	"github.com/aqwarn/aqwarn/api"
+	"github.com/aqwarn/aqwarn/simulate"
+	"github.com/aqwarn/aqwarn/store/sqlite"
+)
+
+// delivery is warning delivery: the MQTT publisher, the dispatcher over
+// every channel, the publisher of transitions with its relay from the
+// engine's outbox, the acknowledgement tracker and the units' replies.
+type delivery struct {
+	API     *api.PublishDeps
+	mqtt    *mqttpub.Publisher
+	disp    *notify.Dispatcher
+	relay   *publish.Relay
+	tracker *followup.Tracker
+	log     *slog.Logger
+}
+
+// newDelivery builds delivery for the warning engine. Nothing is sent
+// until startDelivery.
+func (a *App) newDelivery(ctx context.Context) error {
+	cfg, pc := a.cfg, a.cfg.Publish
+	log := a.log.With("component", "publish")
+	d := &delivery{log: log}
+	a.delivery = d
+	mqttTLS, err := cfg.MQTT.TLSConfig()
+	if err != nil {
+		return err
+	}
+	dl, err := sqlite.NewDeliveries(ctx, a.db)
+	if err != nil {
+		return err
+	}
+	cal, err := followup.NewCalendar(api.CST, pc.Holidays, pc.Workdays)
+	if err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
+	plan := *a.svc.Plan
+	plan.Units = usableChannels(plan.Units, pc.Channels, cfg.Demo.Enabled, log)
+	base := cmp.Or(pc.BaseURL, a.publicBase) // the bound address (the demo may have moved)
+
+	metrics := notify.NewMetrics(a.reg)
+	metrics.NoLatency = a.clock != nil
+	replies := &followup.Replies{Store: dl, Audit: a.db, DeadLetters: a.db, Now: a.now}
+	d.mqtt = mqttpub.New(mqttpub.Config{URL: a.mqttURL, ClientID: cfg.MQTT.ClientID + "-publish", Username: cmp.Or(cfg.MQTT.PublishUsername, cfg.MQTT.Username),
+		Password: cfg.MQTT.Password, Prefix: cfg.MQTT.TopicPrefix, OnAck: unitReplies(cfg.MQTT.TopicPrefix, replies, a.db, log), Logger: log,
+		OnOverwrite: metrics.Overwritten, TLS: mqttTLS})
+	// What the public topics carried before a restart is guarded too.
+	last, err := dl.LastSent(ctx, notify.PublicUnit)
+	if err != nil {
+		return err
+	}
+	for _, e := range last {
+		if e.Channel.Kind == notify.ChannelMQTT {
+			if err := d.mqtt.Remember(e.Delivery); err != nil {
+				return err
+			}
+		}
+	}
+
+	secret := func(name string) string { return a.opts.Getenv(cmp.Or(name, "AQWARN_WEBHOOK_SECRET")) }
+	d.disp = &notify.Dispatcher{Log: dl, Now: a.now, Logger: log, OnResult: metrics.Result, Notifiers: map[string]notify.Notifier{
+		notify.ChannelMQTT:     d.mqtt,
+		notify.ChannelWebhook:  &webhook.Notifier{Secret: secret},
+		notify.ChannelDingTalk: &dingtalk.Notifier{Secret: secret},
+		notify.ChannelWeCom:    &wecom.Notifier{},
+		notify.ChannelEmail:    &email.Notifier{Addr: pc.SMTP.Addr, From: pc.SMTP.From, Username: pc.SMTP.Username, Password: pc.SMTP.Password, TLS: pc.SMTP.TLS},
+	}}
+	status := "Actual"
+	if cfg.Demo.Enabled {
+		status = "Exercise"
+	}
+	pub := &publish.Publisher{Plan: &plan, Status: status, CAPs: dl, Fanout: d.disp, Sent: dl, Calendar: cal,
+		Sender: cap.Sender{ID: pc.SenderID, NameZH: pc.SenderNameZH, NameEN: pc.SenderNameEN,
+			DivisionCode: pc.DivisionCode, AgencyCode: pc.AgencyCode, Web: base + "/"},
+		AckURL: func(unit string) string { return base + "/api/v1/units/" + unit + "/ack" }}
+	policy := followup.Policy{ResendAfter: pc.AckResendAfter, MaxResends: pc.AckMaxResends, EscalateAfter: pc.AckEscalateAfter}
+	if a.clock != nil {
+		// On the demo's compressed clock a real second is hours: give the
+		// simulated units a few real seconds before reminders and escalation.
+		second := time.Duration(float64(time.Second) * a.clock.Speed)
+		policy.ResendAfter = max(policy.ResendAfter, 2*second)
+		policy.EscalateAfter = max(policy.EscalateAfter, 6*second)
+	}
+	d.tracker = &followup.Tracker{Store: dl, Now: a.now, Policy: policy, Remind: pub.Remind, Escalate: pub.Escalate, Logger: log}
+	pub.Tracker = d.tracker
+	// The engine's outbox → the publisher; every transition recorded wakes it.
+	d.relay = &publish.Relay{Transitions: a.svc.Store, Marks: a.db, Publisher: pub, Logger: log}
+	a.svc.OnPublish = func(lifecycle.Transition) { d.relay.Wake() }
+
+	sources := report.Sources{Plan: &plan, Warnings: a.svc.Store, History: a.db, Followups: dl, Logger: log}
+	if a.svc.Forecasts != nil {
+		sources.Forecasts = a.svc.Forecasts
+	}
+	d.API = &api.PublishDeps{Store: dl, Units: plan.Units, BaseURL: base, Now: a.now, Replies: replies,
+		Report: func(ctx context.Context, id int64) (report.Input, error) {
+			return report.Gather(ctx, sources, id, a.now())
+		},
+		Feed: cap.FeedMeta{ID: "tag:" + pc.SenderID + ":warnings", Title: plan.NameZH + " 预警 / " + plan.NameEN + " warnings",
+			Author: pc.SenderNameZH},
+		Deliveries: func(ctx context.Context, states []string, unit string, limit int) ([]notify.Entry, error) {
+			return dl.DeliveryEntries(ctx, sqlite.DeliveryFilter{States: states, Unit: unit, Limit: limit})
+		}}
+	return nil
+}
+
+// startDelivery connects the MQTT publisher and runs the dispatcher and
+// the relay (the acknowledgement check is scheduled with the other jobs);
+// in the auto-approving demo the simulated units answer too.
+func (a *App) startDelivery(ctx context.Context) error {
+	d := a.delivery
+	// A broker that is down at start is no reason not to start: paho keeps
+	// retrying, deliveries wait and retry, and /readyz says what is missing.
+	cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := d.mqtt.Connect(cctx); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		d.log.Warn("MQTT broker not reachable yet; deliveries will retry", "broker", a.mqttURL, "err", err)
+	}
+	a.closers.push(d.mqtt.Close)
+
+	runCtx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		a.jobs.Loop(runCtx, "delivery-dispatcher", func(ctx context.Context) { d.disp.Run(ctx) })
+	}()
+	go func() { defer wg.Done(); a.jobs.Loop(runCtx, "transition-feeder", d.relay.Run) }()
+	a.closers.push(func() { stop(); wg.Wait() })
+
+	if a.cfg.Demo.Enabled && a.cfg.Demo.AutoApprove {
+		u, err := simulate.StartUnits(ctx, a.mqttURL, a.cfg.MQTT.TopicPrefix, d.log.With("component", "demo-units"))
+		if err != nil {
+			return err
+		}
+		a.closers.push(u.Close)
+	}
+	return nil
+}
+
+// checkAcks is the acknowledgement job: reminders and escalation.
+func (d *delivery) checkAcks(ctx context.Context) {
+	if err := d.tracker.Check(ctx); err != nil {
+		d.log.Error("acknowledgement check failed", "err", err)
+	}
+}
+
+// usableChannels keeps the channel kinds configured (all when none are); in
+// the demo only MQTT, since the plan's other targets are placeholders.
+func usableChannels(units []alert.Unit, kinds []string, demo bool, log *slog.Logger) []alert.Unit {
+	if len(kinds) == 0 && demo {
+		kinds = []string{notify.ChannelMQTT}
+		log.Info("demo: delivering on MQTT only (the plan's webhook, robot and e-mail targets are placeholders)")
+	}
+	if len(kinds) == 0 {
+		return units
+	}
+	out := make([]alert.Unit, len(units))
+	for i, u := range units {
+		u.Channels = slices.DeleteFunc(slices.Clone(u.Channels), func(c alert.Channel) bool { return !slices.Contains(kinds, c.Kind) })
+		out[i] = u
+	}
+	return out
+}
+
+// unitReply is what a unit sends on <prefix>/units/{unit}/ack: an
+// acknowledgement, or with task set a report that the task is done.
+type unitReply struct {
+	WarningID int64  `json:"warning_id"`
+	Task      string `json:"task"`
+	Note      string `json:"note"`
+	By        string `json:"by"`
+}
+
+// deadLetters keeps what is refused.
+type deadLetters interface {
+	AddDeadLetter(ctx context.Context, d aqwarn.DeadLetter) (int64, error)
+}
+
+// unitReplies takes the units' replies over MQTT (mqttpub.Config.OnAck)
+// into the one path replies take (followup.Replies); an unreadable one is
+// kept as a dead letter.
+func unitReplies(prefix string, replies *followup.Replies, dead deadLetters, log *slog.Logger) func(unit string, payload []byte) {
+	return func(unit string, payload []byte) {
+		ctx := context.Background()
+		topic := prefix + "/units/" + unit + "/ack"
+		var r unitReply
+		if len(payload) > 0 {
+			if err := json.Unmarshal(payload, &r); err != nil {
+				if _, derr := dead.AddDeadLetter(ctx, aqwarn.DeadLetter{Source: "mqtt:" + topic, Reason: "reply_invalid",
+					Message: "unreadable unit reply: " + err.Error(), Payload: string(payload)}); derr != nil {
+					log.Error("unit reply refused and not kept", "unit", unit, "err", derr)
+				}
+				return
+			}
+		}
+		// Over MQTT the unit is known from the topic, which only its own
+		// account may write (the broker's ACL, see aqwarn broker-acl): that
+		// account is the actor; the sender's "by" is kept as a comment.
+		rp := followup.Reply{Channel: "mqtt", Source: topic, Unit: unit, Actor: "unit-" + unit, Role: "unit:" + unit,
+			WarningID: r.WarningID, Task: r.Task, Note: r.Note, By: r.By, Payload: string(payload)}
+		var err error
+		if r.Task != "" {
+			err = replies.Done(ctx, rp)
+		} else {
+			_, err = replies.Acknowledge(ctx, rp)
+		}
+		switch {
+		case errors.Is(err, followup.ErrUnmatched):
+			log.Warn("unit reply matches nothing open; kept as a dead letter", "unit", unit, "task", r.Task, "err", err)
+		case err != nil:
+			log.Error("unit reply not kept", "unit", unit, "task", r.Task, "err", err)
+		}
+	}
+}
