@@ -1,18 +1,22 @@
 package lifecycle
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/aqwarn/aqwarn"
 	"github.com/aqwarn/aqwarn/alert"
 )
 
 // MemStore is a Store in memory, for replays (years of hours in seconds)
 // and tests. The service's state store is store/sqlite; both obey the same
-// contract (one transition per key, append-only audit).
+// contract (one transition per key, append-only audit), which
+// alert/lifecycle/storetest checks against both.
 type MemStore struct {
 	mu          sync.Mutex
 	proposals   []ProposalRecord
@@ -38,9 +42,14 @@ func NewMemStore() *MemStore { return &MemStore{KeepAudit: true} }
 func (m *MemStore) appendAudit(e AuditEntry) {
 	if m.KeepAudit {
 		e.ID = int64(len(m.audit) + 1)
+		e.Detail = bytes.Clone(e.Detail) // the caller's buffer is not the log
 		m.audit = append(m.audit, e)
 	}
 }
+
+// pageSize bounds Transitions when its limit is 0, and Audit always, as
+// store/sqlite does.
+const pageSize = 1000
 
 func (m *MemStore) AddProposal(_ context.Context, rec ProposalRecord, audit AuditEntry) (ProposalRecord, bool, error) {
 	m.mu.Lock()
@@ -107,27 +116,50 @@ func (m *MemStore) Proposals(_ context.Context, f ProposalFilter) ([]ProposalRec
 	return out, nil
 }
 
+// Publish records t once. A known key records nothing (the proposal is
+// still marked published). A warning that would be a second one in force
+// in its region is refused (aqwarn ECONFLICT), as is an update of a
+// warning that does not exist (not found); neither records anything.
 func (m *MemStore) Publish(_ context.Context, proposalID int64, t Transition, w *Warning, audit AuditEntry) (Transition, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.tkeys == nil {
 		m.tkeys = map[string]int{}
 	}
-	if proposalID >= 1 && int(proposalID) <= len(m.proposals) {
-		m.proposals[proposalID-1].Status = StatusPublished
-		m.proposals[proposalID-1].Updated = t.At
+	markPublished := func() {
+		if proposalID >= 1 && int(proposalID) <= len(m.proposals) {
+			m.proposals[proposalID-1].Status = StatusPublished
+			m.proposals[proposalID-1].Updated = t.At
+		}
 	}
 	if i, ok := m.tkeys[t.Key]; ok {
+		markPublished()
 		return m.transitions[i], false, nil
 	}
 	if w != nil {
-		if w.ID == 0 {
-			w.ID = int64(len(m.warnings) + 1)
-			m.warnings = append(m.warnings, *w)
-		} else {
-			m.warnings[w.ID-1] = *w
+		if w.ID < 0 || int(w.ID) > len(m.warnings) {
+			return t, false, &alert.Error{Code: alert.CodeNotFound, Message: fmt.Sprintf("no warning %d", w.ID), MessageZH: "没有该预警"}
 		}
-		t.WarningID = w.ID
+		if w.Lifted == nil {
+			for _, o := range m.warnings {
+				if o.ID != w.ID && o.Region == w.Region && o.Lifted == nil {
+					return t, false, &aqwarn.Error{Code: aqwarn.ECONFLICT, Op: "lifecycle.MemStore.Publish",
+						Message: fmt.Sprintf("region %s has warning %d in force already", w.Region, o.ID)}
+				}
+			}
+		}
+	}
+	markPublished()
+	if w != nil {
+		saved := *w
+		saved.Transitions = nil // Warning reads them from the transitions
+		if saved.ID == 0 {
+			saved.ID = int64(len(m.warnings) + 1)
+			m.warnings = append(m.warnings, saved)
+		} else {
+			m.warnings[saved.ID-1] = saved
+		}
+		w.ID, t.WarningID = saved.ID, saved.ID
 	}
 	t.ID = int64(len(m.transitions) + 1)
 	m.tkeys[t.Key] = len(m.transitions)
@@ -136,6 +168,7 @@ func (m *MemStore) Publish(_ context.Context, proposalID int64, t Transition, w 
 	return t, true, nil
 }
 
+// ActiveWarnings lists the warnings in force, by region.
 func (m *MemStore) ActiveWarnings(context.Context) ([]Warning, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -145,14 +178,17 @@ func (m *MemStore) ActiveWarnings(context.Context) ([]Warning, error) {
 			out = append(out, w)
 		}
 	}
+	slices.SortFunc(out, func(a, b Warning) int { return cmp.Compare(a.Region, b.Region) })
 	return out, nil
 }
 
+// LiftedAfter lists the lifted warnings whose lift takes effect after t,
+// newest warning first.
 func (m *MemStore) LiftedAfter(_ context.Context, t time.Time) ([]Warning, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []Warning
-	for _, w := range m.warnings {
+	out := []Warning{}
+	for _, w := range slices.Backward(m.warnings) {
 		if w.Lifted != nil && w.LiftEffective != nil && w.LiftEffective.After(t) {
 			out = append(out, w)
 		}
@@ -188,9 +224,14 @@ func (m *MemStore) Warning(_ context.Context, id int64) (Warning, error) {
 	return w, nil
 }
 
+// Transitions lists transitions with id > after, oldest first; limit 0
+// reads pageSize.
 func (m *MemStore) Transitions(_ context.Context, after int64, limit int) ([]Transition, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if limit <= 0 {
+		limit = pageSize
+	}
 	var out []Transition
 	for _, t := range m.transitions {
 		if t.ID > after {
@@ -210,12 +251,18 @@ func (m *MemStore) AppendAudit(_ context.Context, e AuditEntry) error {
 	return nil
 }
 
+// Audit lists audit lines with id > after, oldest first: at most limit and
+// at most pageSize (also when limit is 0).
 func (m *MemStore) Audit(_ context.Context, after int64, limit int) ([]AuditEntry, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []AuditEntry
+	if limit <= 0 || limit > pageSize {
+		limit = pageSize
+	}
+	out := []AuditEntry{}
 	for _, e := range m.audit {
 		if e.ID > after {
+			e.Detail = bytes.Clone(e.Detail)
 			out = append(out, e)
 			if limit > 0 && len(out) == limit {
 				break
@@ -236,6 +283,7 @@ func (m *MemStore) AddPrompt(_ context.Context, u alert.UpstreamPrompt, audit Au
 	return true, nil
 }
 
+// Prompts lists the prompts not over at the instant (End after it), by id.
 func (m *MemStore) Prompts(_ context.Context, at time.Time) ([]alert.UpstreamPrompt, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -245,6 +293,7 @@ func (m *MemStore) Prompts(_ context.Context, at time.Time) ([]alert.UpstreamPro
 			out = append(out, p)
 		}
 	}
+	slices.SortFunc(out, func(a, b alert.UpstreamPrompt) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
 }
 
@@ -265,5 +314,8 @@ func (m *MemStore) Forecasts(_ context.Context, region string, from, to time.Tim
 			out = append(out, f)
 		}
 	}
+	slices.SortStableFunc(out, func(a, b alert.Forecast) int {
+		return cmp.Or(a.IssuedAt.Compare(b.IssuedAt), cmp.Compare(a.ID, b.ID))
+	})
 	return out, nil
 }

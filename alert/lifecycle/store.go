@@ -118,29 +118,44 @@ type ProposalStore interface {
 
 // WarningStore keeps warnings and their transitions.
 type WarningStore interface {
-	// Publish records t (once: a known key changes nothing and returns
-	// false), saves w (inserting it when w.ID is 0, t.WarningID then set to
-	// the new id; nil for a health notice), marks the proposal published and
-	// appends the audit entry, all in one transaction.
+	// Publish records t (once: a known key records nothing new and
+	// returns the earlier transition and false, though the proposal is
+	// still marked published, so Recover does not retry it), saves w
+	// (inserting it when w.ID is 0, t.WarningID then set to the new id; nil
+	// for a health notice; its Transitions are not saved), marks the
+	// proposal published and appends the audit entry, all in one
+	// transaction. An unknown w.ID is a not-found error and a second
+	// warning in force in a region a conflict; neither records anything.
 	Publish(ctx context.Context, proposalID int64, t Transition, w *Warning, audit AuditEntry) (Transition, bool, error)
+	// ActiveWarnings lists the warnings in force (one per region at most),
+	// by region.
 	ActiveWarnings(ctx context.Context) ([]Warning, error)
 	// LiftedAfter lists the warnings whose lift takes effect after t (a
-	// lift is announced ahead: until then its measures stay in force).
+	// lift is announced ahead: until then its measures stay in force),
+	// newest first.
 	LiftedAfter(ctx context.Context, t time.Time) ([]Warning, error)
+	// Warning returns one warning with its own transitions (not-found
+	// error when there is none).
 	Warning(ctx context.Context, id int64) (Warning, error)
-	// Transitions lists transitions with id > after, oldest first.
+	// Transitions lists transitions with id > after, oldest first, at most
+	// limit (0, or over 1000: 1000).
 	Transitions(ctx context.Context, after int64, limit int) ([]Transition, error)
 }
 
 // AuditLog is the append-only audit log.
 type AuditLog interface {
 	AppendAudit(ctx context.Context, e AuditEntry) error
+	// Audit lists entries with id > after, oldest first, at most limit
+	// (0, or over 1000: 1000); never nil.
 	Audit(ctx context.Context, after int64, limit int) ([]AuditEntry, error)
 }
 
 // PromptStore keeps upstream prompts.
 type PromptStore interface {
+	// AddPrompt keeps a prompt once per id (false when it was known).
 	AddPrompt(ctx context.Context, u alert.UpstreamPrompt, audit AuditEntry) (bool, error)
+	// Prompts lists the prompts not yet over at activeAt (End after it,
+	// including ones not begun), by id.
 	Prompts(ctx context.Context, activeAt time.Time) ([]alert.UpstreamPrompt, error)
 }
 

@@ -164,7 +164,8 @@ type Log interface {
 	Enqueue(ctx context.Context, ds []Delivery, now time.Time) (int, error)
 	// Claim marks up to limit entries as sending by owner and returns them:
 	// pending entries due at now, and entries another owner left sending
-	// (those come back with Redelivery set).
+	// longer than the log's claim lease ago (those come back with
+	// Redelivery set).
 	Claim(ctx context.Context, owner string, now time.Time, limit int) ([]Entry, error)
 	// Record writes the results of attempts, in one transaction.
 	Record(ctx context.Context, rs []Result) error

@@ -383,6 +383,9 @@ func TestCrashBetweenSendAndRecord(t *testing.T) {
 
 	r.open(t, nil)
 	defer r.close()
+	// The entries the dead process left sending come back once its claim
+	// lease is over (30 s by default); the test does not wait that long.
+	r.log.ClaimLease = time.Millisecond
 	var results atomic.Int64
 	r.disp.OnResult = func(notify.Entry, notify.Result) { results.Add(1) }
 	ctx2, cancel := context.WithCancel(ctx)

@@ -29,7 +29,8 @@ func delivery(unit string) notify.Delivery {
 
 // TestOutboxSurvivesReopen: keys are enqueued once; what is claimed and
 // not recorded comes back to the next owner as a redelivery, after a
-// reopen; recorded entries are not claimed again; a retry waits its turn.
+// reopen (and the claim's lease); recorded entries are not claimed again;
+// a retry waits its turn.
 func TestOutboxSurvivesReopen(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -154,5 +155,78 @@ func TestLastSent(t *testing.T) {
 	}
 	if len(got) != 2 || levels["warnings/jianghua"] != "orange" || levels["warnings/tuojiang"] != "yellow" {
 		t.Errorf("last sent = %v, want jianghua orange (red is pending) and tuojiang yellow", levels)
+	}
+}
+
+// TestDeliveryClaimLease: a claim holds for ClaimLease (kept in the file,
+// so across a reopen too). Another owner gets an entry left sending only
+// once the claim is more than the lease old, as a redelivery, and its
+// claim has a lease of its own; the owner never takes its own entry again;
+// a recorded entry is not claimed. The lease is a parameter of the log.
+func TestDeliveryClaimLease(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	now := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	lease := sqlite.DefaultClaimLease
+	if lease != 2*15*time.Second {
+		t.Errorf("DefaultClaimLease = %v, want 2 × the dispatcher's default SendTimeout", lease)
+	}
+	db, log := deliveries(t, dir)
+	a := delivery("a")
+	if _, err := log.Enqueue(ctx, []notify.Delivery{a}, now); err != nil {
+		t.Fatal(err)
+	}
+	claim := func(owner string, at time.Time) []notify.Entry {
+		t.Helper()
+		got, err := log.Claim(ctx, owner, at, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := claim("one", now); len(got) != 1 || got[0].Redelivery {
+		t.Fatalf("first claim = %+v", got)
+	}
+	db.Close() // "one" hangs or stops mid-send; another process opens the store
+	db, log = deliveries(t, dir)
+	defer func() { db.Close() }()
+
+	if got := claim("two", now.Add(lease)); len(got) != 0 {
+		t.Errorf("claimed within the lease: %+v", got)
+	}
+	if got := claim("one", now.Add(lease+time.Hour)); len(got) != 0 {
+		t.Errorf("the owner claimed its own entry again: %+v", got)
+	}
+	t2 := now.Add(lease + time.Millisecond)
+	got := claim("two", t2)
+	if len(got) != 1 || got[0].Key != a.Key || !got[0].Redelivery || got[0].Attempts != 2 {
+		t.Fatalf("after the lease = %+v, want a's redelivery, attempt 2", got)
+	}
+	if got := claim("three", t2.Add(lease)); len(got) != 0 {
+		t.Errorf("two's claim had no lease: %+v", got)
+	}
+	if got := claim("three", t2.Add(lease+time.Millisecond)); len(got) != 1 || !got[0].Redelivery || got[0].Attempts != 3 {
+		t.Errorf("after two's lease = %+v", got)
+	}
+	if err := log.Record(ctx, []notify.Result{{Key: a.Key, State: notify.StateSent, At: t2}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := claim("four", now.Add(24*time.Hour)); len(got) != 0 {
+		t.Errorf("a sent entry was claimed: %+v", got)
+	}
+
+	log.ClaimLease = time.Minute
+	b := delivery("b")
+	if _, err := log.Enqueue(ctx, []notify.Delivery{b}, now); err != nil {
+		t.Fatal(err)
+	}
+	if got := claim("x", now); len(got) != 1 {
+		t.Fatalf("claim b = %+v", got)
+	}
+	if got := claim("y", now.Add(time.Minute)); len(got) != 0 {
+		t.Errorf("claimed within a lease of a minute: %+v", got)
+	}
+	if got := claim("y", now.Add(time.Minute+time.Millisecond)); len(got) != 1 || got[0].Key != b.Key || !got[0].Redelivery {
+		t.Errorf("after a lease of a minute = %+v", got)
 	}
 }
