@@ -101,7 +101,15 @@ type Region struct {
 	NameEN string `yaml:"name_en" json:"name_en"`
 	Parent string `yaml:"parent" json:"parent,omitempty"`
 	Code   string `yaml:"code" json:"code,omitempty"` // GB/T 2260 division code
+	// Warnings false lists a region (in the plan) for its AQI and its
+	// units only: the plan's warnings are not evaluated for it (a
+	// county-wide plan whose towns are not warning areas of their own).
+	// Absent means true.
+	Warnings *bool `yaml:"warnings,omitempty" json:"warnings,omitempty"`
 }
+
+// Warned reports whether the plan evaluates warnings for the region.
+func (r Region) Warned() bool { return r.Warnings == nil || *r.Warnings }
 
 // SpoolBatch is a run of spooled readings, oldest first, with the id of the
 // last one so it can be dropped once the primary store has it.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aqwarn/aqwarn"
 	"gopkg.in/yaml.v3"
 )
 
@@ -139,21 +140,9 @@ type FollowUp struct {
 	TextEN         string `yaml:"text_en"`
 }
 
-// Region is an area the plan covers: the county (no parent) or a town.
-type Region struct {
-	ID     string `yaml:"id" json:"id"`
-	NameZH string `yaml:"name_zh" json:"name_zh"`
-	NameEN string `yaml:"name_en" json:"name_en"`
-	Parent string `yaml:"parent" json:"parent,omitempty"`
-	Code   string `yaml:"code" json:"code,omitempty"` // GB/T 2260 division code
-	// Warnings false lists a region for its AQI and its units only: the
-	// plan's warnings are not evaluated for it (a county-wide plan whose
-	// towns are not warning areas of their own). Absent means true.
-	Warnings *bool `yaml:"warnings,omitempty" json:"warnings,omitempty"`
-}
-
-// Warned reports whether the plan evaluates warnings for the region.
-func (r Region) Warned() bool { return r.Warnings == nil || *r.Warnings }
+// Region is an area the plan covers: the county (no parent) or a town —
+// the one Region of the service (aqwarn.Region).
+type Region = aqwarn.Region
 
 // WarningRegions returns the regions whose warnings the plan evaluates.
 func (p *Plan) WarningRegions() []Region {

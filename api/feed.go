@@ -46,14 +46,7 @@ func handleFeed(p *PublishDeps) gin.HandlerFunc {
 // handleCAP serves a warning's CAP message: the newest, or the one named
 // by ?identifier=.
 func handleCAP(p *PublishDeps) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		if !p.ready(c) {
-			return
-		}
-		id, ok := pathID(c)
-		if !ok {
-			return
-		}
+	return p.forID(func(c *gin.Context, id int64) {
 		recs, err := p.Store.WarningCAPs(c.Request.Context(), id)
 		if err != nil {
 			writeError(c, err)
@@ -67,5 +60,5 @@ func handleCAP(p *PublishDeps) gin.HandlerFunc {
 			}
 		}
 		writeError(c, aqwarn.Errorf(aqwarn.ENOTFOUND, "warning %d has no such CAP message", id))
-	}
+	})
 }

@@ -89,14 +89,7 @@ type ackRequest struct {
 
 // handleAck records a unit's acknowledgement (叫应) of its notices.
 func handleAck(p *PublishDeps) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		if !p.ready(c) {
-			return
-		}
-		u, ok := p.unit(c)
-		if !ok {
-			return
-		}
+	return p.forUnit(func(c *gin.Context, u alert.Unit) {
 		var req ackRequest
 		if c.Request.ContentLength > 0 && !bindJSON(c, &req) {
 			return
@@ -107,7 +100,7 @@ func handleAck(p *PublishDeps) gin.HandlerFunc {
 			return
 		}
 		c.JSON(http.StatusOK, gin.H{"unit": u.ID, "acknowledged": n})
-	}
+	})
 }
 
 type doneRequest struct {
@@ -117,14 +110,7 @@ type doneRequest struct {
 
 // handleTaskDone records a unit's report that a task is done, with a note.
 func handleTaskDone(p *PublishDeps) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		if !p.ready(c) {
-			return
-		}
-		u, ok := p.unit(c)
-		if !ok {
-			return
-		}
+	return p.forUnit(func(c *gin.Context, u alert.Unit) {
 		var req doneRequest
 		if !bindJSON(c, &req) {
 			return
@@ -134,7 +120,7 @@ func handleTaskDone(p *PublishDeps) gin.HandlerFunc {
 			return
 		}
 		c.JSON(http.StatusOK, gin.H{"unit": u.ID, "task": c.Param("task"), "state": followup.TaskDone})
-	}
+	})
 }
 
 // boardView is the duty board of a warning: unit × task × state, and each
@@ -160,14 +146,7 @@ type boardUnit struct {
 
 // handleBoard shows duty staff where every unit stands.
 func handleBoard(p *PublishDeps) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		if !p.ready(c) {
-			return
-		}
-		id, ok := pathID(c)
-		if !ok {
-			return
-		}
+	return p.forID(func(c *gin.Context, id int64) {
 		ctx := c.Request.Context()
 		tasks, err := p.Store.Board(ctx, id)
 		if err != nil {
@@ -209,7 +188,7 @@ func handleBoard(p *PublishDeps) gin.HandlerFunc {
 		}
 		v.Late = report.Compute(report.Input{GeneratedAt: p.Now(), Units: names, Notices: notices, Tasks: tasks}).Late
 		c.JSON(http.StatusOK, v)
-	}
+	})
 }
 
 // handleDeliveries lists the notification log (?state=failed for what duty
@@ -329,5 +308,31 @@ func handleUnits(p *PublishDeps) gin.HandlerFunc {
 			out = append(out, v)
 		}
 		c.JSON(http.StatusOK, gin.H{"units": out})
+	}
+}
+
+// forUnit serves a member unit's endpoint: delivery running and the unit
+// of the path in the plan, else the one error shape.
+func (p *PublishDeps) forUnit(h func(c *gin.Context, u alert.Unit)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !p.ready(c) {
+			return
+		}
+		if u, ok := p.unit(c); ok {
+			h(c, u)
+		}
+	}
+}
+
+// forID serves an endpoint about one warning: delivery running and a
+// valid id in the path.
+func (p *PublishDeps) forID(h func(c *gin.Context, id int64)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !p.ready(c) {
+			return
+		}
+		if id, ok := pathID(c); ok {
+			h(c, id)
+		}
 	}
 }

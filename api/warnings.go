@@ -259,6 +259,14 @@ func handleActiveWarnings(a *AlertDeps) gin.HandlerFunc {
 }
 
 func handleWarning(a *AlertDeps) gin.HandlerFunc {
+	return byID(a, func(ctx context.Context, id int64) (any, error) {
+		w, err := a.Warnings.Warning(ctx, id)
+		return viewWarning(a.Plan, w, a.Now()), err
+	})
+}
+
+// byID serves GET …/{id}: the thing get finds, or the one error shape.
+func byID(a *AlertDeps, get func(ctx context.Context, id int64) (any, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if !a.ready(c) {
 			return
@@ -267,12 +275,12 @@ func handleWarning(a *AlertDeps) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		w, err := a.Warnings.Warning(c.Request.Context(), id)
+		v, err := get(c.Request.Context(), id)
 		if err != nil {
 			writeError(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, viewWarning(a.Plan, w, a.Now()))
+		c.JSON(http.StatusOK, v)
 	}
 }
 
@@ -333,21 +341,10 @@ func handleProposals(a *AlertDeps) gin.HandlerFunc {
 }
 
 func handleProposal(a *AlertDeps) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		if !a.ready(c) {
-			return
-		}
-		id, ok := pathID(c)
-		if !ok {
-			return
-		}
-		p, err := a.Desk.Proposal(c.Request.Context(), id)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"proposal": summarise(p), "detail": p.Proposal, "approval": p.Approval})
-	}
+	return byID(a, func(ctx context.Context, id int64) (any, error) {
+		p, err := a.Desk.Proposal(ctx, id)
+		return gin.H{"proposal": summarise(p), "detail": p.Proposal, "approval": p.Approval}, err
+	})
 }
 
 type signRequest struct {

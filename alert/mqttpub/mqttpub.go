@@ -40,12 +40,7 @@ type Config struct {
 }
 
 // Payload is what is published.
-type Payload struct {
-	Key        string           `json:"key"`
-	Unit       notify.Recipient `json:"unit"`
-	Redelivery bool             `json:"redelivery,omitempty"`
-	Message    notify.Message   `json:"message"`
-}
+type Payload = notify.Payload
 
 // Publisher is a connected MQTT client.
 type Publisher struct {
@@ -142,7 +137,7 @@ func (p *Publisher) watch(c paho.Client, m paho.Message) {
 // before a restart (from the delivery log), so that an overwrite made
 // while the service was down is noticed and healed on connect.
 func (p *Publisher) Remember(d notify.Delivery) error {
-	body, err := json.Marshal(Payload{Key: d.Key, Unit: d.Recipient, Redelivery: d.Redelivery, Message: d.Message})
+	body, err := json.Marshal(notify.PayloadOf(d))
 	if err != nil {
 		return err
 	}
@@ -205,7 +200,7 @@ func (p *Publisher) Notify(ctx context.Context, d notify.Delivery) (bool, error)
 	if !p.Connected() {
 		return true, errors.New("mqtt: not connected to " + p.cfg.URL)
 	}
-	body, err := json.Marshal(Payload{Key: d.Key, Unit: d.Recipient, Redelivery: d.Redelivery, Message: d.Message})
+	body, err := json.Marshal(notify.PayloadOf(d))
 	if err != nil {
 		return false, err
 	}

@@ -170,3 +170,18 @@ type Log interface {
 	// Record writes the results of attempts, in one transaction.
 	Record(ctx context.Context, rs []Result) error
 }
+
+// Payload is what a delivery puts on the wire as JSON (the webhook's body,
+// the retained MQTT message): the idempotency key, the recipient, whether
+// it is a redelivery, and the message.
+type Payload struct {
+	Key        string    `json:"key"`
+	Unit       Recipient `json:"unit"`
+	Redelivery bool      `json:"redelivery,omitempty"`
+	Message    Message   `json:"message"`
+}
+
+// PayloadOf is the wire form of a delivery.
+func PayloadOf(d Delivery) Payload {
+	return Payload{Key: d.Key, Unit: d.Recipient, Redelivery: d.Redelivery, Message: d.Message}
+}

@@ -34,12 +34,7 @@ const (
 )
 
 // Payload is the JSON body.
-type Payload struct {
-	Key        string           `json:"key"`
-	Unit       notify.Recipient `json:"unit"`
-	Redelivery bool             `json:"redelivery,omitempty"`
-	Message    notify.Message   `json:"message"`
-}
+type Payload = notify.Payload
 
 // Notifier posts to the channel's target URL.
 type Notifier struct {
@@ -91,7 +86,7 @@ func (n *Notifier) Notify(ctx context.Context, d notify.Delivery) (bool, error) 
 	if secret == "" {
 		return false, fmt.Errorf("webhook %s: no signing secret (set %s)", d.Channel.Target, orDefault(d.Channel.SecretEnv))
 	}
-	body, err := json.Marshal(Payload{Key: d.Key, Unit: d.Recipient, Redelivery: d.Redelivery, Message: d.Message})
+	body, err := json.Marshal(notify.PayloadOf(d))
 	if err != nil {
 		return false, err
 	}
