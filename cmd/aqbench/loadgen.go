@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aqwarn/aqwarn/internal/mqttload"
 	"github.com/eclipse/paho.mqtt.golang/packets"
 )
 
@@ -24,17 +26,7 @@ type loadgen struct {
 }
 
 // pubConn is one connection with at most window publishes unacknowledged.
-type pubConn struct {
-	c      net.Conn
-	w      *bufio.Writer
-	slots  chan struct{} // one token per unacknowledged publish
-	nextID uint16
-	sent   atomic.Int64
-	acked  atomic.Int64
-	done   chan struct{} // closed when the reader stops
-	err    error         // why the reader stopped (read after done)
-	packet packets.PublishPacket
-}
+type pubConn struct{ *mqttload.Conn }
 
 func dialLoadgen(brokerURL, clientID string, conns, window int) (*loadgen, error) {
 	u, err := url.Parse(brokerURL)
@@ -43,7 +35,8 @@ func dialLoadgen(brokerURL, clientID string, conns, window int) (*loadgen, error
 	}
 	g := &loadgen{}
 	for i := range conns {
-		pc, err := dialPub(u.Host, fmt.Sprintf("%s-%d", clientID, i), max(1, window/conns))
+		c, err := mqttload.Dial(context.Background(), u.Host, mqttload.Login{ClientID: fmt.Sprintf("%s-%d", clientID, i)}, max(1, window/conns))
+		pc := &pubConn{c}
 		if err != nil {
 			g.close()
 			return nil, err
@@ -51,101 +44,6 @@ func dialLoadgen(brokerURL, clientID string, conns, window int) (*loadgen, error
 		g.conns = append(g.conns, pc)
 	}
 	return g, nil
-}
-
-func dialPub(addr, clientID string, window int) (*pubConn, error) {
-	if window > 65535 {
-		return nil, fmt.Errorf("window %d: MQTT allows 65535 publishes in flight per connection", window)
-	}
-	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
-	if err != nil {
-		return nil, err
-	}
-	connect := packets.NewControlPacket(packets.Connect).(*packets.ConnectPacket)
-	connect.ProtocolName, connect.ProtocolVersion = "MQTT", 4
-	connect.ClientIdentifier, connect.CleanSession, connect.Keepalive = clientID, true, 120
-	if err := connect.Write(c); err != nil {
-		c.Close()
-		return nil, err
-	}
-	r := bufio.NewReaderSize(c, 64<<10)
-	c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	p, err := packets.ReadPacket(r)
-	if err != nil {
-		c.Close()
-		return nil, fmt.Errorf("CONNACK: %w", err)
-	}
-	if ack, ok := p.(*packets.ConnackPacket); !ok || ack.ReturnCode != 0 {
-		c.Close()
-		return nil, fmt.Errorf("broker refused the connection: %v", p)
-	}
-	c.SetReadDeadline(time.Time{})
-	pc := &pubConn{c: c, w: bufio.NewWriterSize(c, 64<<10), slots: make(chan struct{}, window), done: make(chan struct{})}
-	pc.packet.FixedHeader = packets.FixedHeader{MessageType: packets.Publish, Qos: 1}
-	go pc.read(r)
-	return pc, nil
-}
-
-// read takes the broker's PUBACKs until the connection ends.
-func (pc *pubConn) read(r *bufio.Reader) {
-	defer close(pc.done)
-	for {
-		p, err := packets.ReadPacket(r)
-		if err != nil {
-			pc.err = err
-			return
-		}
-		if _, ok := p.(*packets.PubackPacket); !ok {
-			continue
-		}
-		pc.acked.Add(1)
-		<-pc.slots
-	}
-}
-
-// publish queues a QoS 1 publish; it flushes and waits while the window
-// is full.
-func (pc *pubConn) publish(topic string, payload []byte) error {
-	select {
-	case pc.slots <- struct{}{}:
-	default:
-		if err := pc.w.Flush(); err != nil {
-			return err
-		}
-		select {
-		case pc.slots <- struct{}{}:
-		case <-pc.done:
-			return fmt.Errorf("connection lost: %v", pc.err)
-		case <-time.After(time.Minute):
-			return errors.New("no PUBACK for a minute")
-		}
-	}
-	pc.nextID++
-	if pc.nextID == 0 {
-		pc.nextID = 1
-	}
-	pc.packet.TopicName, pc.packet.MessageID, pc.packet.Payload = topic, pc.nextID, payload
-	pc.sent.Add(1)
-	return pc.packet.Write(pc.w)
-}
-
-// drain flushes and waits until every publish is acknowledged.
-func (pc *pubConn) drain() error {
-	if err := pc.w.Flush(); err != nil {
-		return err
-	}
-	deadline := time.Now().Add(time.Minute)
-	for pc.acked.Load() < pc.sent.Load() {
-		select {
-		case <-pc.done:
-			return fmt.Errorf("connection lost with %d publishes unacknowledged: %v", pc.sent.Load()-pc.acked.Load(), pc.err)
-		case <-time.After(time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return errors.New("publishes not acknowledged within a minute")
-		}
-	}
-	return nil
 }
 
 // publishAll publishes every message on prefix/stations/{station}/readings,
@@ -159,12 +57,12 @@ func (g *loadgen) publishAll(ms []msg, prefix string) error {
 				if m.stationIndex%len(g.conns) != k {
 					continue
 				}
-				if err := pc.publish(prefix+"/stations/"+m.station+"/readings", m.payload); err != nil {
+				if err := pc.Publish(context.Background(), prefix+"/stations/"+m.station+"/readings", m.payload); err != nil {
 					errs <- err
 					return
 				}
 			}
-			errs <- pc.drain()
+			errs <- pc.Drain(context.Background())
 		}()
 	}
 	var first error
@@ -178,10 +76,7 @@ func (g *loadgen) publishAll(ms []msg, prefix string) error {
 
 func (g *loadgen) close() {
 	for _, pc := range g.conns {
-		pc.w.Flush()
-		pc.c.Write([]byte{packets.Disconnect << 4, 0})
-		pc.c.Close()
-		<-pc.done
+		pc.Close()
 	}
 }
 

@@ -92,7 +92,7 @@ func TestLoadgenDeliversEveryPublishInOrder(t *testing.T) {
 	defer mu.Unlock()
 	var sent, acked int64
 	for _, pc := range g.conns {
-		sent, acked = sent+pc.sent.Load(), acked+pc.acked.Load()
+		sent, acked = sent+pc.Sent.Load(), acked+pc.Acked.Load()
 	}
 	if sent != int64(len(ms)) || acked != sent {
 		t.Errorf("sent %d, acknowledged %d, want %d each", sent, acked, len(ms))

@@ -364,14 +364,14 @@ func latency(g *loadgen, svc *service, ms []msg, rate int, d0 float64) ([]time.D
 			time.Sleep(d) // pacing the load, not waiting for a condition
 		}
 		sent[k] = time.Now()
-		if err := pc.publish("aq/stations/"+m.station+"/readings", m.payload); err != nil {
+		if err := pc.Publish(context.Background(), "aq/stations/"+m.station+"/readings", m.payload); err != nil {
 			return nil, err
 		}
-		if err := pc.w.Flush(); err != nil {
+		if err := pc.W.Flush(); err != nil {
 			return nil, err
 		}
 	}
-	if err := pc.drain(); err != nil {
+	if err := pc.Drain(context.Background()); err != nil {
 		return nil, err
 	}
 	select {

@@ -397,16 +397,16 @@ func (t *target) validReading(ctx context.Context) string {
 	if err != nil {
 		return "NOT sent: " + err.Error()
 	}
-	defer pc.close()
+	defer pc.Close()
 	t.validHour++
 	hour := time.Now().Truncate(time.Hour).Add(-time.Duration(t.validHour) * time.Hour).In(aqi.CST)
 	payload := fmt.Appendf(nil, `{"station":"sa","time":%q,"interval":"1h","values":{"pm25":{"value":%d,"unit":"ug/m3"},"no2":{"value":20,"unit":"ug/m3"}}}`,
 		hour.Format(time.RFC3339), 30+t.validHour)
 	start := time.Now()
-	if err := pc.publish(ctx, topic, payload); err != nil {
+	if err := pc.Publish(ctx, topic, payload); err != nil {
 		return "NOT sent: " + err.Error()
 	}
-	if err := pc.drain(ctx); err != nil {
+	if err := pc.Drain(ctx); err != nil {
 		return "NOT acknowledged by the broker: " + err.Error()
 	}
 	for deadline := start.Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
@@ -451,7 +451,7 @@ func (t *target) bigMessage(ctx context.Context, ar *attackReport) error {
 	if err != nil {
 		return err
 	}
-	defer pc.close()
+	defer pc.Close()
 	chunk := make([]byte, 1<<20)
 	for i := range chunk {
 		chunk[i] = 'A'
@@ -489,23 +489,23 @@ func (t *target) nearCapMessages(ctx context.Context, ar *attackReport) error {
 	if err != nil {
 		return err
 	}
-	defer pc.close()
+	defer pc.Close()
 	payload := make([]byte, nearCapSize())
 	for i := range payload {
 		payload[i] = 'A'
 	}
 	start := time.Now()
 	for range t.o.nearCap {
-		if err := pc.publish(ctx, topic, payload); err != nil {
+		if err := pc.Publish(ctx, topic, payload); err != nil {
 			ar.publisher = append(ar.publisher, "publish: "+err.Error())
 			break
 		}
 	}
-	if err := pc.drain(ctx); err != nil {
+	if err := pc.Drain(ctx); err != nil {
 		ar.publisher = append(ar.publisher, "drain: "+err.Error())
 	}
-	ar.sent = int(pc.acked.Load())
-	ar.publisher = append(ar.publisher, fmt.Sprintf("the broker acknowledged %d of %d in %s", pc.acked.Load(), t.o.nearCap, ms(time.Since(start))))
+	ar.sent = int(pc.Acked.Load())
+	ar.publisher = append(ar.publisher, fmt.Sprintf("the broker acknowledged %d of %d in %s", pc.Acked.Load(), t.o.nearCap, ms(time.Since(start))))
 	got, last := t.waitRejected(ctx, ar.before.rejected, float64(t.o.nearCap), 5*time.Second, false)
 	ar.publisher = append(ar.publisher, fmt.Sprintf("the service counted %.0f rejections, the last %s after the first publish", got, ms(last.Sub(start))))
 	return ctx.Err()
@@ -517,7 +517,7 @@ func (t *target) garbageFlood(ctx context.Context, ar *attackReport) error {
 	if err != nil {
 		return err
 	}
-	defer pc.close()
+	defer pc.Close()
 	g := newGarbage("sa", time.Now())
 	start := time.Now()
 	progressDone := make(chan struct{})
@@ -536,7 +536,7 @@ func (t *target) garbageFlood(ctx context.Context, ar *attackReport) error {
 			}
 			rss, _ := procKB(t.svc.pid, "VmRSS")
 			fmt.Fprintf(t.stderr, "aqflood:   %4.1fs sent %d, acknowledged %d, service counted %.0f rejections, RSS %s\n",
-				time.Since(start).Seconds(), pc.sent.Load(), pc.acked.Load(), rej, kb(rss))
+				time.Since(start).Seconds(), pc.Sent.Load(), pc.Acked.Load(), rej, kb(rss))
 		}
 	}()
 	defer close(progressDone)
@@ -548,23 +548,23 @@ func (t *target) garbageFlood(ctx context.Context, ar *attackReport) error {
 	var pubErr error
 	for i := range t.o.garbage {
 		p := g.next(i)
-		if pubErr = pc.publish(ctx, topic, p); pubErr != nil {
+		if pubErr = pc.Publish(ctx, topic, p); pubErr != nil {
 			break
 		}
 		bytesSent += int64(len(p))
 	}
 	if pubErr == nil {
-		pubErr = pc.drain(ctx)
+		pubErr = pc.Drain(ctx)
 	}
 	pubDur := time.Since(start)
-	ar.sent = int(pc.acked.Load())
+	ar.sent = int(pc.Acked.Load())
 	kinds := make([]string, 0, len(garbageKinds))
 	for _, k := range garbageKinds {
 		kinds = append(kinds, fmt.Sprintf("%s %d", k, g.count[k]))
 	}
 	ar.publisher = append(ar.publisher, fmt.Sprintf("kinds: %s", strings.Join(kinds, ", ")))
-	line := fmt.Sprintf("the broker acknowledged %d of %d (%s of payload) in %s: %.0f msg/s", pc.acked.Load(), t.o.garbage, mib(bytesSent),
-		ms(pubDur), float64(pc.acked.Load())/pubDur.Seconds())
+	line := fmt.Sprintf("the broker acknowledged %d of %d (%s of payload) in %s: %.0f msg/s", pc.Acked.Load(), t.o.garbage, mib(bytesSent),
+		ms(pubDur), float64(pc.Acked.Load())/pubDur.Seconds())
 	if pubErr != nil {
 		line += "; publishing stopped: " + pubErr.Error()
 	}
@@ -572,7 +572,7 @@ func (t *target) garbageFlood(ctx context.Context, ar *attackReport) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	got, last := t.waitRejected(ctx, ar.before.rejected, float64(pc.acked.Load()), 10*time.Second, true)
+	got, last := t.waitRejected(ctx, ar.before.rejected, float64(pc.Acked.Load()), 10*time.Second, true)
 	ar.publisher = append(ar.publisher, fmt.Sprintf("the service counted %.0f rejections, the last %s after the first publish: %.0f msg/s",
 		got, ms(last.Sub(start)), got/last.Sub(start).Seconds()))
 	ar.publisher = append(ar.publisher, wit.finish(ctx, t.svc))
@@ -616,11 +616,11 @@ func (t *target) startWitness(ctx context.Context) (*witness, error) {
 			w.sent++
 			p := fmt.Appendf(nil, `{"station":"sb","time":%q,"interval":"1m","values":{"pm25":{"value":%d,"unit":"ug/m3"}}}`,
 				base.Add(-time.Duration(w.sent)*time.Minute).Format(time.RFC3339), 20+w.sent%50)
-			if err := pc.publish(ctx, "aq/stations/sb/readings", p); err != nil {
+			if err := pc.Publish(ctx, "aq/stations/sb/readings", p); err != nil {
 				w.lost = err.Error()
 				return
 			}
-			if err := pc.w.Flush(); err != nil {
+			if err := pc.W.Flush(); err != nil {
 				w.lost = err.Error()
 				return
 			}
@@ -634,8 +634,8 @@ func (t *target) startWitness(ctx context.Context) (*witness, error) {
 func (w *witness) finish(ctx context.Context, s *service) string {
 	close(w.stop)
 	<-w.done
-	drainErr := w.pc.drain(ctx)
-	w.pc.close()
+	drainErr := w.pc.Drain(ctx)
+	w.pc.Close()
 	durable := 0.0
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && ctx.Err() == nil; time.Sleep(50 * time.Millisecond) {
 		if m, err := s.metrics("aqwarn_ingest_durable_total"); err == nil {
