@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aqwarn/aqwarn/internal/testenv"
+
 	"github.com/aqwarn/aqwarn"
 	"github.com/aqwarn/aqwarn/ingest"
 	"github.com/aqwarn/aqwarn/store/sqlite"
@@ -44,13 +46,7 @@ func reading(i int) aqwarn.Reading {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testenv.Eventually(t, what, 20*time.Second, cond)
 }
 
 // While the primary store is down, readings are spooled and acknowledged;

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aqwarn/aqwarn/internal/testenv"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -57,13 +59,7 @@ func (c *client) closedByServer() bool {
 // waitFor polls a condition of the server until it holds or wait passes.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(wait)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond) // polling a condition, not timing
-	}
+	testenv.Eventually(t, what, wait, cond)
 }
 
 // logLines counts the records logged at Warn and above whose message

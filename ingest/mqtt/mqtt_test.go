@@ -37,13 +37,7 @@ func (b *inbox) count() int { b.mu.Lock(); defer b.mu.Unlock(); return len(b.msg
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testenv.Eventually(t, what, 30*time.Second, cond)
 }
 
 // The never-lose contract against a real Mosquitto: messages the service

@@ -315,3 +315,17 @@ func (x *Influx) Query(q string) string {
 	}
 	return b.String()
 }
+
+// Eventually waits until cond holds, polling, and fails the test naming
+// what it waited for after timeout. It bounds a wait; it never asserts how
+// long something took.
+func Eventually(t TB, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
