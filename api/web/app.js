@@ -4,64 +4,50 @@
 "use strict";
 
 (function () {
-  var $ = aqwarnDOM.$, el = aqwarnDOM.el, pickLang = aqwarnDOM.pickLang; // dom.js
+  var D = aqwarnDOM, $ = D.$, el = D.el, svgEl = D.svgEl, pick = D.pick, fmtTime = D.fmtTime; // dom.js
   var T = {
     zh: {
-      title: "空气质量实况", county: "全县", aqiHourly: "实时 AQI", trend: "近 72 小时趋势",
-      hourlyLine: "小时 AQI", rollingLine: "24 小时滑动 AQI", stations: "各监测站",
+      title: "空气质量实况", pageTitle: "空气质量实况", county: "全县", aqiHourly: "实时 AQI", trend: "近 72 小时趋势",
+      hourlyLine: "小时 AQI", rollingLine: "24 小时滑动 AQI", stripLine: "色带：各小时的类别", stations: "各监测站",
       footer: "数据按 HJ 633 计算，仅供参考；以生态环境部门发布为准。",
-      stale: "数据延迟：最新数据已超过规定时间未更新。", langButton: "English",
+      stale: "数据延迟：最新数据已超过规定时间未更新。",
       dataTime: "数据时间", primary: "首要污染物", rolling: "24 小时 AQI", none: "无",
       na: "无数据", loadError: "暂时无法获取数据，稍后自动重试。", noHistory: "暂无历史数据",
       warnWhat: "公众须知", warnFrom: "生效时间", warnUntil: "预计持续至", warnRegions: "范围",
       warnPaused: "措施暂停至", warnPausedNote: "暂停期间下列措施暂不执行；污染再次来临时将恢复。", warnLift: "解除时间",
       adviceHead: "健康防护", suspended: "暂停执行的措施", more: "还有 {n} 条",
       groups: { schools: "学校", traffic: "交通出行", events: "活动", other: "其他" },
-      scale: ["优", "良", "轻度污染", "中度污染", "重度污染", "严重污染"],
-      staleStation: "延迟"
+      staleStation: "延迟", scaleLabel: "图中颜色：空气质量类别",
+      live: "{name}：AQI {aqi}，{cat}", liveNA: "{name}：无数据",
+      trendTitle: "近 72 小时 AQI 趋势图", trendDesc: "小时 AQI 最新 {last}（{cat}），72 小时内最高 {max}，最低 {min}。",
+      trendHour: "{time}：小时 AQI {aqi}，{cat}", mapTitle: "各监测站位置图，标注小时 AQI"
     },
     en: {
-      title: "Air quality now", county: "County", aqiHourly: "Hourly AQI", trend: "Last 72 hours",
-      hourlyLine: "Hourly AQI", rollingLine: "24-hour rolling AQI", stations: "Stations",
+      title: "Air quality now", pageTitle: "Air quality now", county: "County", aqiHourly: "Hourly AQI", trend: "Last 72 hours",
+      hourlyLine: "Hourly AQI", rollingLine: "24-hour rolling AQI", stripLine: "Strip: each hour's category", stations: "Stations",
       footer: "Computed under HJ 633, for information; the environment authority's releases prevail.",
-      stale: "Data delayed: the newest data is older than it should be.", langButton: "中文",
+      stale: "Data delayed: the newest data is older than it should be.",
       dataTime: "Data time", primary: "Primary pollutant", rolling: "24-hour AQI", none: "none",
       na: "no data", loadError: "Data is not available right now; retrying shortly.", noHistory: "No history yet",
       warnWhat: "What it means for you", warnFrom: "Effective from", warnUntil: "Expected until", warnRegions: "Area",
       warnPaused: "Measures paused until", warnPausedNote: "While paused the measures below do not apply; they resume when the pollution returns.",
       warnLift: "Lifted from", adviceHead: "Health advice", suspended: "Suspended measures", more: "{n} more",
       groups: { schools: "Schools", traffic: "Traffic", events: "Events", other: "Other" },
-      scale: ["Excellent", "Good", "Lightly polluted", "Moderately polluted", "Heavily polluted", "Severely polluted"],
-      staleStation: "late"
+      staleStation: "late", scaleLabel: "Colours on this page: AQI categories",
+      live: "{name}: AQI {aqi}, {cat}", liveNA: "{name}: no data",
+      trendTitle: "AQI over the last 72 hours", trendDesc: "Hourly AQI: latest {last} ({cat}); highest {max}, lowest {min} in 72 hours.",
+      trendHour: "{time}: hourly AQI {aqi}, {cat}", mapTitle: "Map of the stations with their hourly AQI"
     }
   };
-  // The official colours of HJ 633 levels 1–6 (for the legend and the
-  // chart's bands; cards use the colour the API sends).
-  var LEVELS = [
-    { max: 50, color: "#00E400" }, { max: 100, color: "#FFFF00" }, { max: 150, color: "#FF7E00" },
-    { max: 200, color: "#FF0000" }, { max: 300, color: "#99004C" }, { max: 500, color: "#7E0023" }
-  ];
+  var t = D.texts(T);
   var POLLUTANT = {
     pm25: "PM2.5", pm10: "PM10", so2: "SO₂", no2: "NO₂", co: "CO", o3: "O₃",
     o3_8h: "O₃ (8h)", o3_1h: "O₃ (1h)", so2_1h: "SO₂ (1h)", so2_24h: "SO₂ (24h)",
     no2_24h: "NO₂ (24h)", pm10_24h: "PM10 (24h)", pm25_24h: "PM2.5 (24h)", co_24h: "CO (24h)"
   };
 
-  var state = { lang: pickLang(), current: null, stations: null, history: null, warnings: [], error: false };
+  var state = { current: null, stations: null, history: null, warnings: [], error: false };
 
-
-  function t(key) { return T[state.lang][key]; }
-  function svgEl(tag, attrs, text) {
-    var e = document.createElementNS("http://www.w3.org/2000/svg", tag);
-    for (var k in attrs || {}) e.setAttribute(k, attrs[k]);
-    if (text != null) e.textContent = text;
-    return e;
-  }
-  function pick(obj, base) { // name_zh / name_en style fields
-    if (!obj) return "";
-    var v = obj[base + "_" + state.lang];
-    return v != null && v !== "" ? v : (obj[base + "_zh"] || obj[base + "_en"] || obj[base] || "");
-  }
   // Dark text on light colours (yellow, green), light text on dark ones.
   function textOn(hex) {
     var m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex || "");
@@ -72,16 +58,6 @@
   function paint(node, color) {
     node.style.background = color || "#e3e7ea";
     node.style.color = textOn(color);
-  }
-  function fmtTime(s) {
-    if (!s) return "";
-    var d = new Date(s);
-    if (isNaN(d)) return s;
-    // Always in China Standard Time, whatever the browser's zone.
-    var cst = new Date(d.getTime() + 8 * 3600e3);
-    function p(n) { return (n < 10 ? "0" : "") + n; }
-    return cst.getUTCFullYear() + "-" + p(cst.getUTCMonth() + 1) + "-" + p(cst.getUTCDate()) + " " +
-      p(cst.getUTCHours()) + ":" + p(cst.getUTCMinutes());
   }
   function primaryText(v) {
     if (!v || !v.primary || !v.primary.length) return t("none");
@@ -100,18 +76,52 @@
   // ---- rendering -------------------------------------------------------
 
   function renderStatic() {
-    document.documentElement.lang = state.lang === "zh" ? "zh-CN" : "en";
-    var nodes = document.querySelectorAll("[data-i18n]");
-    for (var i = 0; i < nodes.length; i++) nodes[i].textContent = t(nodes[i].getAttribute("data-i18n"));
-    $("lang").textContent = t("langButton");
-    document.title = t("title");
+    D.applyTexts(t);
+  }
+
+  // categories are the AQI categories the page shows now, lowest level
+  // first, each as the API sends it with its values (level, category_zh,
+  // category_en, color): the legend needs no table of its own.
+  function categories() {
+    var seen = {}, out = [];
+    function add(v) {
+      if (!v || v.aqi == null || !v.level || !v.color) return;
+      var key = v.level + "|" + v.color + "|" + v.category_zh + "|" + v.category_en;
+      if (seen[key]) return;
+      seen[key] = true;
+      out.push(v);
+    }
+    var cur = state.current || {};
+    [cur.county].concat(cur.regions || [], cur.stations || []).forEach(function (e) {
+      if (e) { add(e.hourly); add(e.rolling_24h); }
+    });
+    ((state.history && state.history.points) || []).forEach(function (p) { add(p.hourly); add(p.rolling_24h); });
+    return out.sort(function (a, b) { return a.level - b.level; });
+  }
+
+  function renderScale() {
     var scale = $("scale");
     scale.textContent = "";
-    LEVELS.forEach(function (lv, i) {
-      var li = el("li", null, (i === 0 ? 0 : LEVELS[i - 1].max + 1) + "–" + lv.max + " " + t("scale")[i]);
-      paint(li, lv.color);
+    var cats = categories();
+    scale.hidden = !cats.length;
+    cats.forEach(function (v) {
+      var li = el("li", { "data-level": v.level }, pick(v, "category"));
+      paint(li, v.color);
       scale.appendChild(li);
     });
+  }
+
+  // announce says the county's AQI and category in the live region, only
+  // when they (or the language) change: a refresh that brings the same
+  // values is silent for a screen reader.
+  var announced = null;
+  function announce(c) {
+    var h = c.hourly || {};
+    var key = [D.lang(), c.id, h.aqi, h.level, h.category_zh, h.category_en].join("|");
+    if (key === announced) return;
+    announced = key;
+    var name = pick(c, "name") || t("county");
+    D.setText($("county-live"), h.aqi == null ? t("liveNA", { name: name }) : t("live", { name: name, aqi: h.aqi, cat: pick(h, "category") }));
   }
 
   function renderCounty() {
@@ -131,6 +141,7 @@
     paint($("county-card"), h.color);
     $("stale").hidden = !c.stale;
     $("county-card").setAttribute("data-level", h.level || 0);
+    announce(c);
   }
 
   function renderStations() {
@@ -148,6 +159,16 @@
       list.appendChild(li);
     });
     renderMap(cur);
+  }
+
+  // chartSVG is a chart's drawing with its text alternative, in the page's
+  // language: role img, a <title> (its accessible name) and a <desc>.
+  function chartSVG(W, H, id, title, desc) {
+    var svg = svgEl("svg", { viewBox: "0 0 " + W + " " + H, xmlns: "http://www.w3.org/2000/svg", role: "img",
+      "aria-labelledby": id + "-title", "aria-describedby": id + "-desc" });
+    svg.appendChild(svgEl("title", { id: id + "-title" }, title));
+    svg.appendChild(svgEl("desc", { id: id + "-desc" }, desc || ""));
+    return svg;
   }
 
   // A simple map: stations placed by longitude and latitude (equirectangular,
@@ -168,7 +189,10 @@
     var spanX = Math.max((maxLon - minLon) * k, 1e-3), spanY = Math.max(maxLat - minLat, 1e-3);
     var scale = Math.min((W - 2 * pad) / spanX, (H - 2 * pad) / spanY);
     var ox = (W - spanX * scale) / 2, oy = (H - spanY * scale) / 2;
-    var svg = svgEl("svg", { viewBox: "0 0 " + W + " " + H, xmlns: "http://www.w3.org/2000/svg" });
+    var svg = chartSVG(W, H, "map", t("mapTitle"), pts.map(function (s) {
+      var h = s.hourly || {};
+      return pick(meta[s.id], "name") + " " + (h.aqi == null ? t("na") : h.aqi + " " + pick(h, "category"));
+    }).join("; "));
     pts.forEach(function (s) {
       var m = meta[s.id], h = s.hourly || {};
       var x = ox + (m.lon - minLon) * k * scale, y = H - (oy + (m.lat - minLat) * scale);
@@ -183,38 +207,51 @@
   }
 
   // The 72-hour trend: hourly AQI (solid) and 24-hour rolling AQI (dashed)
-  // over bands in the official colours.
+  // over a strip of each hour's category in the colour the API sends with
+  // it (GET /api/v1/aqi/history); the axis is plain AQI.
   function renderTrend() {
     var box = $("trend");
     box.textContent = "";
     var pts = ((state.history && state.history.points) || []).map(function (p) {
-      return { t: new Date(p.time).getTime(), h: p.hourly && p.hourly.aqi, r: p.rolling_24h && p.rolling_24h.aqi };
+      return { t: Date.parse(p.time), h: p.hourly && p.hourly.aqi, r: p.rolling_24h && p.rolling_24h.aqi, v: p.hourly };
     });
     if (!pts.length) { box.appendChild(el("p", { class: "muted" }, t("noHistory"))); return; }
     // One unit of the drawing is one CSS pixel, so the labels keep their size on any screen.
-    var W = Math.max(300, Math.round(box.clientWidth || 640)), H = W < 500 ? 220 : 280, L = 36, R = 12, Tp = 8, B = 28;
-    var t1 = new Date(state.history.to).getTime(), t0 = t1 - 72 * 3600e3;
-    var top = 50;
-    pts.forEach(function (p) { top = Math.max(top, p.h || 0, p.r || 0); });
-    var lv = LEVELS.filter(function (l, i) { return i === 0 || LEVELS[i - 1].max < top; });
-    top = Math.min(500, lv[lv.length - 1].max);
-    function x(ms) { return L + (ms - t0) / (t1 - t0) * (W - L - R); }
-    function y(v) { return Tp + (1 - Math.min(v, top) / top) * (H - Tp - B); }
-    var svg = svgEl("svg", { viewBox: "0 0 " + W + " " + H, xmlns: "http://www.w3.org/2000/svg" });
-    var lo = 0;
-    lv.forEach(function (l) {
-      var hi = Math.min(l.max, top);
-      svg.appendChild(svgEl("rect", { x: L, y: y(hi), width: W - L - R, height: y(lo) - y(hi), fill: l.color, "fill-opacity": 0.22 }));
-      svg.appendChild(svgEl("text", { x: L - 4, y: y(hi) + 4, "text-anchor": "end" }, String(hi)));
-      lo = hi;
-    });
-    var step = W < 560 ? 24 : 12; // hours between labels: fewer on a phone
-    for (var d = 0; d <= 72; d += step) {
-      var ms = t0 + d * 3600e3;
-      svg.appendChild(svgEl("line", { x1: x(ms), x2: x(ms), y1: Tp, y2: H - B, stroke: "#c5ccd2", "stroke-width": 0.5 }));
-      svg.appendChild(svgEl("text", { x: x(ms), y: H - B + 14, "text-anchor": d === 0 ? "start" : d === 72 ? "end" : "middle" },
-        fmtTime(new Date(ms).toISOString()).slice(5)));
+    var W = Math.max(300, Math.round(box.clientWidth || 640)), H = W < 500 ? 220 : 280, L = 36, R = 12, Tp = 8, B = 28, S = 8;
+    var plotB = H - B - S - 4;
+    var t1 = Date.parse(state.history.to), t0 = t1 - 72 * 3600e3;
+    var shown = pts.filter(function (p) { return p.t >= t0 && p.h != null; });
+    var max = 0, min = Infinity, last = null;
+    pts.forEach(function (p) { max = Math.max(max, p.h || 0, p.r || 0); });
+    shown.forEach(function (p) { min = Math.min(min, p.h); last = p; });
+    var top = Math.max(100, Math.ceil(max * 1.1 / 50) * 50);
+    function x(ms) { return L + (Math.min(Math.max(ms, t0), t1) - t0) / (t1 - t0) * (W - L - R); }
+    function y(v) { return Tp + (1 - Math.min(v, top) / top) * (plotB - Tp); }
+    var svg = chartSVG(W, H, "trend", t("trendTitle"), last ? t("trendDesc", { last: last.h, cat: pick(last.v, "category"),
+      max: Math.max.apply(null, shown.map(function (p) { return p.h; })), min: min }) : t("noHistory"));
+    var step = top > 300 ? 100 : 50;
+    for (var v = 0; v <= top; v += step) {
+      svg.appendChild(svgEl("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), stroke: "#e3e7ea", "stroke-width": 1 }));
+      svg.appendChild(svgEl("text", { x: L - 4, y: y(v) + 4, "text-anchor": "end" }, String(v)));
     }
+    // Time labels: every 12 hours on a wide screen; on a phone, the days at China midnight.
+    var ticks = [];
+    if (W < 560) D.cstMidnights(t0, t1).forEach(function (ms) { ticks.push([ms, fmtTime(ms, "day"), "middle"]); });
+    else for (var d = 0; d <= 72; d += 12) ticks.push([t0 + d * 3600e3, fmtTime(t0 + d * 3600e3, "short"), d === 0 ? "start" : d === 72 ? "end" : "middle"]);
+    ticks.forEach(function (k) {
+      svg.appendChild(svgEl("line", { x1: x(k[0]), x2: x(k[0]), y1: Tp, y2: plotB + 4 + S, stroke: "#c5ccd2", "stroke-width": 0.5 }));
+      svg.appendChild(svgEl("text", { x: x(k[0]), y: H - B + 14, "text-anchor": k[2] }, k[1]));
+    });
+    // The category strip: each hour (it ends at the point's time) in its colour.
+    pts.forEach(function (p) {
+      var c = p.v || {};
+      if (p.h == null || !c.color || p.t <= t0) return;
+      var a = x(p.t - 3600e3), b = x(p.t);
+      var r = svgEl("rect", { x: a.toFixed(1), y: plotB + 4, width: (Math.max(0, b - a) + 0.6).toFixed(1), height: S, fill: c.color, // a hair of overlap: no seams
+        class: "category", "data-level": c.level });
+      r.appendChild(svgEl("title", null, t("trendHour", { time: fmtTime(p.t), aqi: p.h, cat: pick(c, "category") })));
+      svg.appendChild(r);
+    });
     function line(key, attrs) {
       var dpath = "", pen = false;
       pts.forEach(function (p) {
@@ -317,10 +354,9 @@
   // expected until, paused until, lifted from), then what it means for the
   // public: the health advice first, then what changes under short headings.
   function warningBox(w, advice, i) {
-    var fallback = { yellow: "#FFFF00", orange: "#FF7E00", red: "#FF0000" };
     var lvl = w.level && typeof w.level === "object" ? w.level : w;
     var levelID = typeof w.level === "string" ? w.level : (lvl.id || "");
-    var color = lvl.color || w.color || fallback[levelID] || "#FF7E00";
+    var color = lvl.color || w.color || "#8a96a0"; // the plan's colour, as the API sends it
     var facts = warningFacts(w);
     var box = el("div", { class: "warning" + (facts.paused ? " paused" : ""), "data-level": levelID });
     box.style.borderLeft = "0.6rem solid " + color;
@@ -380,14 +416,21 @@
   }
   // For the page's own checks (browser tests): the rules without the network.
   window.aqwarnPublic = { facts: warningFacts, groups: publicGroups, box: function (w, advice) { return warningBox(w, advice || "", 0); },
-    setLang: function (l) { state.lang = l; } };
+    setLang: function (l) { D.setLang(l); }, load: function () { return load(); } };
 
+  // renderWarning draws the banner, a live region, only when what it says
+  // changes: the same warnings, advice and language are not written (and
+  // announced) again on every refresh.
+  var bannerKey = null;
   function renderWarning() {
     var b = $("warning-banner");
     var ws = state.warnings || [];
+    var advice = state.current && state.current.county && state.current.county.hourly ? pick(state.current.county.hourly, "advice") : "";
+    var key = D.lang() + "|" + advice + "|" + JSON.stringify(ws);
+    if (key === bannerKey) return;
+    bannerKey = key;
     b.textContent = "";
     if (!ws.length) { b.hidden = true; return; }
-    var advice = state.current && state.current.county && state.current.county.hourly ? pick(state.current.county.hourly, "advice") : "";
     ws.forEach(function (w, i) {
       var box = warningBox(w, advice, i);
       if (i === 0) b.style.borderColor = box.style.borderLeftColor;
@@ -398,6 +441,7 @@
 
   function renderAll() {
     renderStatic();
+    renderScale();
     renderCounty();
     renderStations();
     renderTrend();
@@ -426,7 +470,7 @@
       if (!c) return null;
       // The trend ends at the newest hour of the data (in the demo the
       // data's clock is not the wall clock).
-      var to = new Date(c.time), from = new Date(to.getTime() - 72 * 3600e3);
+      var to = new Date(c.time), from = new Date(to.getTime() - 72 * 3600e3); // instants, sent as UTC
       return getJSON("/api/v1/aqi/history?region=" + encodeURIComponent(c.id) +
         "&from=" + encodeURIComponent(from.toISOString()) + "&to=" + encodeURIComponent(to.toISOString()))
         .then(function (h) { state.history = h; }, function () { state.history = null; });
@@ -435,11 +479,8 @@
     }).then(renderAll);
   }
 
-  $("lang").addEventListener("click", function () {
-    state.lang = state.lang === "zh" ? "en" : "zh";
-    try { localStorage.setItem("aqwarn.lang", state.lang); } catch (e) { /* private mode */ }
-    renderAll();
-  });
+  D.langButton($("lang"));
+  D.onLang(renderAll);
 
   var resizing;
   window.addEventListener("resize", function () {

@@ -6,16 +6,25 @@
 "use strict";
 
 (function () {
-  var $ = aqwarnDOM.$, el = aqwarnDOM.el, pickLang = aqwarnDOM.pickLang; // dom.js
+  var D = aqwarnDOM, $ = D.$, el = D.el, pick = D.pick; // dom.js
+  var t = D.texts({
+    zh: {
+      report: "报告 (HTML)", tasks: "任务", unit: "单位", ack: "叫应", taskCol: "任务",
+      ackOk: "已叫应", ackPending: "待叫应", ackLate: "超时/已上报", ackOff: "无通知", due: "时限",
+      reportFailed: "报告 #{id}：{msg}", failures: "{n} 条投递失败", noFailures: "没有投递失败",
+      noWarning: "没有生效的预警", updated: "更新于 {time}"
+    },
+    en: {
+      report: "Report (HTML)", tasks: "tasks", unit: "Unit", ack: "Ack", taskCol: "Tasks",
+      ackOk: "acknowledged", ackPending: "pending", ackLate: "overdue", ackOff: "no notice", due: "due",
+      reportFailed: "report #{id}: {msg}", failures: "{n} failed deliveries", noFailures: "no failed deliveries",
+      noWarning: "no active warning", updated: "updated {time}"
+    }
+  });
+  // A short China time for the board: "12-01 18:00".
+  function fmtTime(s) { return D.fmtTime(s, "short"); }
   var KEY = "aqwarn.token";
   function token() { try { return sessionStorage.getItem(KEY) || ""; } catch (e) { return ""; } }
-  function fmtTime(s) {
-    var d = new Date(s);
-    if (!s || isNaN(d)) return "";
-    var cst = new Date(d.getTime() + 8 * 3600e3);
-    function p(n) { return (n < 10 ? "0" : "") + n; }
-    return (cst.getUTCMonth() + 1) + "-" + p(cst.getUTCDate()) + " " + p(cst.getUTCHours()) + ":" + p(cst.getUTCMinutes());
-  }
   // fill puts values into a documented path template ("/api/v1/warnings/{id}/board").
   function fill(tpl, v) { return tpl.replace(/\{(\w+)\}/g, function (_, k) { return encodeURIComponent(v[k]); }); }
   function get(path) {
@@ -49,9 +58,9 @@
   function renderBoard(w, b) {
     var now = new Date();
     var sec = el("section", { class: "board-warning", "data-warning": w.id });
-    var head = el("h3", null, "#" + w.id + " " + (w.name_zh || w.level) + " · " + (w.name_en || "") + " · " + w.region + " ");
+    var head = el("h3", null, "#" + w.id + " " + (pick(w, "name") || w.level) + " · " + w.region + " ");
     var rep = el("span", { class: "reports" });
-    [["html", "报告 Report (HTML)"], ["csv", "CSV"]].forEach(function (f) {
+    [["html", t("report")], ["csv", "CSV"]].forEach(function (f) {
       var a = el("button", { type: "button", class: "report", "data-format": f[0] }, f[1]);
       a.addEventListener("click", function () { download(w.id, f[0]); });
       rep.appendChild(a);
@@ -59,7 +68,7 @@
     head.appendChild(rep);
     sec.appendChild(head);
     var c = b.counts || {};
-    sec.appendChild(el("p", { class: "muted" }, "任务 tasks: " + ["assigned", "acknowledged", "done", "released", "closed"].map(function (s) {
+    sec.appendChild(el("p", { class: "muted" }, t("tasks") + ": " + ["assigned", "acknowledged", "done", "released", "closed"].map(function (s) {
       return s + " " + (c[s] || 0);
     }).join(" · ")));
 
@@ -73,22 +82,22 @@
     var table = el("table", { class: "board" });
     var thead = el("thead");
     var hr = el("tr");
-    ["单位 Unit", "叫应 Ack", "任务 Tasks"].forEach(function (h) { hr.appendChild(el("th", null, h)); });
+    ["unit", "ack", "taskCol"].forEach(function (h) { hr.appendChild(el("th", null, t(h))); });
     thead.appendChild(hr);
     table.appendChild(thead);
     var tbody = el("tbody");
     (b.units || []).forEach(function (u) {
       var tr = el("tr", { "data-unit": u.id });
-      tr.appendChild(el("td", { class: "unit" }, u.name_zh + " " + u.name_en));
+      tr.appendChild(el("td", { class: "unit" }, pick(u, "name") || u.id));
       var tasks = byUnit[u.id] || [];
       var ack = ackColour(u, escalated[u.id], late[u.id], tasks.length > 0);
-      var ackText = { ok: "✓ 已叫应 acknowledged", pending: "… 待叫应 pending", late: "! 超时/已上报 overdue", off: "– 无通知 no notice" }[ack];
+      var ackText = LABEL[ack] + " " + t({ ok: "ackOk", pending: "ackPending", late: "ackLate", off: "ackOff" }[ack]);
       tr.appendChild(el("td", { class: "ack " + ack, "data-state": ack }, ackText));
       var cell = el("td", { class: "tasks" });
       tasks.forEach(function (k) {
         var col = taskColour(k, now);
         var chip = el("span", { class: "chip " + col, "data-task": k.task, "data-state": k.state,
-          title: k.text_zh + "\n" + k.text_en + "\n" + k.state + (k.due ? "\n时限 due " + fmtTime(k.due) : "") + (k.note ? "\n" + k.note : "") }, LABEL[col] + " " + k.task);
+          title: pick(k, "text") + "\n" + k.state + (k.due ? "\n" + t("due") + " " + fmtTime(k.due) : "") + (k.note ? "\n" + k.note : "") }, LABEL[col] + " " + k.task);
         cell.appendChild(chip);
       });
       tr.appendChild(cell);
@@ -110,7 +119,7 @@
         document.body.appendChild(a);
         a.click();
         a.remove();
-      }, function (e) { $("board-status").textContent = "报告 report #" + id + ": " + e.message; });
+      }, function (e) { D.setText($("board-status"), t("reportFailed", { id: id, msg: e.message })); });
   }
 
   function renderFailures(list) {
@@ -123,28 +132,31 @@
       });
       body.appendChild(tr);
     });
-    $("failures-status").textContent = list.length ? list.length + " 条投递失败 · failed deliveries" : "没有投递失败 · no failed deliveries";
+    D.setText($("failures-status"), list.length ? t("failures", { n: list.length }) : t("noFailures"));
   }
 
   function load() {
     var box = $("board");
-    if (!token()) { box.textContent = ""; $("board-status").textContent = ""; return; }
+    if (!token()) { box.textContent = ""; D.setText($("board-status"), ""); $("board-updated").textContent = ""; return; }
     get("/api/v1/warnings/active").then(function (j) {
       var ws = j.warnings || [];
       return Promise.all(ws.map(function (w) { return get(fill("/api/v1/warnings/{id}/board", { id: w.id })); })).then(function (boards) {
         box.textContent = "";
         ws.forEach(function (w, i) { box.appendChild(renderBoard(w, boards[i])); });
-        $("board-status").textContent = (ws.length ? "" : "没有生效的预警 · no active warning · ") + "更新 updated " + fmtTime(new Date().toISOString());
+        // The status line is a live region: it says only what changes; the refresh time is not in it.
+        D.setText($("board-status"), ws.length ? "" : t("noWarning"));
         $("board-status").className = "muted";
+        $("board-updated").textContent = t("updated", { time: fmtTime(Date.now()) });
       });
-    }).catch(function (e) { $("board-status").textContent = e.message; $("board-status").className = "error"; });
+    }).catch(function (e) { D.setText($("board-status"), e.message); $("board-status").className = "error"; });
     get("/api/v1/deliveries?state=failed&limit=100").then(function (j) { renderFailures(j.deliveries || []); },
-      function (e) { $("failures-status").textContent = e.message; });
+      function (e) { D.setText($("failures-status"), e.message); });
   }
 
   // Sign-in and sign-out happen in console.js: follow the token.
   $("signin-form").addEventListener("submit", function () { setTimeout(load, 0); });
   $("signout").addEventListener("click", function () { setTimeout(load, 0); });
+  D.onLang(load);
   load();
   setInterval(load, 15000);
 })();

@@ -2,32 +2,42 @@
 // windows (observed as a line, forecast and baseline as day steps) against
 // the thresholds of the runs that hold, the runs shaded, and the warning's
 // start against the time it was proposed (the lead time). Plain SVG, no
-// library; console.js calls aqwarnEvidenceChart(summary, detail).
+// library; console.js calls aqwarnEvidenceChart(summary, detail, levelName).
 "use strict";
 
 window.aqwarnEvidenceChart = (function () {
-  var NS = "http://www.w3.org/2000/svg";
-  function s(tag, attrs, text) {
-    var e = document.createElementNS(NS, tag);
-    for (var k in attrs || {}) e.setAttribute(k, attrs[k]);
-    if (text != null) e.textContent = text;
-    return e;
-  }
+  var D = aqwarnDOM, s = D.svgEl; // dom.js
+  var t = D.texts({
+    zh: {
+      title: "提议的证据：24 小时 AQI 窗口与阈值", desc: "{wins} 个窗口，{runs} 段持续超过阈值；最高 AQI {max}。",
+      none: "无窗口证据（{reason}）", manual: "人工 / 上级", run: "> {thr}，≥ {min} 小时（{level}，{hours} 小时）",
+      window: "{source}{from}：AQI {aqi}", observed: "观测", forecast: "预报", baseline: "基线",
+      proposed: "提出", start: "开始", lead: "提前 {h} 小时"
+    },
+    en: {
+      title: "The proposal's evidence: 24-hour AQI windows against the thresholds", desc: "{wins} windows, {runs} runs above a threshold; highest AQI {max}.",
+      none: "no window evidence ({reason})", manual: "manual / upstream", run: "> {thr} for ≥ {min} h ({level}, {hours} h)",
+      window: "{source}{from}: AQI {aqi}", observed: "observed", forecast: "forecast", baseline: "baseline",
+      proposed: "proposed", start: "start", lead: "lead {h} h"
+    }
+  });
   function ms(x) { return new Date(x).getTime(); }
-  function cstLabel(t) {
-    var d = new Date(t + 8 * 3600e3);
-    return (d.getUTCMonth() + 1) + "-" + d.getUTCDate();
-  }
 
-  return function (summary, detail) {
+  // levelName (optional) names a plan level id.
+  return function (summary, detail, levelName) {
+    levelName = levelName || function (id) { return id; };
     var ev = (detail && detail.evidence) || {};
     var wins = (ev.windows || []).filter(function (w) { return w.start && w.end; });
     var runs = ev.runs || [];
     var W = 720, H = 230, L = 40, R = 12, T = 16, B = 30;
-    var svg = s("svg", { viewBox: "0 0 " + W + " " + H, class: "evidence", role: "img",
-      "aria-label": "evidence: 24-hour AQI windows against the thresholds" });
+    // Its text alternative, in the page's language: role img, a <title> and a <desc>.
+    var svg = s("svg", { viewBox: "0 0 " + W + " " + H, class: "evidence", role: "img" });
+    svg.appendChild(s("title", null, t("title")));
+    var desc = svg.appendChild(s("desc"));
     if (!wins.length && !runs.length) {
-      svg.appendChild(s("text", { x: L, y: H / 2 }, "无窗口证据 · no window evidence (" + (detail && detail.reason || "manual / upstream") + ")"));
+      var none = t("none", { reason: (detail && detail.reason) || t("manual") });
+      desc.textContent = none;
+      svg.appendChild(s("text", { x: L, y: H / 2 }, none));
       return svg;
     }
     var times = [];
@@ -40,6 +50,7 @@ window.aqwarnEvidenceChart = (function () {
     var top = 0;
     wins.forEach(function (w) { top = Math.max(top, w.aqi); });
     runs.forEach(function (r) { top = Math.max(top, r.threshold); });
+    desc.textContent = t("desc", { wins: wins.length, runs: runs.length, max: Math.max.apply(null, wins.map(function (w) { return w.aqi; }).concat([0])) });
     top = Math.ceil(Math.max(top * 1.15, 100) / 50) * 50;
     function x(t) { return L + (t - t0) / (t1 - t0) * (W - L - R); }
     function y(v) { return T + (1 - v / top) * (H - T - B); }
@@ -50,11 +61,10 @@ window.aqwarnEvidenceChart = (function () {
       svg.appendChild(s("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), class: "grid" }));
       svg.appendChild(s("text", { x: L - 4, y: y(v) + 4, "text-anchor": "end" }, String(v)));
     }
-    var day = 86400e3, first = Math.ceil((t0 + 8 * 3600e3) / day) * day - 8 * 3600e3;
-    for (var d = first; d <= t1; d += day) {
+    D.cstMidnights(t0, t1).forEach(function (d) {
       svg.appendChild(s("line", { x1: x(d), x2: x(d), y1: T, y2: H - B, class: "grid" }));
-      svg.appendChild(s("text", { x: x(d), y: H - B + 14, "text-anchor": "middle" }, cstLabel(d)));
-    }
+      svg.appendChild(s("text", { x: x(d), y: H - B + 14, "text-anchor": "middle" }, D.fmtTime(d, "day")));
+    });
 
     // Runs: shaded spans under their threshold line.
     runs.forEach(function (r) {
@@ -66,7 +76,7 @@ window.aqwarnEvidenceChart = (function () {
       seen[r.threshold] = true;
       svg.appendChild(s("line", { x1: L, x2: W - R, y1: y(r.threshold), y2: y(r.threshold), class: "threshold", "data-threshold": r.threshold }));
       svg.appendChild(s("text", { x: W - R - 2, y: y(r.threshold) + 13, "text-anchor": "end", class: "threshold-label" },
-        "> " + r.threshold + " ≥ " + r.min_hours + " h (" + r.level + ", " + Math.round(r.hours) + " h)"));
+        t("run", { thr: r.threshold, min: r.min_hours, level: levelName(r.level), hours: Math.round(r.hours) })));
     });
 
     // Windows: observed as a line through the window ends; forecast and
@@ -78,7 +88,7 @@ window.aqwarnEvidenceChart = (function () {
     wins.forEach(function (w) {
       if (w.source === "observed") return;
       var seg = s("line", { x1: x(ms(w.start)), x2: x(ms(w.end)), y1: y(w.aqi), y2: y(w.aqi), class: "win-" + w.source });
-      seg.appendChild(s("title", null, w.source + (w.forecast_source ? " (" + w.forecast_source + ")" : "") + ": AQI " + w.aqi));
+      seg.appendChild(s("title", null, t("window", { source: t(w.source) || w.source, from: w.forecast_source ? " (" + w.forecast_source + ")" : "", aqi: w.aqi })));
       svg.appendChild(seg);
     });
 
@@ -86,13 +96,13 @@ window.aqwarnEvidenceChart = (function () {
     if (summary && summary.created) {
       var xc = x(ms(summary.created));
       svg.appendChild(s("line", { x1: xc, x2: xc, y1: T, y2: H - B, class: "now" }));
-      svg.appendChild(s("text", { x: xc + 3, y: T + 10 }, "提出 proposed"));
+      svg.appendChild(s("text", { x: xc + 3, y: T + 10 }, t("proposed")));
     }
     if (detail.start) {
       var xs = x(ms(detail.start));
       svg.appendChild(s("line", { x1: xs, x2: xs, y1: T, y2: H - B, class: "start" }));
-      var lead = summary && summary.lead_hours != null ? Math.round(summary.lead_hours) + " h" : "";
-      svg.appendChild(s("text", { x: xs + 3, y: T + 22, class: "start-label" }, "开始 start" + (lead ? " · 提前 lead " + lead : "")));
+      var lead = summary && summary.lead_hours != null ? t("lead", { h: Math.round(summary.lead_hours) }) : "";
+      svg.appendChild(s("text", { x: xs + 3, y: T + 22, class: "start-label" }, t("start") + (lead ? " · " + lead : "")));
     }
     return svg;
   };

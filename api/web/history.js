@@ -10,8 +10,34 @@
 "use strict";
 
 (function () {
-  var $ = aqwarnDOM.$, el = aqwarnDOM.el; // dom.js
-  var TL = window.aqwarnTimeline, fmt = TL.fmt; // timeline.js
+  var D = aqwarnDOM, $ = D.$, el = D.el, pick = D.pick, fmt = D.fmtTime; // dom.js
+  var TL = window.aqwarnTimeline; // timeline.js
+  var tr = D.texts({
+    zh: {
+      issue: "签发", upgrade: "升级", downgrade: "降级", extend: "延续", pause: "暂停", resume: "恢复", lift: "解除", health_notice: "健康提示",
+      noLevel: "无", issued: "签发 {at}", steps: "{n} 步", lifted: "已解除 {at}", inForce: "生效中",
+      noWarningYet: "尚无预警", signInFirst: "请先登录", heading: "预警履历 #{id} — {level} · {region}",
+      factIssued: "签发", factEffective: "生效", factUntil: "预计结束", factPaused: "措施暂停至", factLifted: "解除",
+      published: "发布 {at}", effective: "生效 {at}", restart: "恢复 {at}", until: "预计至 {at}", reason: "理由：{reason}",
+      thStep: "步骤", thRole: "角色", thUser: "签署人", thAt: "时间", thComment: "意见", rejected: "驳回：", chain: "审批链：{chain}",
+      notices: "通知：{n} 个单位，{acked} 已叫应", noticesNA: "通知记录不可用",
+      deliveries: "{n} 条投递（{sent} 已发送，{failed} 失败）", deliveriesNA: "投递记录不可用", details: "明细",
+      sent: "发送 {at}", acked: "已叫应 {at}", notAcked: "未叫应", resent: "重发 {n} 次", escalated: "已上报 {at}", closed: "已关闭",
+      noStep: "没有已发布的步骤", asDecided: "研判依据（{at}）", asDecidedNA: "研判依据不可用：{msg}"
+    },
+    en: {
+      issue: "Issue", upgrade: "Upgrade", downgrade: "Downgrade", extend: "Extension", pause: "Pause", resume: "Resume", lift: "Lift", health_notice: "Health notice",
+      noLevel: "none", issued: "issued {at}", steps: "{n} steps", lifted: "lifted {at}", inForce: "in force",
+      noWarningYet: "no warning yet", signInFirst: "sign in first", heading: "Warning history #{id} — {level} · {region}",
+      factIssued: "Issued", factEffective: "Effective from", factUntil: "Expected until", factPaused: "Paused until", factLifted: "Lifted",
+      published: "published {at}", effective: "effective {at}", restart: "restart {at}", until: "expected until {at}", reason: "Reason: {reason}",
+      thStep: "Step", thRole: "Role", thUser: "Signed by", thAt: "At", thComment: "Comment", rejected: "rejected: ", chain: "Chain: {chain}",
+      notices: "Notices: {n} units, {acked} acknowledged", noticesNA: "notices not available",
+      deliveries: "{n} deliveries ({sent} sent, {failed} failed)", deliveriesNA: "delivery log not available", details: "details",
+      sent: "sent {at}", acked: "acknowledged {at}", notAcked: "not acknowledged", resent: "resent {n}", escalated: "escalated {at}", closed: "closed",
+      noStep: "no published step", asDecided: "As decided ({at})", asDecidedNA: "timeline not available: {msg}"
+    }
+  });
   var KEY = "aqwarn.token";
   function token() { try { return sessionStorage.getItem(KEY) || ""; } catch (e) { return ""; } }
   function get(path) {
@@ -30,18 +56,16 @@
   var planReady = fetch("/api/v1/plan", { headers: { Accept: "application/json" } })
     .then(function (r) { return r.ok ? r.json() : null; }).then(function (p) { plan = p; }, function () { /* names fall back to ids */ });
 
-  var KIND = { issue: ["签发", "Issue"], upgrade: ["升级", "Upgrade"], downgrade: ["降级", "Downgrade"], extend: ["延续", "Extension"],
-    pause: ["暂停", "Pause"], resume: ["恢复", "Resume"], lift: ["解除", "Lift"], health_notice: ["健康提示", "Health notice"] };
-  function kindName(k) { var n = KIND[k]; return n ? n[0] + " · " + n[1] : k; }
+  var KINDS = ["issue", "upgrade", "downgrade", "extend", "pause", "resume", "lift", "health_notice"];
+  function kindName(k) { return KINDS.indexOf(k) >= 0 ? tr(k) : k; }
   function roleName(id) {
     var rs = (plan && plan.roles) || [];
-    for (var i = 0; i < rs.length; i++) if (rs[i].id === id) return rs[i].name_zh + " · " + rs[i].name_en;
+    for (var i = 0; i < rs.length; i++) if (rs[i].id === id) return pick(rs[i], "name") || id;
     return id;
   }
   function levelName(id) {
-    if (id === "none") return "无 · none";
-    var l = TL.levelOf(plan, id);
-    return l.name_zh === l.name_en ? l.name_zh : l.name_zh + " · " + l.name_en;
+    if (id === "none") return tr("noLevel");
+    return pick(TL.levelOf(plan, id), "name") || id;
   }
 
   // allTransitions pages through GET /api/v1/transitions, oldest first.
@@ -59,7 +83,7 @@
   }
   function byWarning(ts) {
     var m = {};
-    ts.forEach(function (t) { if (t.warning_id > 0) (m[t.warning_id] = m[t.warning_id] || []).push(t); });
+    ts.forEach(function (x) { if (x.warning_id > 0) (m[x.warning_id] = m[x.warning_id] || []).push(x); });
     return m;
   }
 
@@ -74,17 +98,17 @@
       ul.textContent = "";
       ids.forEach(function (id) {
         var ts = groups[id], first = ts[0], last = ts[ts.length - 1];
-        var lifted = ts.some(function (t) { return t.kind === "lift"; });
+        var lifted = ts.some(function (x) { return x.kind === "lift"; });
         var lvl = last.kind === "lift" ? last.from : last.to;
         var li = el("li", { "data-warning": id });
         li.appendChild(el("a", { href: "#warning/" + id, class: "history-link" }, "#" + id + " " + levelName(lvl)));
-        li.appendChild(document.createTextNode(" · " + first.region + " · 签发 issued " + fmt(first.at) + " · " + ts.length + " 步 steps · " +
-          (lifted ? "已解除 lifted " + fmt(last.at) : "生效中 in force")));
+        li.appendChild(document.createTextNode(" · " + [first.region, tr("issued", { at: fmt(first.at) }), tr("steps", { n: ts.length }),
+          lifted ? tr("lifted", { at: fmt(last.at) }) : tr("inForce")].join(" · ")));
         ul.appendChild(li);
       });
-      $("histories-status").textContent = ids.length ? "" : "尚无预警 · no warning yet";
+      D.setText($("histories-status"), ids.length ? "" : tr("noWarningYet"));
       $("histories-status").className = "muted";
-    }, function (e) { $("histories-status").textContent = e.message; $("histories-status").className = "error"; });
+    }, function (e) { D.setText($("histories-status"), e.message); $("histories-status").className = "error"; });
   }
 
   // ---- one warning's page ----------------------------------------------
@@ -100,7 +124,7 @@
     var box = $("history-body");
     box.textContent = "…";
     box.className = "";
-    if (!token()) { box.textContent = "请先登录 · sign in first"; return; }
+    if (!token()) { box.textContent = tr("signInFirst"); return; }
     Promise.all([get(fill("/api/v1/warnings/{id}", { id: id })), allTransitions(), planReady,
       optional(get(fill("/api/v1/warnings/{id}/board", { id: id }))), optional(get("/api/v1/deliveries?limit=1000")),
       optional(get("/api/v1/warnings/status"))]).then(function (r) {
@@ -111,26 +135,26 @@
   function render(box, id, w, steps, board, deliveries, status) {
     box.textContent = "";
     box.setAttribute("data-warning", id);
-    box.appendChild(el("h2", null, "预警履历 #" + id + " · Warning history — " + levelName(w.level) + " · " + w.region));
+    box.appendChild(el("h2", null, tr("heading", { id: id, level: D.pair(TL.levelOf(plan, w.level), "name"), region: w.region })));
     var now = null;
     ((status && status.regions) || []).forEach(function (r) { if (r.warning && r.warning.id === id) now = r.warning; });
-    var issue = steps.filter(function (t) { return t.kind === "issue"; })[0];
-    var lift = steps.filter(function (t) { return t.kind === "lift"; })[0];
+    var issue = steps.filter(function (x) { return x.kind === "issue"; })[0];
+    var lift = steps.filter(function (x) { return x.kind === "lift"; })[0];
     var dl = el("dl", { class: "history-facts" });
     function fact(label, text, cls) {
       if (!text) return;
       dl.appendChild(el("dt", null, label));
       dl.appendChild(el("dd", { class: cls || "" }, text));
     }
-    fact("签发 · Issued", fmt(w.issued));
-    fact("生效 · Effective from", fmt((now && now.effective_start) || (issue && issue.start) || w.episode_start), "effective-from");
-    fact("预计结束 · Expected until", fmt(w.expected_end), "expected-until");
-    if (now && now.paused) fact("措施暂停至 · Paused until", fmt(now.restart_at), "paused-until");
-    if (lift) fact("解除 · Lifted", "发布 published " + fmt(lift.at) + " · 生效 effective " + fmt(lift.start), "lifted");
+    fact(tr("factIssued"), fmt(w.issued));
+    fact(tr("factEffective"), fmt((now && now.effective_start) || (issue && issue.start) || w.episode_start), "effective-from");
+    fact(tr("factUntil"), fmt(w.expected_end), "expected-until");
+    if (now && now.paused) fact(tr("factPaused"), fmt(now.restart_at), "paused-until");
+    if (lift) fact(tr("factLifted"), tr("published", { at: fmt(lift.at) }) + " · " + tr("effective", { at: fmt(lift.start) }), "lifted");
     box.appendChild(dl);
 
     var units = {};
-    ((board && board.units) || []).forEach(function (u) { units[u.id] = u.name_zh + " " + u.name_en; });
+    ((board && board.units) || []).forEach(function (u) { units[u.id] = pick(u, "name") || u.id; });
     var notices = (board && board.notices) || [];
     var log = (deliveries && deliveries.deliveries) || [];
 
@@ -138,30 +162,32 @@
     steps.forEach(function (t) {
       var li = el("li", { class: "step", "data-kind": t.kind, "data-transition": t.id });
       li.appendChild(el("h3", null, kindName(t.kind) + " — " + levelName(t.from) + " → " + levelName(t.to)));
-      var when = "发布 published " + fmt(t.at) + " · 生效 effective " + fmt(t.start);
-      when += t.kind === "pause" ? " · 恢复 restart " + fmt(t.expected_end) : t.kind === "lift" ? "" : " · 预计至 expected until " + fmt(t.expected_end);
+      var when = [tr("published", { at: fmt(t.at) }), tr("effective", { at: fmt(t.start) })];
+      if (t.kind === "pause") when.push(tr("restart", { at: fmt(t.expected_end) }));
+      else if (t.kind !== "lift") when.push(tr("until", { at: fmt(t.expected_end) }));
+      when = when.join(" · ");
       li.appendChild(el("p", { class: "muted" }, when));
       var pr = t.proposal || {};
-      if (pr.reason) li.appendChild(el("p", null, "理由 · Reason: " + pr.reason));
+      if (pr.reason) li.appendChild(el("p", null, tr("reason", { reason: pr.reason })));
 
       // The chain: every signature, in order, with its step.
       var ap = t.approval || {}, stepsOf = ap.steps || [];
       var table = el("table", { class: "signers" });
       var hr = el("tr");
-      ["步骤 Step", "角色 Role", "签署人 Signed by", "时间 At", "意见 Comment"].forEach(function (x) { hr.appendChild(el("th", null, x)); });
+      ["thStep", "thRole", "thUser", "thAt", "thComment"].forEach(function (x) { hr.appendChild(el("th", null, tr(x))); });
       var thead = el("thead");
       thead.appendChild(hr);
       table.appendChild(thead);
       var tb = el("tbody");
       (ap.signatures || []).forEach(function (sg) {
         var st = stepsOf[sg.step] || {};
-        var tr = el("tr", { class: "signer", "data-role": sg.role, "data-user": sg.user });
-        [(sg.step + 1) + ". " + (st.name_zh || st.id || "") + (st.name_en ? " · " + st.name_en : ""), roleName(sg.role), sg.user,
-          fmt(sg.at), (sg.approve ? "" : "驳回 rejected: ") + (sg.comment || "")].forEach(function (x) { tr.appendChild(el("td", null, x)); });
-        tb.appendChild(tr);
+        var row = el("tr", { class: "signer", "data-role": sg.role, "data-user": sg.user });
+        [(sg.step + 1) + ". " + (pick(st, "name") || st.id || ""), roleName(sg.role), sg.user,
+          fmt(sg.at), (sg.approve ? "" : tr("rejected")) + (sg.comment || "")].forEach(function (x) { row.appendChild(el("td", null, x)); });
+        tb.appendChild(row);
       });
       table.appendChild(tb);
-      li.appendChild(el("p", { class: "chain" }, "审批链 · Chain: " + (ap.chain_id || "")));
+      li.appendChild(el("p", { class: "chain" }, tr("chain", { chain: ap.chain_id || "" })));
       var wrap = el("div", { class: "table-wrap" });
       wrap.appendChild(table);
       li.appendChild(wrap);
@@ -170,19 +196,21 @@
       var ns = notices.filter(function (n) { return n.transition === t.key; });
       var ds = log.filter(function (d) { return d.key.indexOf(t.key + "/") === 0; });
       var acked = ns.filter(function (n) { return n.acked_at; }).length;
-      var summary = board ? "通知 · Notices: " + ns.length + " 个单位 units, " + acked + " 已叫应 acknowledged" : "通知记录不可用 · notices not available";
-      summary += deliveries ? "; " + ds.length + " 条投递 deliveries (" + ds.filter(function (d) { return d.state === "sent"; }).length + " sent, " +
-        ds.filter(function (d) { return d.state === "failed"; }).length + " failed)" : "; 投递记录不可用 · delivery log not available";
+      var summary = (board ? tr("notices", { n: ns.length, acked: acked }) : tr("noticesNA")) + "; " +
+        (deliveries ? tr("deliveries", { n: ds.length, sent: ds.filter(function (d) { return d.state === "sent"; }).length,
+          failed: ds.filter(function (d) { return d.state === "failed"; }).length }) : tr("deliveriesNA"));
       li.appendChild(el("p", { class: "notices-summary" }, summary));
       if (ns.length || ds.length) {
         var det = el("details", { class: "notices" });
-        det.appendChild(el("summary", null, "明细 · details"));
+        det.appendChild(el("summary", null, tr("details")));
         var ul = el("ul");
         ns.forEach(function (n) {
-          ul.appendChild(el("li", { "data-unit": n.unit }, (units[n.unit] || n.unit) + " — 发送 sent " + fmt(n.sent) +
-            (n.acked_at ? " · 已叫应 acknowledged " + fmt(n.acked_at) + (n.ack_by ? " (" + n.ack_by + ")" : "") : " · 未叫应 not acknowledged") +
-            (n.resends ? " · 重发 resent " + n.resends : "") + (n.escalated_at ? " · 已上报 escalated " + fmt(n.escalated_at) : "") +
-            (n.closed ? " · 已关闭 closed" : "")));
+          var parts = [tr("sent", { at: fmt(n.sent) }),
+            n.acked_at ? tr("acked", { at: fmt(n.acked_at) }) + (n.ack_by ? " (" + n.ack_by + ")" : "") : tr("notAcked")];
+          if (n.resends) parts.push(tr("resent", { n: n.resends }));
+          if (n.escalated_at) parts.push(tr("escalated", { at: fmt(n.escalated_at) }));
+          if (n.closed) parts.push(tr("closed"));
+          ul.appendChild(el("li", { "data-unit": n.unit }, (units[n.unit] || n.unit) + " — " + parts.join(" · ")));
         });
         ds.forEach(function (d) {
           ul.appendChild(el("li", { class: "delivery", "data-state": d.state }, (units[d.unit] || d.unit) + " · " + d.channel + " · " + d.state +
@@ -199,7 +227,7 @@
       }
       ol.appendChild(li);
     });
-    if (!steps.length) box.appendChild(el("p", { class: "muted" }, "没有已发布的步骤 · no published step"));
+    if (!steps.length) box.appendChild(el("p", { class: "muted" }, tr("noStep")));
     box.appendChild(ol);
   }
 
@@ -212,13 +240,14 @@
       var r = (st.regions || [])[0];
       if (!r) return;
       slot.appendChild(TL.panel(r, plan, { asOf: true, start: t.start, runs: t.proposal && t.proposal.evidence && t.proposal.evidence.runs,
-        label: "研判依据 · As decided (" + fmt(st.as_of) + ")" }));
-    }, function (e) { slot.appendChild(el("p", { class: "muted" }, "研判依据不可用 · timeline not available: " + e.message)); });
+        label: tr("asDecided", { at: fmt(st.as_of) }) }));
+    }, function (e) { slot.appendChild(el("p", { class: "muted" }, tr("asDecidedNA", { msg: e.message }))); });
   }
 
   window.addEventListener("hashchange", route);
   $("signin-form").addEventListener("submit", function () { setTimeout(function () { loadList(); route(); }, 0); });
   $("signout").addEventListener("click", function () { setTimeout(function () { loadList(); route(); }, 0); });
+  D.onLang(function () { loadList(); route(); });
   loadList();
   route();
   setInterval(loadList, 60000);

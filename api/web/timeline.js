@@ -1,8 +1,8 @@
 // The level timeline a decision is taken on, as an inline SVG (no library,
 // nothing from elsewhere): the blended rolling 24 h AQI of a region
 // (observed part solid, forecast part dashed, daily forecast days and the
-// persistence baseline as dashed steps), the plan's thresholds (150/200/300
-// from GET /api/v1/plan), the level strip Level(τ) under it in the plan's
+// persistence baseline as dashed steps), the plan's thresholds (read from
+// its levels' conditions in GET /api/v1/plan), the level strip Level(τ) under it in the plan's
 // colours, a "now" marker where observation ends, the next scheduled
 // decision time and, for a proposal, its effective start and the runs it
 // rests on. The data are one region of GET /api/v1/warnings/status.
@@ -14,32 +14,30 @@
 "use strict";
 
 window.aqwarnTimeline = (function () {
-  var NS = "http://www.w3.org/2000/svg";
-  var H1 = 3600e3, DAY = 24 * H1, CST = 8 * H1;
-  function s(tag, attrs, text) {
-    var e = document.createElementNS(NS, tag);
-    for (var k in attrs || {}) e.setAttribute(k, attrs[k]);
-    if (text != null) e.textContent = text;
-    return e;
-  }
-  function h(tag, attrs, text) {
-    var e = document.createElement(tag);
-    for (var k in attrs || {}) e.setAttribute(k, attrs[k]);
-    if (text != null) e.textContent = text;
-    return e;
-  }
+  var D = aqwarnDOM, s = D.svgEl, h = D.el, pick = D.pick, fmtTime = D.fmtTime; // dom.js
+  var H1 = 3600e3;
+  var t = D.texts({
+    zh: {
+      title: "{region}：24 小时滑动 AQI（观测与预报）及预警级别时间线", titleRegion: "本区域",
+      desc: "现在 {now}；下次研判 {next}。", empty: "无观测或预报窗口", strip: "级别",
+      baseline: "基线", daily: "逐日预报", upstream: "上级提示", decided: "研判时", now: "现在", next: "下次研判",
+      effective: "生效", restart: "恢复",
+      scheduled: "定时研判时段", urgent: "非定时：仅紧急决定（升级、短时发布）",
+      keyObserved: "观测", keyForecast: "预报", keyDaily: "逐日/基线", keyThreshold: "阈值", keyNow: "现在", keyDecision: "下次研判",
+      factDecided: "研判时", factNow: "现在", factNext: "下次研判", factWaiting: "等待", factForecast: "预报"
+    },
+    en: {
+      title: "{region}: rolling 24-hour AQI, observed and forecast, with the level timeline", titleRegion: "This region",
+      desc: "Now {now}; next decision {next}.", empty: "no observed or forecast windows", strip: "Level",
+      baseline: "baseline", daily: "daily forecast", upstream: "upstream prompt", decided: "decided", now: "now", next: "next decision",
+      effective: "effective", restart: "restart",
+      scheduled: "a scheduled decision hour", urgent: "urgent decisions only (upgrade, short-notice issue)",
+      keyObserved: "observed", keyForecast: "forecast", keyDaily: "daily/baseline", keyThreshold: "thresholds", keyNow: "now", keyDecision: "next decision",
+      factDecided: "As decided", factNow: "Now", factNext: "Next decision", factWaiting: "Waiting for", factForecast: "Forecast"
+    }
+  });
   function ms(x) { return new Date(x).getTime(); }
-  function p2(n) { return (n < 10 ? "0" : "") + n; }
-  // Times are shown in China Standard Time, whatever the browser's zone.
-  function fmt(t, short) {
-    if (t == null || t === "") return "";
-    var v = typeof t === "number" ? t : ms(t);
-    if (isNaN(v)) return String(t);
-    var d = new Date(v + CST);
-    var hm = p2(d.getUTCHours()) + ":" + p2(d.getUTCMinutes());
-    var md = p2(d.getUTCMonth() + 1) + "-" + p2(d.getUTCDate());
-    return short ? md + " " + hm : d.getUTCFullYear() + "-" + md + " " + hm;
-  }
+  function fmt(x, short) { return fmtTime(x, short ? "short" : undefined); }
 
   // thresholdsOf reads the plan's level thresholds from its "when" texts
   // ("AQI>200 for ≥24h"): the lines a duty officer reads the curve against.
@@ -68,10 +66,13 @@ window.aqwarnTimeline = (function () {
     var W = 760, Hh = 290, L = 40, R = 14, T = 40, stripH = 14;
     var plotB = Hh - 52, stripY = plotB + 8, axisY = Hh - 14;
     var now = ms(st.evaluated_at || st.now);
-    var svg = s("svg", { viewBox: "0 0 " + W + " " + Hh, class: "timeline", role: "img", "data-region": st.region || "",
-      "aria-label": "rolling 24-hour AQI, observed and forecast, with the level timeline" });
+    // Its text alternative, in the page's language: role img, a <title> and a <desc>.
+    var svg = s("svg", { viewBox: "0 0 " + W + " " + Hh, class: "timeline", role: "img", "data-region": st.region || "" });
+    var region = st.name_zh || st.name_en ? D.pair(st, "name") : st.region || t("titleRegion");
+    svg.appendChild(s("title", null, t("title", { region: region })));
+    svg.appendChild(s("desc", null, series.length ? t("desc", { now: fmt(now), next: fmt(st.next_decision) || "—" }) : t("empty")));
     if (!series.length) {
-      svg.appendChild(s("text", { x: L, y: Hh / 2, class: "empty" }, "无数据 · no observed or forecast windows"));
+      svg.appendChild(s("text", { x: L, y: Hh / 2, class: "empty" }, t("empty")));
       return svg;
     }
     var firstEnd = ms(series[0].end), lastEnd = ms(series[series.length - 1].end);
@@ -94,10 +95,10 @@ window.aqwarnTimeline = (function () {
       svg.appendChild(s("line", { x1: L, x2: W - R, y1: f(y(v)), y2: f(y(v)), class: "grid" }));
       svg.appendChild(s("text", { x: L - 4, y: f(y(v) + 4), "text-anchor": "end" }, String(v)));
     }
-    for (var d = Math.ceil((t0 + CST) / DAY) * DAY - CST; d <= t1; d += DAY) {
+    D.cstMidnights(t0, t1).forEach(function (d) {
       svg.appendChild(s("line", { x1: f(x(d)), x2: f(x(d)), y1: T, y2: stripY + stripH, class: "grid day" }));
-      svg.appendChild(s("text", { x: f(x(d)), y: axisY, "text-anchor": "middle" }, fmt(d, true).slice(0, 5)));
-    }
+      svg.appendChild(s("text", { x: f(x(d)), y: axisY, "text-anchor": "middle" }, fmtTime(d, "day")));
+    });
 
     // The runs a proposal rests on, shaded.
     (opts.runs || []).forEach(function (r) {
@@ -139,22 +140,22 @@ window.aqwarnTimeline = (function () {
       if (b < t0 || a > t1) return;
       var seg = s("line", { x1: f(x(a)), x2: f(x(b)), y1: f(y(w.aqi)), y2: f(y(w.aqi)),
         class: w.source === "baseline" ? "series-baseline" : "series-daily" });
-      seg.appendChild(s("title", null, (w.source === "baseline" ? "基线 baseline" : "逐日预报 daily forecast") +
+      seg.appendChild(s("title", null, t(w.source === "baseline" ? "baseline" : "daily") +
         (w.forecast_source ? " (" + w.forecast_source + ")" : "") + ": AQI " + w.aqi + " · " + fmt(a, true) + "–" + fmt(b, true)));
       svg.appendChild(seg);
     });
 
     // The level strip: Level(τ) in the plan's colours.
     svg.appendChild(s("rect", { x: L, y: stripY, width: W - L - R, height: stripH, class: "strip-bg" }));
-    svg.appendChild(s("text", { x: L - 4, y: stripY + 11, "text-anchor": "end", class: "strip-label" }, "级别"));
+    svg.appendChild(s("text", { x: L - 4, y: stripY + 11, "text-anchor": "end", class: "strip-label" }, t.short("strip")));
     (st.levels || []).forEach(function (sp) {
       var a = x(ms(sp.start)), b = x(ms(sp.end));
       if (b <= a) return;
       var lv = levelOf(plan, sp.level);
       var r = s("rect", { x: f(a), y: stripY, width: f(b - a), height: stripH, fill: lv.color || "#8a96a0",
         class: "level-span" + (sp.upstream ? " upstream" : ""), "data-level": sp.level });
-      r.appendChild(s("title", null, lv.name_zh + " · " + lv.name_en + ": " + fmt(sp.start, true) + " – " + fmt(sp.end, true) +
-        (sp.upstream ? " (上级提示 upstream prompt)" : "")));
+      r.appendChild(s("title", null, (pick(lv, "name") || sp.level) + ": " + fmt(sp.start, true) + " – " + fmt(sp.end, true) +
+        (sp.upstream ? " (" + t("upstream") + ")" : "")));
       svg.appendChild(r);
     });
 
@@ -167,15 +168,13 @@ window.aqwarnTimeline = (function () {
       var right = xx > W - 170;
       svg.appendChild(s("text", { x: f(right ? xx - 3 : xx + 3), y: 11 + row * 12, "text-anchor": right ? "end" : "start", class: cls + "-label" }, label));
     }
-    marker(now, "now-marker", (opts.asOf ? "研判时 decided " : "现在 now ") + fmt(now, true), 0);
-    if (st.next_decision) marker(ms(st.next_decision), "decision-marker", "下次研判 next decision " + fmt(st.next_decision, true), 1);
-    if (opts.start) marker(ms(opts.start), "start-marker", "生效 effective " + fmt(opts.start, true), 2);
+    marker(now, "now-marker", t(opts.asOf ? "decided" : "now") + " " + fmt(now, true), 0);
+    if (st.next_decision) marker(ms(st.next_decision), "decision-marker", t("next") + " " + fmt(st.next_decision, true), 1);
+    if (opts.start) marker(ms(opts.start), "start-marker", t("effective") + " " + fmt(opts.start, true), 2);
     var w = st.warning;
-    if (w && w.paused && w.restart_at) marker(ms(w.restart_at), "restart-marker", "恢复 restart " + fmt(w.restart_at, true), 2);
+    if (w && w.paused && w.restart_at) marker(ms(w.restart_at), "restart-marker", t("restart") + " " + fmt(w.restart_at, true), 2);
     return svg;
   }
-
-  var KIND = { scheduled: "定时研判时段 · a scheduled decision hour", urgent: "非定时：仅紧急决定（升级、短时发布） · urgent decisions only (upgrade, short-notice issue)" };
 
   function panel(st, plan, opts) {
     opts = opts || {};
@@ -183,9 +182,9 @@ window.aqwarnTimeline = (function () {
     if (opts.label) box.appendChild(h("p", { class: "timeline-label" }, opts.label));
     box.appendChild(chart(st, plan, opts));
     var leg = h("p", { class: "muted legend-timeline" });
-    [["observed", "观测 observed"], ["forecast", "预报 forecast"], ["daily", "逐日/基线 daily/baseline"], ["threshold", "阈值 thresholds"], ["now", "现在 now"], ["decision", "下次研判 next decision"]].forEach(function (k) {
+    [["observed", "keyObserved"], ["forecast", "keyForecast"], ["daily", "keyDaily"], ["threshold", "keyThreshold"], ["now", "keyNow"], ["decision", "keyDecision"]].forEach(function (k) {
       leg.appendChild(h("span", { class: "key-" + k[0] }));
-      leg.appendChild(document.createTextNode(k[1] + " "));
+      leg.appendChild(document.createTextNode(t(k[1]) + " "));
     });
     var seen = {};
     (st.levels || []).forEach(function (sp) {
@@ -194,7 +193,7 @@ window.aqwarnTimeline = (function () {
       var lv = levelOf(plan, sp.level), sw = h("span", { class: "key-level" });
       sw.style.background = lv.color || "#8a96a0";
       leg.appendChild(sw);
-      leg.appendChild(document.createTextNode(lv.name_zh + " " + lv.name_en + " "));
+      leg.appendChild(document.createTextNode((pick(lv, "name") || sp.level) + " "));
     });
     box.appendChild(leg);
     var dl = h("dl", { class: "decision-facts" });
@@ -202,13 +201,14 @@ window.aqwarnTimeline = (function () {
       dl.appendChild(h("dt", null, label));
       dl.appendChild(h("dd", { class: cls || "" }, text));
     }
-    fact(opts.asOf ? "研判时 · As decided" : "现在 · Now", fmt(st.evaluated_at) + (st.decision ? " — " + (KIND[st.decision] || st.decision) : ""), "decision-now");
-    fact("下次研判 · Next decision", fmt(st.next_decision), "decision-next");
-    if (st.outlook) fact("等待 · Waiting for", st.outlook.zh + " · " + st.outlook.en, "decision-waiting");
-    if (st.need_forecast && !st.outlook) fact("预报 · Forecast", (st.need_forecast.message_zh || "") + " · " + (st.need_forecast.message || ""), "error");
+    var kinds = { scheduled: t("scheduled"), urgent: t("urgent") };
+    fact(t(opts.asOf ? "factDecided" : "factNow"), fmt(st.evaluated_at) + (st.decision ? " — " + (kinds[st.decision] || st.decision) : ""), "decision-now");
+    fact(t("factNext"), fmt(st.next_decision), "decision-next");
+    if (st.outlook) fact(t("factWaiting"), D.both(st.outlook.zh, st.outlook.en), "decision-waiting");
+    if (st.need_forecast && !st.outlook) fact(t("factForecast"), D.both(st.need_forecast.message_zh, st.need_forecast.message), "error");
     box.appendChild(dl);
     return box;
   }
 
-  return { chart: chart, panel: panel, thresholdsOf: thresholdsOf, fmt: fmt, levelOf: levelOf };
+  return { chart: chart, panel: panel, thresholdsOf: thresholdsOf, levelOf: levelOf };
 })();

@@ -5,11 +5,11 @@
 "use strict";
 
 (function () {
-  var $ = aqwarnDOM.$, el = aqwarnDOM.el, pickLang = aqwarnDOM.pickLang; // dom.js
+  var D = aqwarnDOM, $ = D.$, el = D.el, pick = D.pick, fmtTime = D.fmtTime; // dom.js
   var T = {
     zh: {
-      title: "成员单位任务与叫应", signin: "登录", unitLabel: "单位代码", tokenLabel: "单位令牌", signinButton: "登录",
-      signout: "退出", langButton: "English", typeIn: "请输入单位代码和令牌", none: "当前没有预警，暂无任务。",
+      title: "成员单位任务与叫应", pageTitle: "成员单位 · 任务与叫应", signin: "登录", unitLabel: "单位代码", tokenLabel: "单位令牌", signinButton: "登录",
+      signout: "退出", typeIn: "请输入单位代码和令牌", none: "当前没有预警，暂无任务。",
       since: "发布", until: "预计至", region: "范围", ackAsk: "收到预警通知后请立即叫应（确认收到）。",
       ackButton: "叫应：确认收到", acked: "已叫应", ackLate: "尚未叫应，已超时上报指挥部办公室", sent: "通知时间",
       tasks: "我的任务", noTasks: "本级别没有分配给本单位的任务。", due: "时限", doneButton: "报告完成",
@@ -18,8 +18,8 @@
       err401: "令牌无效", err403: "此令牌不属于该单位", refreshed: "更新于"
     },
     en: {
-      title: "Member unit: tasks and acknowledgement", signin: "Sign in", unitLabel: "Unit id", tokenLabel: "Unit token",
-      signinButton: "Sign in", signout: "Sign out", langButton: "中文", typeIn: "Type in your unit id and token",
+      title: "Member unit: tasks and acknowledgement", pageTitle: "Member unit · tasks and acknowledgement", signin: "Sign in", unitLabel: "Unit id", tokenLabel: "Unit token",
+      signinButton: "Sign in", signout: "Sign out", typeIn: "Type in your unit id and token",
       none: "No active warning: nothing to do.", since: "issued", until: "expected until", region: "Area",
       ackAsk: "Acknowledge the notice as soon as you receive it.", ackButton: "Acknowledge receipt",
       acked: "Acknowledged", ackLate: "Not acknowledged; escalated to the command office", sent: "Notice sent",
@@ -29,22 +29,16 @@
       err401: "The token is not valid", err403: "This token is not this unit's", refreshed: "Updated"
     }
   };
+  var t = D.texts(T);
   var TOKEN = "aqwarn.unit.token", UNIT = "aqwarn.unit.id";
-  var state = { lang: pickLang(), data: null };
+  var state = { data: null };
 
-  function t(key) { return T[state.lang][key]; }
   function stored(k) { try { return sessionStorage.getItem(k) || ""; } catch (e) { return ""; } }
   function store(k, v) { try { v ? sessionStorage.setItem(k, v) : sessionStorage.removeItem(k); } catch (e) { /* private mode */ } }
   function unitID() { return stored(UNIT); }
-  function fmtTime(s) {
-    var d = new Date(s);
-    if (!s || isNaN(d)) return "";
-    var cst = new Date(d.getTime() + 8 * 3600e3);
-    function p(n) { return (n < 10 ? "0" : "") + n; }
-    return cst.getUTCFullYear() + "-" + p(cst.getUTCMonth() + 1) + "-" + p(cst.getUTCDate()) + " " + p(cst.getUTCHours()) + ":" + p(cst.getUTCMinutes());
-  }
+  // say writes the status line, a live region: only a new message is written (and announced).
   function say(text, isError) {
-    $("status").textContent = text;
+    D.setText($("status"), text);
     $("status").className = isError ? "error" : "muted";
   }
 
@@ -65,9 +59,7 @@
   function fill(tpl, v) { return tpl.replace(/\{(\w+)\}/g, function (_, k) { return encodeURIComponent(v[k]); }); }
 
   function applyLang() {
-    document.documentElement.lang = state.lang === "zh" ? "zh-CN" : "en";
-    document.querySelectorAll("[data-i18n]").forEach(function (e) { e.textContent = t(e.getAttribute("data-i18n")); });
-    $("lang").textContent = t("langButton");
+    D.applyTexts(t);
     render();
   }
 
@@ -78,14 +70,13 @@
     // Signed in: the form shrinks to its sign-out button (a phone's screen is small).
     $("signin-form").classList.toggle("signed-in", !!d);
     if (!d) return;
-    var zh = state.lang === "zh";
-    $("unit-name").textContent = (zh ? d.unit.name_zh : d.unit.name_en) || d.unit.id;
+    $("unit-name").textContent = pick(d.unit, "name") || d.unit.id;
     if (!d.warnings.length) { box.appendChild(el("p", { class: "panel", id: "no-warning" }, t("none"))); return; }
     d.warnings.forEach(function (w) {
       var card = el("section", { class: "wcard", "data-warning": w.id, "data-level": w.level });
       if (w.color) card.style.borderLeftColor = w.color;
-      card.appendChild(el("h2", null, (zh ? w.name_zh : w.name_en) || w.level));
-      card.appendChild(el("p", { class: "meta muted" }, t("region") + ": " + ((zh ? w.region_name_zh : w.region_name_en) || w.region) + " · " + t("since") + " " + fmtTime(w.since) +
+      card.appendChild(el("h2", null, pick(w, "name") || w.level));
+      card.appendChild(el("p", { class: "meta muted" }, t("region") + ": " + (pick(w, "region_name") || w.region) + " · " + t("since") + " " + fmtTime(w.since) +
         " · " + t("until") + " " + fmtTime(w.expected_end)));
 
       var ack = el("div", { class: "ackbox", id: "ack-box" });
@@ -115,9 +106,8 @@
   }
 
   function renderTask(w, k) {
-    var zh = state.lang === "zh";
     var li = el("li", { class: "task", "data-task": k.task, "data-state": k.state });
-    li.appendChild(el("p", { class: "text" }, zh ? k.text_zh : k.text_en));
+    li.appendChild(el("p", { class: "text" }, pick(k, "text")));
     var row = el("div", { class: "row" });
     row.appendChild(el("span", { class: "badge " + k.state }, t("states")[k.state] || k.state));
     var late = k.due && k.state !== "done" && new Date(k.due) < new Date();
@@ -142,11 +132,13 @@
   }
 
   function load() {
-    if (!stored(TOKEN) || !unitID()) { state.data = null; render(); say(t("typeIn")); return Promise.resolve(); }
+    if (!stored(TOKEN) || !unitID()) { state.data = null; render(); say(t("typeIn")); $("refreshed").textContent = ""; return Promise.resolve(); }
     return api("GET", fill("/api/v1/units/{unit}/tasks", { unit: unitID() })).then(function (j) {
       state.data = j;
       render();
-      say(t("refreshed") + " " + fmtTime(new Date().toISOString()));
+      // The refresh time is not a live region: it changes on every refresh.
+      if ($("status").className === "error" || $("status").textContent === t("typeIn")) say("");
+      $("refreshed").textContent = t("refreshed") + " " + fmtTime(Date.now());
     }, function (e) { state.data = null; render(); say(e.message, true); });
   }
 
@@ -164,9 +156,8 @@
     $("unit-name").textContent = t("signin");
     load();
   });
-  $("lang").addEventListener("click", function () {
-    state.lang = state.lang === "zh" ? "en" : "zh";
-    try { localStorage.setItem("aqwarn.lang", state.lang); } catch (e) { /* private mode */ }
+  D.langButton($("lang"));
+  D.onLang(function () {
     applyLang();
     load(); // the status line too
   });
