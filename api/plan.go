@@ -21,6 +21,19 @@ type planView struct {
 	Roles    []alert.Role     `json:"roles"`
 	Timing   map[string]int   `json:"timing_hours"`
 	Chains   []alert.Chain    `json:"approvals"`
+	// None is how the plan names "no warning".
+	None noneView `json:"none"`
+}
+
+type noneView struct {
+	NameZH string `json:"name_zh"`
+	NameEN string `json:"name_en"`
+}
+
+// termView is one term of a level's condition as numbers.
+type termView struct {
+	AQIAbove int `json:"aqi_above"`
+	MinHours int `json:"min_hours"`
 }
 
 type planLevelView struct {
@@ -32,6 +45,8 @@ type planLevelView struct {
 	ResponseZH string   `json:"response_zh"`
 	ResponseEN string   `json:"response_en"`
 	When       []string `json:"when"` // alternatives, e.g. "AQI>200 for ≥24h"
+	// AnyOf is When as numbers: alternatives, each all of its terms.
+	AnyOf [][]termView `json:"any_of"`
 }
 
 type planRegionView struct {
@@ -51,19 +66,23 @@ func handlePlan(a *AlertDeps) gin.HandlerFunc {
 func viewPlan(p *alert.Plan) planView {
 	v := planView{ID: p.ID, NameZH: p.NameZH, NameEN: p.NameEN, Document: p.Document, Roles: p.Roles, Chains: p.Approvals,
 		Timing: map[string]int{"persist": p.Timing.PersistHours, "forecast_coverage": p.Timing.ForecastCoverageHours,
-			"episode_merge_gap": p.Timing.MergeGapHours, "lead_time": p.Timing.LeadTimeHours, "window": p.WindowHours}}
+			"episode_merge_gap": p.Timing.MergeGapHours, "lead_time": p.Timing.LeadTimeHours, "window": p.WindowHours},
+		None: noneView{NameZH: p.None.NameZH, NameEN: p.None.NameEN}}
 	for _, l := range p.Levels {
 		lv := planLevelView{ID: l.ID, NameZH: l.NameZH, NameEN: l.NameEN, Color: l.Color, Response: l.Response,
-			ResponseZH: l.ResponseZH, ResponseEN: l.ResponseEN, When: []string{}}
+			ResponseZH: l.ResponseZH, ResponseEN: l.ResponseEN, When: []string{}, AnyOf: [][]termView{}}
 		for _, alt := range l.AnyOf {
 			s := ""
+			terms := []termView{}
 			for i, t := range alt.AllOf {
 				if i > 0 {
 					s += " and "
 				}
 				s += t.String()
+				terms = append(terms, termView{t.AQIAbove, t.MinHours})
 			}
 			lv.When = append(lv.When, s)
+			lv.AnyOf = append(lv.AnyOf, terms)
 		}
 		v.Levels = append(v.Levels, lv)
 	}
