@@ -316,9 +316,10 @@ func (x *Influx) Query(q string) string {
 	return b.String()
 }
 
-// Eventually waits until cond holds, polling, and fails the test naming
-// what it waited for after timeout. It bounds a wait; it never asserts how
-// long something took.
+// Eventually waits until cond holds, polling every 25 ms (a condition that
+// asks the service's HTTP API stays under its 50/s rate limit), and fails
+// the test naming what it waited for after timeout. It bounds a wait; it
+// never asserts how long something took.
 func Eventually(t TB, what string, timeout time.Duration, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
@@ -326,6 +327,6 @@ func Eventually(t TB, what string, timeout time.Duration, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out after %s waiting for %s", timeout, what)
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(25 * time.Millisecond)
 	}
 }
