@@ -14,7 +14,7 @@ import (
 	"github.com/aqwarn/aqwarn/aqi"
 )
 
-// oldDegraded is the degraded forecast's error as cmd/aqwarn/replay.go had
+// oldDegraded is the degraded forecast's error as alert/replay had
 // it before it moved here (degradedForecast.at), kept verbatim as the
 // reference the moved model must match number for number.
 type oldDegraded struct {
