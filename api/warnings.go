@@ -320,6 +320,15 @@ func summarise(r lifecycle.ProposalRecord) proposalSummary {
 		Chain: r.Approval.ChainID, NextRoles: next, Signatures: sigs, Created: r.Created.In(CST), By: r.By}
 }
 
+// summaries is a list of proposals as the console lists them (never nil).
+func summaries(ps []lifecycle.ProposalRecord) []proposalSummary {
+	out := []proposalSummary{}
+	for _, p := range ps {
+		out = append(out, summarise(p))
+	}
+	return out
+}
+
 func handleProposals(a *AlertDeps) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if !a.ready(c) {
@@ -332,11 +341,7 @@ func handleProposals(a *AlertDeps) gin.HandlerFunc {
 			writeError(c, err)
 			return
 		}
-		out := []proposalSummary{}
-		for _, p := range ps {
-			out = append(out, summarise(p))
-		}
-		c.JSON(http.StatusOK, gin.H{"proposals": out})
+		c.JSON(http.StatusOK, gin.H{"proposals": summaries(ps)})
 	}
 }
 
@@ -445,11 +450,7 @@ func handleUpstreamPrompt(a *AlertDeps) gin.HandlerFunc {
 			writeError(c, err)
 			return
 		}
-		out := []proposalSummary{}
-		for _, p := range pending {
-			out = append(out, summarise(p))
-		}
-		c.JSON(http.StatusAccepted, gin.H{"pending": out})
+		c.JSON(http.StatusAccepted, gin.H{"pending": summaries(pending)})
 	}
 }
 
