@@ -936,13 +936,6 @@ func (e *evaluator) manual() {
 	e.ev.Proposal = pr
 }
 
-func (e *evaluator) levelNameZH(l Level) string {
-	if s := e.p.Spec(l); s != nil {
-		return s.NameZH
-	}
-	return "预警"
-}
-
 func (e *evaluator) key(a Action, from, to Level, episodeStart time.Time, extra string) string {
 	return e.keyWithIDs(a, e.p.LevelID(from), e.p.LevelID(to), episodeStart, extra)
 }

@@ -80,20 +80,6 @@ func tokenFinder(tokens []StaffToken) func(tok string) (Staff, bool) {
 	}
 }
 
-// requireRole admits staff holding any of the roles: 403 otherwise.
-func requireRole(roles ...string) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		st := staffOf(c)
-		for _, r := range roles {
-			if slices.Contains(st.Roles, r) {
-				c.Next()
-				return
-			}
-		}
-		writeError(c, aqwarn.Errorf(aqwarn.EFORBIDDEN, "this needs one of the roles %s", strings.Join(roles, ", ")))
-	}
-}
-
 func staffOf(c *gin.Context) Staff {
 	v, _ := c.Get(staffKey)
 	st, _ := v.(Staff)

@@ -398,10 +398,3 @@ func actionZH(a alert.Action) string {
 	}
 	return string(a)
 }
-
-func laterOf(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}

@@ -667,10 +667,3 @@ func usesBaseline(pr alert.Proposal) bool {
 }
 
 func alertHours(n int) time.Duration { return time.Duration(n) * time.Hour }
-
-func later(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
-}
