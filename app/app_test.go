@@ -67,10 +67,8 @@ mqtt:
 store: {dir: %q}
 aqi: {on_data: 50ms}
 demo: {enabled: false}
-regions:
-  - {id: county, name_zh: 测试县, name_en: Test County}
 stations:
-  - {id: sa, name_zh: 甲站, name_en: Station A, region: county, pollutants: [pm25]}
+  - {id: sa, name_zh: 甲站, name_en: Station A, region: jianghua, pollutants: [pm25]}
 `
 
 func testApp(t *testing.T) (*configs.Config, *syncBuffer) {

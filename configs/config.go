@@ -56,8 +56,14 @@ type Config struct {
 	Plan     string           `yaml:"plan"` // path, or "embedded:plans/NAME.yaml"
 	Auth     Auth             `yaml:"auth"`
 	Publish  Publish          `yaml:"publish"`
-	Regions  []aqwarn.Region  `yaml:"regions"`
 	Stations []aqwarn.Station `yaml:"stations"`
+
+	// Regions are the plan's: the county and its towns are defined once,
+	// in the plan file (its regions:), and stations refer to them.
+	Regions []aqwarn.Region `yaml:"-"`
+	// OldRegions catches a regions: section left from before, to say where
+	// the regions live now instead of "field not found".
+	OldRegions []yaml.Node `yaml:"regions"`
 
 	plan *alert.Plan // parsed and checked with the rest (ParsedPlan)
 }
@@ -603,20 +609,16 @@ func (c *Config) validate() []string {
 			}
 		}
 	}
+	if len(c.OldRegions) > 0 {
+		add("regions: the county and its towns are defined in the plan now (its regions:, %s); remove this section and refer to the plan's region ids from stations", c.Plan)
+	}
 	regions := map[string]bool{}
-	for i, r := range c.Regions {
-		if r.ID == "" {
-			add("regions[%d].id is empty", i)
-		}
-		if regions[r.ID] {
-			add("regions[%d].id %q is repeated", i, r.ID)
-		}
+	for _, r := range c.Regions {
 		regions[r.ID] = true
 	}
+	var regionIDs []string
 	for _, r := range c.Regions {
-		if r.Parent != "" && !regions[r.Parent] {
-			add("region %q: parent %q is not a configured region", r.ID, r.Parent)
-		}
+		regionIDs = append(regionIDs, r.ID)
 	}
 	if len(c.Stations) == 0 {
 		add("no stations configured")
@@ -630,8 +632,8 @@ func (c *Config) validate() []string {
 			add("station %q is repeated", s.ID)
 		}
 		ids[s.ID] = true
-		if !regions[s.Region] {
-			add("station %q: region %q is not a configured region", s.ID, s.Region)
+		if !regions[s.Region] && len(regionIDs) > 0 { // no regions: the plan did not load, which is reported
+			add("station %q: region %q is not a region of the plan (one of %s)", s.ID, s.Region, strings.Join(regionIDs, ", "))
 		}
 		if s.MN != "" {
 			if mns[s.MN] {
@@ -804,6 +806,7 @@ func (c *Config) checkPlan() []string {
 	if err != nil {
 		return []string{fmt.Sprintf("plan %s: %v", c.Plan, err)}
 	}
+	c.Regions = plan.Regions
 	var p []string
 	for _, t := range c.Auth.Tokens {
 		for _, r := range t.Roles {

@@ -51,15 +51,15 @@ func TestValidationListsEveryProblem(t *testing.T) {
 mqtt: {embedded: false, url: "", client_id: ""}
 store: {readings: cassandra}
 aqi: {edition: "1999"}
-regions: [{id: county}, {id: town, parent: nowhere}]
+regions: [{id: county}]
 stations:
-  - {id: "a/b", region: county, pollutants: [pm25, h2s]}
+  - {id: "a/b", region: jianghua, pollutants: [pm25, h2s]}
   - {id: s2, region: mars}
 `), env(map[string]string{"AQWARN_INGEST_BATCH_SIZE": "many"}))
 	if err == nil {
 		t.Fatal("want an error")
 	}
-	for _, want := range []string{"mqtt.url", "client_id", "store.readings", "aqi.edition", "parent \"nowhere\"",
+	for _, want := range []string{"mqtt.url", "client_id", "store.readings", "aqi.edition", "regions: the county and its towns are defined in the plan",
 		"\"a/b\"", "h2s", "region \"mars\"", "AQWARN_INGEST_BATCH_SIZE"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %s:\n%v", want, err)
@@ -120,8 +120,8 @@ func TestDemoSecretsOnlyInTheDemo(t *testing.T) {
 	dir := t.TempDir()
 	tokens := dir + "/tokens.yaml"
 	os.WriteFile(tokens, []byte("- {user: 值班员, roles: [duty_officer], sha256: "+strings.Repeat("ab", 32)+"}\n"), 0o600)
-	conf := "demo: {enabled: false}\nmqtt: {embedded: true}\nauth: {tokens: []}\nregions: [{id: c, name_zh: 县, name_en: C}]\n" +
-		"stations: [{id: s1, name_zh: 站, name_en: S, region: c, pollutants: [pm25]}]\n"
+	conf := "demo: {enabled: false}\nmqtt: {embedded: true}\nauth: {tokens: []}\n" +
+		"stations: [{id: s1, name_zh: 站, name_en: S, region: jianghua, pollutants: [pm25]}]\n"
 	c, err := Parse([]byte(conf), env(map[string]string{"AQWARN_AUTH_TOKENS_FILE": tokens}))
 	if err != nil {
 		t.Fatal(err)
@@ -163,8 +163,7 @@ func TestHJ212Limits(t *testing.T) {
 	}
 	c, err = Parse([]byte(`
 mqtt: {embedded: true}
-regions: [{id: county}]
-stations: [{id: s1, region: county}]
+stations: [{id: s1, region: jianghua}]
 hj212: {max_conns_per_ip: 64, first_frame_timeout: 30s, auth_block: 1h}
 `), nil)
 	if err != nil {
@@ -216,8 +215,7 @@ func TestOneErrorListsEveryProblem(t *testing.T) {
 demo: {enabled: true, from: "25.11.2015"}
 aqi: {schedule: "every hour"}
 mqtt: {embedded: true}
-regions: [{id: c, name_zh: 县, name_en: C}]
-stations: [{id: s1, name_zh: 站, name_en: S, region: c, pollutants: [pm25]}]
+stations: [{id: s1, name_zh: 站, name_en: S, region: jianghua, pollutants: [pm25]}]
 auth: {tokens: [{user: wang, roles: [chief_of_everything], sha256: ` + strings.Repeat("cd", 32) + `}]}
 `
 	_, err := Parse([]byte(conf), nil)
@@ -247,8 +245,8 @@ func TestTokenRolesCheckedAgainstThePlan(t *testing.T) {
 		{"a role the plan lacks", "[janitor]", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			conf := "demo: {enabled: false}\nmqtt: {embedded: true}\nregions: [{id: c, name_zh: 县, name_en: C}]\n" +
-				"stations: [{id: s1, name_zh: 站, name_en: S, region: c, pollutants: [pm25]}]\n" +
+			conf := "demo: {enabled: false}\nmqtt: {embedded: true}\n" +
+				"stations: [{id: s1, name_zh: 站, name_en: S, region: jianghua, pollutants: [pm25]}]\n" +
 				"auth: {tokens: [{user: u, roles: " + tc.roles + ", sha256: " + strings.Repeat("ef", 32) + "}]}\n"
 			c, err := Parse([]byte(conf), nil)
 			if (err == nil) != tc.ok {

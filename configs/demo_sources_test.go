@@ -21,8 +21,8 @@ func TestDemoSourcesDefault(t *testing.T) {
 // With the demo on, sources must name configured stations and a bundled
 // station each, and there must be some; with it off they are not read.
 func TestDemoSourcesChecked(t *testing.T) {
-	base := "mqtt: {embedded: true}\nregions: [{id: c, name_zh: 县, name_en: C}]\n" +
-		"stations: [{id: s1, name_zh: 站, name_en: S, region: c, pollutants: [pm25]}]\nauth: {tokens: []}\n"
+	base := "mqtt: {embedded: true}\n" +
+		"stations: [{id: s1, name_zh: 站, name_en: S, region: jianghua, pollutants: [pm25]}]\nauth: {tokens: []}\n"
 	for _, tc := range []struct {
 		name, demo string
 		want       []string

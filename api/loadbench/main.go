@@ -168,17 +168,26 @@ func mark(ok bool) string {
 	return "MISSED"
 }
 
-// measure serves h on a loopback port and loads it from concurrency
-// workers, each with its own keep-alive connection, for d.
-func measure(name string, h http.Handler, concurrency int, warmup, d time.Duration, useGzip bool) (result, error) {
+// serveLoopback serves h on a free loopback port and returns the URL of
+// the endpoint under load.
+func serveLoopback(h http.Handler) (url string, stop func(), err error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return result{}, err
+		return "", nil, err
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
-	defer srv.Shutdown(context.Background())
-	url := "http://" + ln.Addr().String() + "/api/v1/aqi/current"
+	return "http://" + ln.Addr().String() + "/api/v1/aqi/current", func() { srv.Shutdown(context.Background()) }, nil
+}
+
+// measure serves h on a loopback port and loads it from concurrency
+// workers, each with its own keep-alive connection, for d.
+func measure(name string, h http.Handler, concurrency int, warmup, d time.Duration, useGzip bool) (result, error) {
+	url, stop, err := serveLoopback(h)
+	if err != nil {
+		return result{}, err
+	}
+	defer stop()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrency, MaxConnsPerHost: concurrency,
 		DisableCompression: true}}
 	defer client.CloseIdleConnections()
@@ -283,14 +292,11 @@ func demoSnapshot(stations []aqwarn.Station, regions []aqwarn.Region, hour time.
 // measureWrk serves h on a loopback port and loads it with wrk (one
 // thread: the cores are shared with the server).
 func measureWrk(name string, h http.Handler, concurrency int, warmup, d time.Duration, useGzip bool) (result, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	url, stop, err := serveLoopback(h)
 	if err != nil {
 		return result{}, err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln)
-	defer srv.Shutdown(context.Background())
-	url := "http://" + ln.Addr().String() + "/api/v1/aqi/current"
+	defer stop()
 	wrk := func(d time.Duration) (string, error) {
 		args := []string{"-t1", "-c" + strconv.Itoa(concurrency), "-d" + strconv.Itoa(max(1, int(d.Seconds()))) + "s", "--latency"}
 		if useGzip {

@@ -32,8 +32,6 @@ mqtt:
 store: {dir: %[1]q, readings: embedded}
 demo: {enabled: false}
 plan: embedded:plans/jianghua-2024.yaml
-regions:
-  - {id: jianghua, name_zh: 江华瑶族自治县, name_en: Jianghua}
 stations:
   - {id: sa, name_zh: 甲站, name_en: Station A, region: jianghua, pollutants: [pm25]}
   - {id: sb, name_zh: 乙站, name_en: Station B, region: jianghua, pollutants: [pm25]}

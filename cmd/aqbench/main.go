@@ -424,12 +424,10 @@ influx: {url: %q, bucket: %q}
 aqi: {edition: auto, schedule: "5 * * * *", on_data: 0s}
 ingest: {queue_size: 20000, batch_size: %d, batch_wait: %s, writers: %d}
 demo: {enabled: false}
-regions:
-  - {id: county, name_zh: 测试县, name_en: Bench County}
 stations:
 `, brokerURL, filepath.Join(dir, "store"), ix.URL(), ix.Bucket(), o.batchSize, o.batchWait, o.writers)
 	for s := range o.stations {
-		fmt.Fprintf(&b, "  - {id: b%03d, name_zh: 站%d, name_en: Bench %d, region: county, pollutants: [so2, no2, pm10, co, o3, pm25]}\n", s, s, s)
+		fmt.Fprintf(&b, "  - {id: b%03d, name_zh: 站%d, name_en: Bench %d, region: jianghua, pollutants: [so2, no2, pm10, co, o3, pm25]}\n", s, s, s)
 	}
 	cfg := filepath.Join(dir, "aqwarn.yaml")
 	if err := os.WriteFile(cfg, []byte(b.String()), 0o644); err != nil {

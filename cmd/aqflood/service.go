@@ -68,9 +68,6 @@ plan: embedded:plans/jianghua-2024.yaml
 auth:
   tokens:
     - {user: flood-auditor, roles: [duty_officer], sha256: %s}
-regions:
-  - {id: jianghua, name_zh: 江华瑶族自治县, name_en: Jianghua}
-  - {id: tuojiang, name_zh: 沱江镇, name_en: Tuojiang, parent: jianghua}
 stations:
   - {id: sa, name_zh: 甲站, name_en: Station A, region: tuojiang, pollutants: [pm25, no2]}
   - {id: sb, name_zh: 乙站, name_en: Station B, region: tuojiang, pollutants: [pm25, no2]}

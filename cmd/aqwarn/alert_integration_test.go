@@ -25,9 +25,6 @@ mqtt: {embedded: false, url: %q, client_id: aqwarn-alert-e2e, topic_prefix: aq}
 store: {dir: %q, readings: embedded}
 demo: {enabled: false}
 plan: embedded:plans/jianghua-2024.yaml
-regions:
-  - {id: jianghua, name_zh: 江华瑶族自治县, name_en: Jianghua}
-  - {id: tuojiang, name_zh: 沱江镇, name_en: Tuojiang, parent: jianghua}
 stations:
   - {id: tj-1, name_zh: 沱江站, name_en: Tuojiang station, region: tuojiang, pollutants: [pm25]}
 auth:

@@ -24,9 +24,6 @@ store: {dir: %q, readings: embedded}
 aqi: {edition: auto, schedule: "5 * * * *", on_data: 100ms}
 demo: {enabled: false}
 plan: embedded:plans/jianghua-2024.yaml
-regions:
-  - {id: jianghua, name_zh: 江华瑶族自治县, name_en: Jianghua}
-  - {id: tuojiang, name_zh: 沱江镇, name_en: Tuojiang, parent: jianghua}
 stations:
   - {id: sa, name_zh: 甲站, name_en: Station A, region: tuojiang, pollutants: [pm25]}
   - {id: sb, name_zh: 乙站, name_en: Station B, region: tuojiang, pollutants: [pm25]}

@@ -49,12 +49,10 @@ aqi: {edition: auto, schedule: "5 * * * *", on_data: 0s}
 ingest: {queue_size: 5000, batch_size: 1000, batch_wait: 20ms}
 hj212: {addr: "127.0.0.1:0"}
 demo: {enabled: false}
-regions:
-  - {id: county, name_zh: 测试县, name_en: Test County}
 stations:
 `, brokerURL, storeDir, influxURL, bucket)
 	for i := range nlStations {
-		fmt.Fprintf(&b, "  - {id: s%02d, name_zh: 站%d, name_en: Station %d, region: county, pollutants: [pm25, co], mn: %q, password: \"tK4-loggerPW\"}\n",
+		fmt.Fprintf(&b, "  - {id: s%02d, name_zh: 站%d, name_en: Station %d, region: jianghua, pollutants: [pm25, co], mn: %q, password: \"tK4-loggerPW\"}\n",
 			i, i, i, fmt.Sprintf("0100000000000000000000%02d", i))
 	}
 	path := filepath.Join(t.TempDir(), "aqwarn.yaml")

@@ -114,13 +114,9 @@ store: {dir: %q, readings: influx}
 influx: {url: %q, bucket: %q}
 aqi: {edition: auto, schedule: "5 * * * *", on_data: 100ms}
 demo: {enabled: false}
-regions:
-  - {id: county, name_zh: 测试县, name_en: Test County}
-  - {id: town-a, name_zh: 甲镇, name_en: Town A, parent: county}
-  - {id: town-b, name_zh: 乙镇, name_en: Town B, parent: county}
 stations:
-  - {id: sa, name_zh: 甲站, name_en: Station A, region: town-a, pollutants: [pm25]}
-  - {id: sb, name_zh: 乙站, name_en: Station B, region: town-b, pollutants: [pm25]}
+  - {id: sa, name_zh: 甲站, name_en: Station A, region: tuojiang, pollutants: [pm25]}
+  - {id: sb, name_zh: 乙站, name_en: Station B, region: shuikou, pollutants: [pm25]}
 `
 
 // The walking skeleton end to end, against a real Mosquitto and a real
@@ -345,8 +341,8 @@ func TestHTTPPortTaken(t *testing.T) {
 	os.WriteFile(cfgPath, []byte(`
 demo: {enabled: false}
 mqtt: {embedded: true, embedded_addr: "127.0.0.1:0"}
-regions: [{id: c, name_zh: 县, name_en: C}]
-stations: [{id: s1, name_zh: 站, name_en: S, region: c, pollutants: [pm25]}]
+
+stations: [{id: s1, name_zh: 站, name_en: S, region: jianghua, pollutants: [pm25]}]
 auth: {tokens: []}
 `), 0o644)
 	env["AQWARN_STORE_DIR"] = t.TempDir()

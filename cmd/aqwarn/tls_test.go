@@ -96,8 +96,8 @@ mqtt: {embedded: false, url: %q, client_id: aqwarn-tls, topic_prefix: aq, ca_fil
 store: {dir: %q, readings: embedded}
 aqi: {edition: auto, schedule: "5 * * * *", on_data: 100ms}
 demo: {enabled: false}
-regions: [{id: county, name_zh: 测试县, name_en: Test County}]
-stations: [{id: sa, name_zh: 甲站, name_en: Station A, region: county, pollutants: [pm25]}]
+
+stations: [{id: sa, name_zh: 甲站, name_en: Station A, region: jianghua, pollutants: [pm25]}]
 `, pki.serverCert, pki.serverKey, brokerURL, pki.ca, pki.clientCert, pki.clientKey, filepath.Join(dir, "store")), 0o644)
 	svc := startService(t, []string{"serve", "--config", cfgPath}, nil)
 	if svc.URL[:8] != "https://" {
