@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"time"
 
@@ -31,23 +32,15 @@ func (s *DB) WriteAQI(ctx context.Context, recs []aqwarn.AQIRecord) error {
 // AQIHistory returns the stored hourly AQI of one station or region with
 // hour ends in (from, to], oldest first.
 func (s *DB) AQIHistory(ctx context.Context, scope, id string, from, to time.Time) ([]aqwarn.AQIRecord, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT record FROM aqi_hourly WHERE scope = ? AND id = ? AND t > ? AND t <= ? ORDER BY t`,
-		scope, id, from.Unix(), to.Unix())
-	if err != nil {
-		return nil, unavailable("sqlite.AQIHistory", err)
-	}
-	defer rows.Close()
-	var out []aqwarn.AQIRecord
-	for rows.Next() {
+	return queryAll(ctx, s.db, "sqlite.AQIHistory", func(rows *sql.Rows, r *aqwarn.AQIRecord) error {
 		var b string
 		if err := rows.Scan(&b); err != nil {
-			return nil, unavailable("sqlite.AQIHistory", err)
+			return err
 		}
-		var r aqwarn.AQIRecord
-		if err := json.Unmarshal([]byte(b), &r); err != nil {
-			return nil, &aqwarn.Error{Code: aqwarn.EINTERNAL, Op: "sqlite.AQIHistory", Err: err}
+		if err := json.Unmarshal([]byte(b), r); err != nil {
+			return &aqwarn.Error{Code: aqwarn.EINTERNAL, Op: "sqlite.AQIHistory", Err: err}
 		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return nil
+	}, `SELECT record FROM aqi_hourly WHERE scope = ? AND id = ? AND t > ? AND t <= ? ORDER BY t`,
+		scope, id, from.Unix(), to.Unix())
 }

@@ -37,24 +37,20 @@ func (s *DB) Audit(ctx context.Context, after int64, limit int) ([]lifecycle.Aud
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, at, actor, role, action, subject, comment, detail FROM alert_audit WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
-	if err != nil {
-		return nil, unavailable("sqlite.Audit", err)
-	}
-	defer rows.Close()
-	out := []lifecycle.AuditEntry{}
-	for rows.Next() {
-		var e lifecycle.AuditEntry
+	out, err := queryAll(ctx, s.db, "sqlite.Audit", func(rows *sql.Rows, e *lifecycle.AuditEntry) error {
 		var at int64
 		var detail sql.NullString
 		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Role, &e.Action, &e.Subject, &e.Comment, &detail); err != nil {
-			return nil, unavailable("sqlite.Audit", err)
+			return err
 		}
 		e.At = time.UnixMilli(at).UTC()
 		if detail.Valid {
 			e.Detail = json.RawMessage(detail.String)
 		}
-		out = append(out, e)
+		return nil
+	}, `SELECT id, at, actor, role, action, subject, comment, detail FROM alert_audit WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+	if err == nil && out == nil {
+		out = []lifecycle.AuditEntry{} // an empty log is [], not null
 	}
-	return out, rows.Err()
+	return out, err
 }

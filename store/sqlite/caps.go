@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/aqwarn/aqwarn"
 	"github.com/aqwarn/aqwarn/alert/publish"
@@ -62,20 +63,12 @@ func (s *Deliveries) CAPByIdentifier(ctx context.Context, id string) (publish.CA
 }
 
 func (s *Deliveries) caps(ctx context.Context, where string, args ...any) ([]publish.CAPRecord, error) {
-	rows, err := s.db.db.QueryContext(ctx, `SELECT transition, warning_id, region, identifier, sender, sent, msg_type, xml FROM caps `+where, args...)
-	if err != nil {
-		return nil, unavailable("sqlite.caps", err)
-	}
-	defer rows.Close()
-	var out []publish.CAPRecord
-	for rows.Next() {
-		var r publish.CAPRecord
+	return queryAll(ctx, s.db.db, "sqlite.caps", func(rows *sql.Rows, r *publish.CAPRecord) error {
 		var sent int64
 		if err := rows.Scan(&r.Transition, &r.WarningID, &r.Region, &r.Identifier, &r.Sender, &sent, &r.MsgType, &r.XML); err != nil {
-			return nil, unavailable("sqlite.caps", err)
+			return err
 		}
 		r.Sent = fromMS(sent)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return nil
+	}, `SELECT transition, warning_id, region, identifier, sender, sent, msg_type, xml FROM caps `+where, args...)
 }

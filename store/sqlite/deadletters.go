@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"strings"
 	"time"
@@ -83,20 +84,16 @@ func (s *DB) ListDeadLetters(ctx context.Context, reason, station string, before
 	}
 	q += ` ORDER BY id DESC LIMIT ?`
 	args = append(args, f.Limit)
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, unavailable("sqlite.DeadLetters", err)
-	}
-	defer rows.Close()
-	out := []aqwarn.DeadLetter{}
-	for rows.Next() {
-		var d aqwarn.DeadLetter
+	out, err := queryAll(ctx, s.db, "sqlite.DeadLetters", func(rows *sql.Rows, d *aqwarn.DeadLetter) error {
 		var ms int64
 		if err := rows.Scan(&d.ID, &ms, &d.Source, &d.Reason, &d.Message, &d.Station, &d.Payload, &d.Size, &d.SHA256, &d.Truncated); err != nil {
-			return nil, unavailable("sqlite.DeadLetters", err)
+			return err
 		}
 		d.Received = time.UnixMilli(ms).UTC()
-		out = append(out, d)
+		return nil
+	}, q, args...)
+	if err == nil && out == nil {
+		out = []aqwarn.DeadLetter{} // none is [], not null
 	}
-	return out, rows.Err()
+	return out, err
 }

@@ -116,30 +116,24 @@ func (s *Deliveries) Claim(ctx context.Context, owner string, now time.Time, lim
 		return nil, unavailable("sqlite.Claim", err)
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT `+entryColumns+` FROM deliveries
-		WHERE (state = ? AND next_at <= ?) OR (state = ? AND owner != ? AND claimed_at < ?)
-		ORDER BY created, key LIMIT ?`,
-		notify.StatePending, ms(now), notify.StateSending, owner, now.Add(-s.lease()).UnixMilli(), limit)
-	if err != nil {
-		return nil, unavailable("sqlite.Claim", err)
-	}
-	var out []notify.Entry
-	for rows.Next() {
-		e, prev, err := scanEntry(rows)
-		if err != nil {
-			rows.Close()
-			return nil, &aqwarn.Error{Code: aqwarn.EINTERNAL, Op: "sqlite.Claim", Message: "corrupt delivery row", Err: err}
+	out, err := queryAll(ctx, tx, "sqlite.Claim", func(rows *sql.Rows, e *notify.Entry) error {
+		var prev string
+		var err error
+		if *e, prev, err = scanEntry(rows); err != nil {
+			return &aqwarn.Error{Code: aqwarn.EINTERNAL, Op: "sqlite.Claim", Message: "corrupt delivery row", Err: err}
 		}
 		if e.State == notify.StateSending && prev != owner {
 			e.Redelivery = true
 		}
 		e.State = notify.StateSending
 		e.Attempts++
-		out = append(out, e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, unavailable("sqlite.Claim", err)
+		return nil
+	}, `SELECT `+entryColumns+` FROM deliveries
+		WHERE (state = ? AND next_at <= ?) OR (state = ? AND owner != ? AND claimed_at < ?)
+		ORDER BY created, key LIMIT ?`,
+		notify.StatePending, ms(now), notify.StateSending, owner, now.Add(-s.lease()).UnixMilli(), limit)
+	if err != nil {
+		return nil, err
 	}
 	for _, e := range out {
 		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = ?, owner = ?, attempts = ?, claimed_at = ? WHERE key = ?`,
@@ -208,20 +202,13 @@ func (s *Deliveries) DeliveryEntries(ctx context.Context, f DeliveryFilter) ([]n
 	}
 	q += ` ORDER BY created, key LIMIT ?`
 	args = append(args, f.Limit)
-	rows, err := s.db.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, unavailable("sqlite.DeliveryEntries", err)
-	}
-	defer rows.Close()
-	var out []notify.Entry
-	for rows.Next() {
-		e, _, err := scanEntry(rows)
-		if err != nil {
-			return nil, &aqwarn.Error{Code: aqwarn.EINTERNAL, Op: "sqlite.DeliveryEntries", Message: "corrupt delivery row", Err: err}
+	return queryAll(ctx, s.db.db, "sqlite.DeliveryEntries", func(rows *sql.Rows, e *notify.Entry) error {
+		var err error
+		if *e, _, err = scanEntry(rows); err != nil {
+			return &aqwarn.Error{Code: aqwarn.EINTERNAL, Op: "sqlite.DeliveryEntries", Message: "corrupt delivery row", Err: err}
 		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return nil
+	}, q, args...)
 }
 
 // LastSent returns, for each channel (kind and target) of unit, the

@@ -25,21 +25,16 @@ func (s *Deliveries) Assign(ctx context.Context, warningID int64, notices []foll
 		current[n.Transition] = true
 	}
 	// A new transition supersedes the earlier notices of the warning.
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT transition FROM unit_notices WHERE warning_id = ? AND closed = 0`, warningID)
+	open, err := queryAll(ctx, tx, "sqlite.Assign", func(rows *sql.Rows, tr *string) error { return rows.Scan(tr) },
+		`SELECT DISTINCT transition FROM unit_notices WHERE warning_id = ? AND closed = 0`, warningID)
 	if err != nil {
-		return unavailable("sqlite.Assign", err)
+		return err
 	}
-	var stale []string
-	for rows.Next() {
-		var tr string
-		rows.Scan(&tr)
-		if !current[tr] {
-			stale = append(stale, tr)
-		}
-	}
-	rows.Close()
 	if len(notices) > 0 || len(tasks) > 0 {
-		for _, tr := range stale {
+		for _, tr := range open {
+			if current[tr] {
+				continue
+			}
 			if _, err := tx.ExecContext(ctx, `UPDATE unit_notices SET closed = 1 WHERE transition = ?`, tr); err != nil {
 				return unavailable("sqlite.Assign", err)
 			}
@@ -118,22 +113,14 @@ func (s *Deliveries) FinishTask(ctx context.Context, warningID int64, unit, task
 const noticeColumns = `transition, unit, warning_id, sent, acked_at, ack_by, resends, escalated, closed`
 
 func (s *Deliveries) notices(ctx context.Context, where string, args ...any) ([]followup.Notice, error) {
-	rows, err := s.db.db.QueryContext(ctx, `SELECT `+noticeColumns+` FROM unit_notices `+where, args...)
-	if err != nil {
-		return nil, unavailable("sqlite.notices", err)
-	}
-	defer rows.Close()
-	var out []followup.Notice
-	for rows.Next() {
-		var n followup.Notice
+	return queryAll(ctx, s.db.db, "sqlite.notices", func(rows *sql.Rows, n *followup.Notice) error {
 		var sent, acked, esc int64
 		if err := rows.Scan(&n.Transition, &n.Unit, &n.WarningID, &sent, &acked, &n.AckBy, &n.Resends, &esc, &n.Closed); err != nil {
-			return nil, unavailable("sqlite.notices", err)
+			return err
 		}
 		n.Sent, n.AckedAt, n.Escalated = fromMS(sent), fromMS(acked), fromMS(esc)
-		out = append(out, n)
-	}
-	return out, rows.Err()
+		return nil
+	}, `SELECT `+noticeColumns+` FROM unit_notices `+where, args...)
 }
 
 // OpenNotices lists notices neither acknowledged nor closed.
@@ -158,21 +145,13 @@ func (s *Deliveries) MarkNotice(ctx context.Context, n followup.Notice) error {
 
 // Board lists a warning's task states (unit × task), by unit then task.
 func (s *Deliveries) Board(ctx context.Context, warningID int64) ([]followup.TaskState, error) {
-	rows, err := s.db.db.QueryContext(ctx, `SELECT warning_id, unit, task, kind, text_zh, text_en, state, assigned, due, updated, note
-		FROM unit_tasks WHERE warning_id = ? ORDER BY unit, assigned, task`, warningID)
-	if err != nil {
-		return nil, unavailable("sqlite.Board", err)
-	}
-	defer rows.Close()
-	var out []followup.TaskState
-	for rows.Next() {
-		var t followup.TaskState
+	return queryAll(ctx, s.db.db, "sqlite.Board", func(rows *sql.Rows, t *followup.TaskState) error {
 		var assigned, due, updated int64
 		if err := rows.Scan(&t.WarningID, &t.Unit, &t.Task, &t.Kind, &t.TextZH, &t.TextEN, &t.State, &assigned, &due, &updated, &t.Note); err != nil {
-			return nil, unavailable("sqlite.Board", err)
+			return err
 		}
 		t.Assigned, t.Due, t.Updated = fromMS(assigned), fromMS(due), fromMS(updated)
-		out = append(out, t)
-	}
-	return out, rows.Err()
+		return nil
+	}, `SELECT warning_id, unit, task, kind, text_zh, text_en, state, assigned, due, updated, note
+		FROM unit_tasks WHERE warning_id = ? ORDER BY unit, assigned, task`, warningID)
 }

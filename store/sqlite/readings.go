@@ -83,29 +83,21 @@ func mergeMeasures(stored string, ms []aqwarn.Measure) []aqwarn.Measure {
 // Readings returns the readings of the given interval whose end lies in
 // (from, to], ordered by station and time.
 func (s *DB) Readings(ctx context.Context, interval time.Duration, from, to time.Time) ([]aqwarn.Reading, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT station, t, measures FROM readings
-		WHERE interval_s = ? AND t > ? AND t <= ? ORDER BY station, t`,
-		int64(interval/time.Second), from.Unix(), to.Unix())
-	if err != nil {
-		return nil, unavailable("sqlite.Readings", err)
-	}
-	defer rows.Close()
-	var out []aqwarn.Reading
-	for rows.Next() {
-		var r aqwarn.Reading
+	return queryAll(ctx, s.db, "sqlite.Readings", func(rows *sql.Rows, r *aqwarn.Reading) error {
 		var t int64
 		var m string
 		if err := rows.Scan(&r.Station, &t, &m); err != nil {
-			return nil, unavailable("sqlite.Readings", err)
+			return err
 		}
 		r.Time = time.Unix(t, 0).UTC()
 		r.Interval = interval
 		if err := json.Unmarshal([]byte(m), &r.Values); err != nil {
-			return nil, &aqwarn.Error{Code: aqwarn.EINTERNAL, Op: "sqlite.Readings", Message: "corrupt measures", Err: err}
+			return &aqwarn.Error{Code: aqwarn.EINTERNAL, Op: "sqlite.Readings", Message: "corrupt measures", Err: err}
 		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return nil
+	}, `SELECT station, t, measures FROM readings
+		WHERE interval_s = ? AND t > ? AND t <= ? ORDER BY station, t`,
+		int64(interval/time.Second), from.Unix(), to.Unix())
 }
 
 // LatestReadingTime returns the end time of the newest reading of the

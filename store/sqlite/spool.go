@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -40,26 +41,25 @@ type spooled struct {
 
 // PeekSpool returns up to n of the oldest spooled readings.
 func (s *DB) PeekSpool(ctx context.Context, n int) (aqwarn.SpoolBatch, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, reading FROM spool ORDER BY id LIMIT ?`, n)
-	if err != nil {
-		return aqwarn.SpoolBatch{}, unavailable("sqlite.PeekSpool", err)
-	}
-	defer rows.Close()
-	var b aqwarn.SpoolBatch
-	for rows.Next() {
+	var last int64 // the id of the newest row scanned
+	rs, err := queryAll(ctx, s.db, "sqlite.PeekSpool", func(rows *sql.Rows, r *aqwarn.Reading) error {
 		var id int64
 		var txt string
 		if err := rows.Scan(&id, &txt); err != nil {
-			return aqwarn.SpoolBatch{}, unavailable("sqlite.PeekSpool", err)
+			return err
 		}
 		var sp spooled
 		if err := json.Unmarshal([]byte(txt), &sp); err != nil {
-			return aqwarn.SpoolBatch{}, &aqwarn.Error{Code: aqwarn.EINTERNAL, Op: "sqlite.PeekSpool", Message: fmt.Sprintf("corrupt spool row %d", id), Err: err}
+			return &aqwarn.Error{Code: aqwarn.EINTERNAL, Op: "sqlite.PeekSpool", Message: fmt.Sprintf("corrupt spool row %d", id), Err: err}
 		}
-		b.Readings = append(b.Readings, aqwarn.Reading{Station: sp.Station, Time: sp.Time.UTC(), Interval: time.Duration(sp.Interval) * time.Second, Values: sp.Values})
-		b.LastID = id
+		*r = aqwarn.Reading{Station: sp.Station, Time: sp.Time.UTC(), Interval: time.Duration(sp.Interval) * time.Second, Values: sp.Values}
+		last = id
+		return nil
+	}, `SELECT id, reading FROM spool ORDER BY id LIMIT ?`, n)
+	if err != nil {
+		return aqwarn.SpoolBatch{}, err
 	}
-	return b, rows.Err()
+	return aqwarn.SpoolBatch{Readings: rs, LastID: last}, nil
 }
 
 // DropSpool deletes spooled readings up to and including id.
