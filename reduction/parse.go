@@ -1,0 +1,198 @@
+package reduction
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/aqwarn/aqwarn"
+	"gopkg.in/yaml.v3"
+)
+
+// Refs are the plan's vocabularies a list refers to. The caller takes them
+// from the loaded plan (its units' ids, its regions' ids, alert.ChannelKinds),
+// which keeps this package independent of the warning engine.
+type Refs struct {
+	// Units are the plan's member unit ids: supervising units and the
+	// notices' office must be among them.
+	Units []string
+	// Regions are the plan's region ids: the list's county and every
+	// source's town must be among them.
+	Regions []string
+	// ChannelKinds are the kinds the service delivers on; a firm's channel
+	// may be one of them or sms.
+	ChannelKinds []string
+}
+
+// CodeListInvalid is the Reason of a list that does not load.
+const CodeListInvalid = "reduction_list_invalid"
+
+// Error is a list that does not load: a message and every problem found,
+// each beginning "line N: " where its line is known. It unwraps to the
+// service's one error shape, aqwarn.Error with code EINVALID.
+type Error struct {
+	Message  string
+	Problems []string
+	Err      error // a read failure, when there is one
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Message)
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	for _, p := range e.Problems {
+		b.WriteString("\n  - ")
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// Unwrap gives aqwarn.Error{Code: EINVALID, Reason: CodeListInvalid} with
+// the problems in its message, so aqwarn.ErrorCode and the API's one table
+// work on it.
+func (e *Error) Unwrap() error {
+	msg := e.Message
+	if len(e.Problems) > 0 {
+		msg += ": " + strings.Join(e.Problems, "; ")
+	}
+	return &aqwarn.Error{Code: aqwarn.EINVALID, Reason: CodeListInvalid, Message: msg, Err: e.Err}
+}
+
+func listError(problems []string) *Error {
+	return &Error{Message: fmt.Sprintf("invalid reduction list: %d problem(s)", len(problems)), Problems: problems}
+}
+
+// Load reads and validates a list file (Parse).
+func Load(path string, refs Refs) (*List, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Error{Message: "read reduction list", Err: err}
+	}
+	l, err := Parse(b, refs)
+	var e *Error
+	if errors.As(err, &e) {
+		e.Message = path + ": " + e.Message
+	}
+	return l, err
+}
+
+// Parse decodes and validates a list. Unknown keys are errors anywhere (a
+// misspelt key must not drop a measure or a channel), and so are values
+// outside the list's vocabularies and ids the plan does not know. The
+// error lists every problem, with its line where one is known.
+func Parse(b []byte, refs Refs) (*List, error) {
+	var l List
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	var problems []string
+	if err := dec.Decode(&l); err != nil && !errors.Is(err, io.EOF) {
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			return nil, listError([]string{err.Error()})
+		}
+		// A type error leaves the rest decoded: check that too, so one
+		// run reports everything.
+		problems = append(problems, te.Errors...)
+	}
+	// The same text as a node tree, for the lines of value problems. It
+	// decoded above, so it parses.
+	var root yaml.Node
+	c := checker{refs: refs}
+	if err := yaml.Unmarshal(b, &root); err == nil {
+		c.root = &root
+	}
+	c.list(&l)
+	problems = append(problems, c.problems...)
+	if len(problems) > 0 {
+		return nil, listError(problems)
+	}
+	l.index()
+	return &l, nil
+}
+
+// index builds the lookup by id of a list that validated (ids unique).
+func (l *List) index() {
+	l.byID = make(map[string]int, len(l.Enterprises))
+	for i, e := range l.Enterprises {
+		l.byID[e.ID] = i
+	}
+}
+
+// Enterprise finds a source by id.
+func (l *List) Enterprise(id string) (*Enterprise, bool) {
+	if l.byID != nil {
+		if i, ok := l.byID[id]; ok {
+			return &l.Enterprises[i], true
+		}
+		return nil, false
+	}
+	for i := range l.Enterprises { // a List built by hand
+		if l.Enterprises[i].ID == id {
+			return &l.Enterprises[i], true
+		}
+	}
+	return nil, false
+}
+
+// checker collects a list's problems with the lines of their values.
+type checker struct {
+	root     *yaml.Node
+	refs     Refs
+	problems []string
+}
+
+// add records a problem at the value at path (see line).
+func (c *checker) add(path []any, format string, args ...any) {
+	c.problems = append(c.problems, c.line(path...)+fmt.Sprintf(format, args...))
+}
+
+// line returns "line N: " for the value at path (mapping keys and sequence
+// indexes from the top of the file), as yaml's own errors begin, or "" when
+// there is no file. A path that is not in the file (a key left out) gives
+// the line of the deepest part that is, so a missing field points at its
+// block.
+func (c *checker) line(path ...any) string {
+	if c.root == nil || len(c.root.Content) == 0 {
+		return ""
+	}
+	n := c.root.Content[0]
+	at := n.Line
+	for _, step := range path {
+		for n.Kind == yaml.AliasNode && n.Alias != nil {
+			n = n.Alias
+		}
+		var next *yaml.Node
+		switch s := step.(type) {
+		case string:
+			if n.Kind == yaml.MappingNode {
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					if n.Content[i].Value == s {
+						next, at = n.Content[i+1], n.Content[i].Line
+					}
+				}
+			}
+		case int:
+			if n.Kind == yaml.SequenceNode && s >= 0 && s < len(n.Content) {
+				next = n.Content[s]
+				at = next.Line
+			}
+		}
+		if next == nil {
+			return fmt.Sprintf("line %d: ", at)
+		}
+		n = next
+	}
+	if n.Kind == yaml.ScalarNode {
+		at = n.Line
+	}
+	return fmt.Sprintf("line %d: ", at)
+}
+
+// p builds a path for add and line.
+func p(steps ...any) []any { return steps }
