@@ -76,7 +76,7 @@ var knownQuantities = []string{QuantityPM10_24h, QuantityPM2_5_24h, QuantityO3_8
 // kinds a plan may name: a unit's channel of another kind would fail at the
 // first warning. Package notify has a notifier for each (its tests check
 // that its Channel* constants are this list).
-func ChannelKinds() []string { return []string{"mqtt", "webhook", "dingtalk", "wecom", "email"} }
+func ChannelKinds() []string { return []string{"mqtt", "webhook", "dingtalk", "wecom", "email", "sms"} }
 
 // Follow-up recipients (plan 7): the command office (units with role
 // office), or every member unit that had tasks in the response.
@@ -267,6 +267,10 @@ const (
 	UnitMember   = "member"
 	UnitOffice   = "office"
 	UnitUpstream = "upstream"
+	// UnitSource is a source of the emission-reduction list (package
+	// reduction) told its own measures like a member unit is told its
+	// tasks. A plan may not give its units this role: the list holds them.
+	UnitSource = "source"
 )
 
 // Channel is one way to reach a unit (kind: one of ChannelKinds). Secrets

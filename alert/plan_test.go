@@ -105,7 +105,7 @@ func TestPlanTypos(t *testing.T) {
 		// A channel kind no notifier serves: deliveries failed at the first warning.
 		{"channel kind", "{kind: wecom, target: \"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=PLACEHOLDER-publicity\"}",
 			"{kind: wecon, target: \"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=PLACEHOLDER-publicity\"}",
-			"wecon", `units[3] (publicity).channels[0].kind: unknown channel kind "wecon"; the service delivers on mqtt, webhook, dingtalk, wecom, email`},
+			"wecon", `units[3] (publicity).channels[0].kind: unknown channel kind "wecon"; the service delivers on mqtt, webhook, dingtalk, wecom, email, sms`},
 		// A health-notice limit no forecast value is delivered under: it never fired.
 		{"quantity", "quantity: pm2_5_24h", "quantity: pm25_24h",
 			"pm25_24h", `health_notice.any_of[1].quantity: unknown quantity "pm25_24h"; the forecast delivers pm10_24h, pm2_5_24h, o3_8h`},

@@ -91,10 +91,19 @@ func staffOf(c *gin.Context) Staff {
 // its acknowledgement (叫应) and its done reports.
 const UnitRolePrefix = "unit:"
 
-// UnitOfRole is the unit a member-unit role names ("unit:education" →
-// "education"); ok is false for every other role.
+// SourceRolePrefix marks a listed source's role: "source:<id>" with the
+// id of a source of the emission-reduction list. Such a token speaks for
+// that source as a member unit's does for its unit (/enterprise).
+const SourceRolePrefix = "source:"
+
+// UnitOfRole is the recipient a member-unit or source role names
+// ("unit:education" → "education", "source:cement-b" → "cement-b"); ok is
+// false for every other role.
 func UnitOfRole(role string) (unit string, ok bool) {
 	unit, ok = strings.CutPrefix(role, UnitRolePrefix)
+	if !ok {
+		unit, ok = strings.CutPrefix(role, SourceRolePrefix)
+	}
 	return unit, ok && unit != ""
 }
 
@@ -113,7 +122,7 @@ func (s Staff) isStaff() bool {
 // mayActFor reports whether the caller may read and answer for unit: staff
 // for every unit, a member-unit token for its own unit only.
 func (s Staff) mayActFor(unit string) bool {
-	return s.isStaff() || slices.Contains(s.Roles, UnitRolePrefix+unit)
+	return s.isStaff() || slices.Contains(s.Roles, UnitRolePrefix+unit) || slices.Contains(s.Roles, SourceRolePrefix+unit)
 }
 
 // refuseUnitTokens keeps member-unit tokens out of the staff endpoints

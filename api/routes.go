@@ -53,6 +53,7 @@ func addRoutes(r *gin.Engine, d Deps) {
 	pd := d.Publish
 	v1.GET("/warnings/feed.atom", handleFeed(pd))
 	v1.GET("/warnings/:id/cap.xml", handleCAP(pd))
+	v1.GET("/notices/:serial", handleVerifyNotice(pd)) // notices.go: is a listed source's notice genuine?
 	staff.GET("/units", handleUnits(pd))
 	staff.GET("/warnings/:id/board", handleBoard(pd))
 	member.GET("/tasks", handleUnitTasks(a, pd))

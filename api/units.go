@@ -45,6 +45,15 @@ type PublishDeps struct {
 	Feed    cap.FeedMeta
 	BaseURL string // public address; empty: from the request
 	Now     func() time.Time
+	// Verifier checks a listed source's notice by its serial and code
+	// (publish.Verifier); nil when no reduction list is kept.
+	Verifier NoticeVerifier
+}
+
+// NoticeVerifier says whether a notice with this serial and code was
+// issued, and what it said.
+type NoticeVerifier interface {
+	Verify(ctx context.Context, serial, code string) (publish.NoticeCheck, error)
 }
 
 func (p *PublishDeps) ready(c *gin.Context) bool {

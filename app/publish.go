@@ -22,6 +22,7 @@ import (
 	"github.com/aqwarn/aqwarn/alert/notify"
 	"github.com/aqwarn/aqwarn/alert/publish"
 	"github.com/aqwarn/aqwarn/alert/report"
+	"github.com/aqwarn/aqwarn/alert/sms"
 	"github.com/aqwarn/aqwarn/alert/webhook"
 	"github.com/aqwarn/aqwarn/alert/wecom"
 	"github.com/aqwarn/aqwarn/api"
@@ -38,7 +39,42 @@ type delivery struct {
 	disp    *notify.Dispatcher
 	relay   *publish.Relay
 	tracker *followup.Tracker
-	log     *slog.Logger
+	// verifier checks listed sources' notices; nil without a list.
+	verifier *publish.Verifier
+	log      *slog.Logger
+}
+
+// nilIfNone keeps a nil *Verifier from becoming a non-nil interface.
+func nilIfNone(v *publish.Verifier) api.NoticeVerifier {
+	if v == nil {
+		return nil
+	}
+	return v
+}
+
+// demoNoticeKey makes the demo's verification codes (the demo's secrets
+// are public; outside the demo AQWARN_NOTICE_KEY is required).
+const demoNoticeKey = "aqwarn-demo-notice-key"
+
+// primaryPollutant is what drives a region's warning as far as the
+// reduction list goes: "o3" only while the region's 24-hour AQI is above
+// 100 with ozone as its only primary pollutant; otherwise "" (PM or not
+// known), so that a warning issued ahead of a PM episode, on a clean
+// afternoon whose small AQI happens to be ozone's, still pushes the list's
+// measures. Missing a PM episode's cuts is the worse mistake.
+func (a *App) primaryPollutant(region string) string {
+	if a.job == nil {
+		return ""
+	}
+	snap := a.job.Current()
+	if snap == nil {
+		return ""
+	}
+	r := snap.Regions[region].Rolling24h
+	if r.AQI != nil && *r.AQI > 100 && len(r.Primary) == 1 && r.Primary[0] == "o3" {
+		return "o3"
+	}
+	return ""
 }
 
 // newDelivery builds delivery for the warning engine. Nothing is sent
@@ -90,6 +126,7 @@ func (a *App) newDelivery(ctx context.Context) error {
 		notify.ChannelDingTalk: &dingtalk.Notifier{Secret: secret},
 		notify.ChannelWeCom:    &wecom.Notifier{},
 		notify.ChannelEmail:    &email.Notifier{Addr: pc.SMTP.Addr, From: pc.SMTP.From, Username: pc.SMTP.Username, Password: pc.SMTP.Password, TLS: pc.SMTP.TLS},
+		notify.ChannelSMS:      &sms.Notifier{Gateway: pc.SMS.Gateway, Secret: pc.SMS.Secret},
 	}}
 	status := "Actual"
 	if cfg.Demo.Enabled {
@@ -108,6 +145,37 @@ func (a *App) newDelivery(ctx context.Context) error {
 		policy.EscalateAfter = max(policy.EscalateAfter, 6*second)
 	}
 	d.tracker = &followup.Tracker{Store: dl, Now: a.now, Policy: policy, Remind: pub.Remind, Escalate: pub.Escalate, Logger: log}
+	recipients := plan.Units
+	var verifier *publish.Verifier
+	if list := cfg.ParsedList(); list != nil {
+		src := publish.ListSources{List: list, Plan: &plan, Kinds: channelKinds(pc.Channels, cfg.Demo.Enabled)}
+		pub.Sources, pub.SourceReportWithin, pub.Primary = src, list.Notices.ReportWithin.Duration, a.primaryPollutant
+		pub.NoticeKey = []byte(cmp.Or(pc.NoticeKey, demoNoticeKey))
+		pub.VerifyURL = func(serial string) string { return base + "/verify?serial=" + serial }
+		srcPolicy := src.Policy()
+		if a.clock != nil { // as for the units, a few real seconds on the demo's clock
+			second := time.Duration(float64(time.Second) * a.clock.Speed)
+			srcPolicy.ResendAfter = max(srcPolicy.ResendAfter, 2*second)
+			srcPolicy.EscalateAfter = max(srcPolicy.EscalateAfter, 6*second)
+			srcPolicy.OfficeAfter = max(srcPolicy.OfficeAfter, 10*second)
+		}
+		d.tracker.PolicyFor = func(unit string) followup.Policy {
+			if src.IsSource(unit) {
+				return srcPolicy
+			}
+			return policy
+		}
+		recipients = append(slices.Clip(recipients), src.Recipients(list.County)...)
+		verifier = &publish.Verifier{CAPs: dl, Sent: dl, Key: pub.NoticeKey, Sources: func() []string {
+			ids := make([]string, len(list.Enterprises))
+			for i, e := range list.Enterprises {
+				ids[i] = e.ID
+			}
+			return ids
+		}}
+		log.Info("emission-reduction list loaded: its sources are told their measures", "list", list.ID, "sources", len(list.Enterprises))
+	}
+	d.verifier = verifier
 	pub.Tracker = d.tracker
 	// The engine's outbox → the publisher; every transition recorded wakes it.
 	d.relay = &publish.Relay{Transitions: a.svc.Store, Marks: a.db, Publisher: pub, Logger: log}
@@ -117,7 +185,8 @@ func (a *App) newDelivery(ctx context.Context) error {
 	if a.svc.Forecasts != nil {
 		sources.Forecasts = a.svc.Forecasts
 	}
-	d.API = &api.PublishDeps{Store: dl, Units: plan.Units, BaseURL: base, Now: a.now, Replies: replies,
+	d.API = &api.PublishDeps{Store: dl, Units: recipients, BaseURL: base, Now: a.now, Replies: replies,
+		Verifier: nilIfNone(verifier),
 		Report: func(ctx context.Context, id int64) (report.Input, error) {
 			return report.Gather(ctx, sources, id, a.now())
 		},
@@ -171,6 +240,15 @@ func (d *delivery) checkAcks(ctx context.Context) {
 	if err := d.tracker.Check(ctx); err != nil {
 		d.log.Error("acknowledgement check failed", "err", err)
 	}
+}
+
+// channelKinds are the kinds delivered on: those configured; in the demo,
+// when none are, MQTT only (usableChannels).
+func channelKinds(kinds []string, demo bool) []string {
+	if len(kinds) == 0 && demo {
+		return []string{notify.ChannelMQTT}
+	}
+	return kinds
 }
 
 // usableChannels keeps the channel kinds configured (all when none are); in

@@ -33,6 +33,7 @@ import (
 	"github.com/aqwarn/aqwarn"
 	"github.com/aqwarn/aqwarn/alert"
 	"github.com/aqwarn/aqwarn/broker"
+	"github.com/aqwarn/aqwarn/reduction"
 )
 
 //go:embed default.yaml production.yaml
@@ -43,20 +44,29 @@ var files embed.FS
 //go:embed plans
 var Plans embed.FS
 
+// Lists holds the bundled emission-reduction lists (the demo county's).
+//
+//go:embed reduction
+var Lists embed.FS
+
 // Config is the whole service configuration.
 type Config struct {
-	HTTP     HTTP             `yaml:"http"`
-	MQTT     MQTT             `yaml:"mqtt"`
-	Store    Store            `yaml:"store"`
-	Influx   Influx           `yaml:"influx"`
-	AQI      AQI              `yaml:"aqi"`
-	Ingest   Ingest           `yaml:"ingest"`
-	HJ212    HJ212            `yaml:"hj212"`
-	Demo     Demo             `yaml:"demo"`
-	Plan     string           `yaml:"plan"` // path, or "embedded:plans/NAME.yaml"
-	Auth     Auth             `yaml:"auth"`
-	Publish  Publish          `yaml:"publish"`
-	Stations []aqwarn.Station `yaml:"stations"`
+	HTTP   HTTP   `yaml:"http"`
+	MQTT   MQTT   `yaml:"mqtt"`
+	Store  Store  `yaml:"store"`
+	Influx Influx `yaml:"influx"`
+	AQI    AQI    `yaml:"aqi"`
+	Ingest Ingest `yaml:"ingest"`
+	HJ212  HJ212  `yaml:"hj212"`
+	Demo   Demo   `yaml:"demo"`
+	Plan   string `yaml:"plan"` // path, or "embedded:plans/NAME.yaml"
+	// ReductionList is the emission-reduction list (重污染天气应急减排清单,
+	// package reduction): a path, or "embedded:reduction/NAME.yaml";
+	// empty: no list, and only the plan's member units are told.
+	ReductionList string           `yaml:"reduction_list"`
+	Auth          Auth             `yaml:"auth"`
+	Publish       Publish          `yaml:"publish"`
+	Stations      []aqwarn.Station `yaml:"stations"`
 
 	// Regions are the plan's: the county and its towns are defined once,
 	// in the plan file (its regions:), and stations refer to them.
@@ -65,8 +75,13 @@ type Config struct {
 	// the regions live now instead of "field not found".
 	OldRegions []yaml.Node `yaml:"regions"`
 
-	plan *alert.Plan // parsed and checked with the rest (ParsedPlan)
+	plan *alert.Plan     // parsed and checked with the rest (ParsedPlan)
+	list *reduction.List // likewise (ParsedList)
 }
+
+// ParsedList is the emission-reduction list the configuration names,
+// parsed and validated against the plan at load; nil when none is named.
+func (c *Config) ParsedList() *reduction.List { return c.list }
 
 // ParsedPlan is the plan the configuration names, parsed and validated at
 // load with everything else.
@@ -262,6 +277,18 @@ type Publish struct {
 	// deadlines counted in working days.
 	Holidays []string `yaml:"holidays"`
 	Workdays []string `yaml:"workdays"`
+	// SMS is the gateway the sms channels go through (alert/sms).
+	SMS SMSGateway `yaml:"sms"`
+	// NoticeKey makes the verification codes of the listed sources'
+	// notices (AQWARN_NOTICE_KEY only: a secret is never in this file).
+	NoticeKey string `yaml:"-"`
+}
+
+// SMSGateway is an SMS gateway's HTTP API: a signed JSON POST per message.
+type SMSGateway struct {
+	Gateway string `yaml:"gateway"` // its URL; empty: sms deliveries fail, named
+	// Secret signs the requests (AQWARN_SMS_SECRET only).
+	Secret string `yaml:"-"`
 }
 
 type SMTP struct {
@@ -405,11 +432,15 @@ func (c *Config) envVars() []envVar {
 		{"DEMO_SPEED", &c.Demo.Speed},
 		{"DEMO_AUTO_APPROVE", &c.Demo.AutoApprove},
 		{"PLAN", &c.Plan},
+		{"REDUCTION_LIST", &c.ReductionList},
 		{"PUBLISH_BASE_URL", &c.Publish.BaseURL},
 		{"PUBLISH_SMTP_ADDR", &c.Publish.SMTP.Addr},
 		{"PUBLISH_SMTP_FROM", &c.Publish.SMTP.From},
 		{"PUBLISH_SMTP_USERNAME", &c.Publish.SMTP.Username},
 		{"PUBLISH_SMTP_PASSWORD", &c.Publish.SMTP.Password},
+		{"SMS_GATEWAY", &c.Publish.SMS.Gateway},
+		{"SMS_SECRET", &c.Publish.SMS.Secret},
+		{"NOTICE_KEY", &c.Publish.NoticeKey},
 	}
 }
 
@@ -540,6 +571,17 @@ func (c *Config) validate() []string {
 	}
 	if strings.ContainsAny(c.MQTT.TopicPrefix, "#+") || c.MQTT.TopicPrefix == "" {
 		add("mqtt.topic_prefix %q must be a plain topic level", c.MQTT.TopicPrefix)
+	}
+	if g := c.Publish.SMS.Gateway; g != "" {
+		u, err := url.Parse(g)
+		switch {
+		case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+			add("publish.sms.gateway %q is not an http(s) URL", redactURL(g))
+		case u.User != nil:
+			add("publish.sms.gateway %s carries credentials: the gateway is signed with AQWARN_SMS_SECRET instead", u.Redacted())
+		case u.Scheme == "http" && !isLoopback(u.Hostname()):
+			add("publish.sms.gateway %s: phone numbers and notices leave the machine in clear; use https beyond loopback", g)
+		}
 	}
 	if c.Store.Dir == "" {
 		add("store.dir is empty")
@@ -807,9 +849,24 @@ func (c *Config) checkPlan() []string {
 		return []string{fmt.Sprintf("plan %s: %v", c.Plan, err)}
 	}
 	c.Regions = plan.Regions
-	var p []string
+	p := c.checkList(plan)
+	isSource := func(id string) bool {
+		if c.list == nil {
+			return false
+		}
+		_, ok := c.list.Enterprise(id)
+		return ok
+	}
 	for _, t := range c.Auth.Tokens {
 		for _, r := range t.Roles {
+			if id, ok := strings.CutPrefix(r, "source:"); ok {
+				if c.ReductionList == "" {
+					p = append(p, fmt.Sprintf("auth token of %s: role %q names a listed source, but no reduction_list is configured", t.User, r))
+				} else if c.list != nil && !isSource(id) {
+					p = append(p, fmt.Sprintf("auth token of %s: role %q names no source of the reduction list %s", t.User, r, c.list.ID))
+				}
+				continue
+			}
 			if unit, ok := strings.CutPrefix(r, "unit:"); ok {
 				if !slices.ContainsFunc(plan.Units, func(u alert.Unit) bool { return u.ID == unit }) {
 					p = append(p, fmt.Sprintf("auth token of %s: role %q names no member unit of plan %s", t.User, r, plan.ID))
@@ -820,12 +877,56 @@ func (c *Config) checkPlan() []string {
 		}
 	}
 	for i, a := range c.MQTT.Accounts {
-		if a.Role == broker.RoleUnit && !slices.ContainsFunc(plan.Units, func(u alert.Unit) bool { return u.ID == a.Subject }) {
-			p = append(p, fmt.Sprintf("mqtt.accounts[%d] (%s): unit %q is not a member unit of plan %s", i, a.Username, a.Subject, plan.ID))
+		if a.Role == broker.RoleUnit && !slices.ContainsFunc(plan.Units, func(u alert.Unit) bool { return u.ID == a.Subject }) && !isSource(a.Subject) {
+			p = append(p, fmt.Sprintf("mqtt.accounts[%d] (%s): unit %q is not a member unit of plan %s nor a source of the reduction list", i, a.Username, a.Subject, plan.ID))
 		}
 	}
 	if len(p) == 0 {
 		c.plan = plan
+	}
+	return p
+}
+
+// checkList parses the emission-reduction list against the plan: its
+// towns, supervising units and channel kinds are the plan's, and no
+// source may take a member unit's id (they share the recipients' names).
+func (c *Config) checkList(plan *alert.Plan) []string {
+	c.list = nil
+	if c.ReductionList == "" {
+		return nil
+	}
+	var b []byte
+	var err error
+	if name, ok := strings.CutPrefix(c.ReductionList, "embedded:"); ok {
+		b, err = fs.ReadFile(Lists, name)
+	} else {
+		b, err = os.ReadFile(c.ReductionList)
+	}
+	if err != nil {
+		return []string{fmt.Sprintf("reduction_list %s: %v", c.ReductionList, err)}
+	}
+	refs := reduction.Refs{ChannelKinds: alert.ChannelKinds()}
+	for _, u := range plan.Units {
+		refs.Units = append(refs.Units, u.ID)
+	}
+	for _, r := range plan.Regions {
+		refs.Regions = append(refs.Regions, r.ID)
+	}
+	list, err := reduction.Parse(b, refs)
+	if err != nil {
+		return []string{fmt.Sprintf("reduction_list %s: %v", c.ReductionList, err)}
+	}
+	var p []string
+	for _, e := range list.Enterprises {
+		if slices.Contains(refs.Units, e.ID) {
+			p = append(p, fmt.Sprintf("reduction_list %s: source id %q is a member unit's id in plan %s; give the source its own", c.ReductionList, e.ID, plan.ID))
+		}
+	}
+	if !c.Demo.Enabled && len(c.Publish.NoticeKey) < 16 {
+		p = append(p, "AQWARN_NOTICE_KEY: a reduction list is configured, so its notices carry verification codes: set a random key of at least 16 characters (openssl rand -hex 16); it is never logged or stored")
+	}
+	if len(p) == 0 {
+		c.list = list
 	}
 	return p
 }

@@ -16,9 +16,16 @@ import (
 // command office.
 const SilentUnit = "finance"
 
+// SilentSource is the listed source the demo leaves silent (an unrated
+// coating firm), so that the demo shows a source escalated to its
+// supervising units and then to the command office.
+const SilentSource = "coat-u"
+
 // Units plays the member units in the demo: each acknowledges a task
 // message (<prefix>/units/{unit}/tasks) at once on <prefix>/units/{unit}/ack,
-// as a unit's duty officer would, except SilentUnit.
+// as a unit's duty officer would, except SilentUnit; the listed sources
+// of the reduction list, which get their notices on the same topics, do
+// the same, except SilentSource.
 type Units struct {
 	c *ingestmqtt.Client
 }
@@ -39,7 +46,7 @@ type unitReply struct {
 func Acknowledgement(prefix, topic string, payload []byte) (ackTopic string, reply []byte, ok bool) {
 	rest, found := strings.CutPrefix(topic, prefix+"/units/")
 	unit, found2 := strings.CutSuffix(rest, "/tasks")
-	if !found || !found2 || unit == "" || strings.Contains(unit, "/") || unit == SilentUnit {
+	if !found || !found2 || unit == "" || strings.Contains(unit, "/") || unit == SilentUnit || unit == SilentSource {
 		return "", nil, false
 	}
 	var p mqttpub.Payload

@@ -14,7 +14,12 @@ import (
 type Policy struct {
 	ResendAfter   time.Duration // remind after this long without an acknowledgement (default 15 min)
 	MaxResends    int           // at most this many reminders (default 2)
-	EscalateAfter time.Duration // then tell the command office (default 45 min)
+	EscalateAfter time.Duration // then escalate (default 45 min): to the command office, or for a listed source to its supervising units
+	// OfficeAfter, when set, is a second escalation: a listed source that
+	// still has not acknowledged is reported to the command office too
+	// (the reduction list's notices: 1 h to the supervising unit, 2 h to
+	// the office). Zero: one escalation only.
+	OfficeAfter time.Duration
 }
 
 func (p Policy) WithDefaults() Policy {
@@ -42,7 +47,10 @@ type Notice struct {
 	AckBy      string    `json:"ack_by,omitempty"`
 	Resends    int       `json:"resends"`
 	Escalated  time.Time `json:"escalated_at,omitzero"`
-	Closed     bool      `json:"closed,omitempty"` // superseded by a later transition or a lift
+	// Escalations counts the escalations made (the first at Escalated; a
+	// second, to the office, under Policy.OfficeAfter).
+	Escalations int  `json:"escalations,omitempty"`
+	Closed      bool `json:"closed,omitempty"` // superseded by a later transition or a lift
 }
 
 // Action is what is due for a notice.
@@ -52,13 +60,17 @@ const (
 	None Action = iota
 	Resend
 	Escalate
+	EscalateOffice // the second escalation (Policy.OfficeAfter)
 )
 
-func (a Action) String() string { return [...]string{"none", "resend", "escalate"}[a] }
+func (a Action) String() string {
+	return [...]string{"none", "resend", "escalate", "escalate-office"}[a]
+}
 
 // Due decides what is due for n at now: nothing once acknowledged or
 // closed; the k-th reminder at Sent + k·ResendAfter (k ≤ MaxResends); one
-// escalation at Sent + EscalateAfter.
+// escalation at Sent + EscalateAfter; with OfficeAfter set, a second one
+// at Sent + OfficeAfter.
 func Due(n Notice, now time.Time, p Policy) Action {
 	p = p.WithDefaults()
 	if !n.AckedAt.IsZero() || n.Closed {
@@ -67,6 +79,9 @@ func Due(n Notice, now time.Time, p Policy) Action {
 	age := now.Sub(n.Sent)
 	if n.Escalated.IsZero() && age >= p.EscalateAfter {
 		return Escalate
+	}
+	if !n.Escalated.IsZero() && n.Escalations < 2 && p.OfficeAfter > 0 && age >= p.OfficeAfter {
+		return EscalateOffice
 	}
 	if n.Resends < p.MaxResends && age >= time.Duration(n.Resends+1)*p.ResendAfter && n.Escalated.IsZero() {
 		return Resend

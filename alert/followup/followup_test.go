@@ -33,6 +33,38 @@ func TestDue(t *testing.T) {
 		{"acknowledged", Notice{AckedAt: sent.Add(time.Minute)}, 2 * time.Hour, None},
 		// A closed notice (superseded, lifted) needs nothing.
 		{"closed", Notice{Closed: true}, 2 * time.Hour, None},
+		// Without OfficeAfter there is no second escalation, however long.
+		{"one escalation only", Notice{Escalated: sent.Add(30 * time.Minute), Escalations: 1}, 5 * time.Hour, None},
+	}
+	// A listed source (the reduction list's defaults): a reminder at
+	// 30 min, its supervising unit at 1 h, the command office at 2 h.
+	src := Policy{ResendAfter: 30 * time.Minute, MaxResends: 1, EscalateAfter: time.Hour, OfficeAfter: 2 * time.Hour}
+	srcTests := []struct {
+		name string
+		n    Notice
+		at   time.Duration
+		want Action
+	}{
+		// 30 min: the one reminder.
+		{"source reminder", Notice{}, 30 * time.Minute, Resend},
+		// 1 h: the supervising unit.
+		{"source to supervisor", Notice{Resends: 1}, time.Hour, Escalate},
+		// 1 h 59 min: nothing more yet.
+		{"source escalated once, early", Notice{Resends: 1, Escalated: sent.Add(time.Hour), Escalations: 1}, 119 * time.Minute, None},
+		// 2 h: the command office.
+		{"source to office", Notice{Resends: 1, Escalated: sent.Add(time.Hour), Escalations: 1}, 2 * time.Hour, EscalateOffice},
+		// Both done: nothing more, ever.
+		{"source escalated twice", Notice{Resends: 1, Escalated: sent.Add(time.Hour), Escalations: 2}, 9 * time.Hour, None},
+		// Acknowledged after the first escalation: the office is not told.
+		{"source acknowledged late", Notice{Escalated: sent.Add(time.Hour), Escalations: 1, AckedAt: sent.Add(90 * time.Minute)}, 3 * time.Hour, None},
+	}
+	for _, tc := range srcTests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.n.Sent = sent
+			if got := Due(tc.n, sent.Add(tc.at), src); got != tc.want {
+				t.Errorf("Due = %s, want %s", got, tc.want)
+			}
+		})
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -29,9 +29,14 @@ type Store interface {
 type Tracker struct {
 	Store  Store
 	Policy Policy
-	Now    func() time.Time
-	// Remind re-sends a notice (k-th reminder); Escalate tells the command
-	// office that a unit has not acknowledged. Both enqueue deliveries.
+	// PolicyFor, if set, gives the policy of a recipient (the reduction
+	// list's sources have their own); Policy otherwise.
+	PolicyFor func(unit string) Policy
+	Now       func() time.Time
+	// Remind re-sends a notice (k-th reminder); Escalate reports that a
+	// recipient has not acknowledged: n.Escalations is 0 for the first
+	// escalation and 1 for the second (to the office). Both enqueue
+	// deliveries.
 	Remind   func(ctx context.Context, n Notice, k int) error
 	Escalate func(ctx context.Context, n Notice) error
 	Logger   *slog.Logger
@@ -67,7 +72,7 @@ func (t *Tracker) Record(ctx context.Context, a Assignment) error {
 		}
 		for _, task := range ts {
 			states = append(states, TaskState{WarningID: warningID, Unit: unit, Task: task.ID, Kind: task.Kind,
-				TextZH: task.TextZH, TextEN: task.TextEN, State: TaskAssigned, Assigned: at, Updated: at})
+				TextZH: task.TextZH, TextEN: task.TextEN, State: TaskAssigned, Assigned: at, Due: task.Due, Updated: at})
 		}
 	}
 	for unit, ts := range released {
@@ -104,7 +109,11 @@ func (t *Tracker) Check(ctx context.Context) error {
 	}
 	var errs []error
 	for _, n := range open {
-		switch Due(n, now(), t.Policy) {
+		policy := t.Policy
+		if t.PolicyFor != nil {
+			policy = t.PolicyFor(n.Unit)
+		}
+		switch Due(n, now(), policy) {
 		case Resend:
 			if t.Remind == nil {
 				continue
@@ -114,7 +123,7 @@ func (t *Tracker) Check(ctx context.Context) error {
 				continue
 			}
 			n.Resends++
-		case Escalate:
+		case Escalate, EscalateOffice:
 			if t.Escalate == nil {
 				continue
 			}
@@ -122,9 +131,12 @@ func (t *Tracker) Check(ctx context.Context) error {
 				errs = append(errs, fmt.Errorf("escalate %s of %s: %w", n.Unit, n.Transition, err))
 				continue
 			}
-			n.Escalated = now()
+			if n.Escalated.IsZero() {
+				n.Escalated = now()
+			}
+			n.Escalations++
 			if t.Logger != nil {
-				t.Logger.Warn("unit has not acknowledged; escalated to the command office", "unit", n.Unit, "transition", n.Transition)
+				t.Logger.Warn("notice not acknowledged; escalated", "unit", n.Unit, "transition", n.Transition, "escalation", n.Escalations)
 			}
 		default:
 			continue

@@ -37,6 +37,7 @@ const (
 	ChannelDingTalk = "dingtalk"
 	ChannelWeCom    = "wecom"
 	ChannelEmail    = "email"
+	ChannelSMS      = "sms" // an SMS gateway's HTTP API (alert/sms); the target is the phone number
 )
 
 // PublicUnit is the recipient id of the public message.
@@ -87,6 +88,13 @@ type Message struct {
 	Overdue  *Recipient `json:"overdue,omitempty"`
 	// AckURL is where the unit acknowledges (叫应); empty for the public.
 	AckURL string `json:"ack_url,omitempty"`
+	// A listed source's notice carries a serial and a verification code
+	// that anyone can check at VerifyURL (forged stop-production notices
+	// are a known problem), and names the units that supervise it.
+	Serial      string   `json:"serial,omitempty"`
+	VerifyCode  string   `json:"verify_code,omitempty"`
+	VerifyURL   string   `json:"verify_url,omitempty"`
+	Supervisors []string `json:"supervisors,omitempty"`
 	// CAP is the warning document (CAP 1.2 XML), for the public feed and
 	// the report to the city command.
 	CAPID string `json:"cap_id,omitempty"`

@@ -19,6 +19,16 @@ type Event struct {
 	Suspended map[string][]Task
 	// AckURL is formatted with the unit id (e.g. ".../units/%s/ack").
 	AckURL func(unit string) string
+	// Source gives what a listed source's notice carries beyond its tasks:
+	// the serial and verification code of its notice, where to verify it,
+	// and the names of its supervising units. Nil when no list is kept.
+	Source func(unit string) SourceNotice
+}
+
+// SourceNotice is what makes a listed source's notice checkable.
+type SourceNotice struct {
+	Serial, Code, VerifyURL string
+	Supervisors             []string
 }
 
 // Route fans a transition out to the public and to the units, one delivery
@@ -43,6 +53,10 @@ func Route(ev Event, units []alert.Unit) []Delivery {
 		}
 		if u.Role != alert.UnitUpstream && ev.AckURL != nil && m.Kind != string(alert.ActionLift) {
 			um.AckURL = ev.AckURL(u.ID)
+		}
+		if u.Role == alert.UnitSource && ev.Source != nil {
+			sn := ev.Source(u.ID)
+			um.Serial, um.VerifyCode, um.VerifyURL, um.Supervisors = sn.Serial, sn.Code, sn.VerifyURL, sn.Supervisors
 		}
 		if m.Kind == string(alert.ActionHealthNotice) && len(um.Tasks) == 0 {
 			continue

@@ -85,11 +85,17 @@ func Text(d Delivery, markdown bool) string {
 		return out
 	}
 	list("防护建议与措施：", m.AdviceZH)
+	if len(m.Supervisors) > 0 {
+		line("监管单位：%s", strings.Join(m.Supervisors, "、"))
+	}
 	list("本单位任务清单：", zh(m.Tasks))
 	list("以下任务解除：", zh(m.Released))
 	list("以下任务暂停（恢复时另行通知）：", zh(m.Suspended))
 	if m.AckURL != "" {
 		line("\n请收到后立即叫应（确认）：%s", m.AckURL)
+	}
+	if m.Serial != "" {
+		line("通知编号：%s　验证码：%s　真伪核验：%s", m.Serial, m.VerifyCode, m.VerifyURL)
 	}
 	b.WriteString("\n")
 	h(m.HeadlineEN)
@@ -112,6 +118,9 @@ func Text(d Delivery, markdown bool) string {
 	list("Tasks suspended (you will be told when they resume):", en(m.Suspended))
 	if m.AckURL != "" {
 		line("\nPlease acknowledge at once: %s", m.AckURL)
+	}
+	if m.Serial != "" {
+		line("Notice %s, verification code %s; check it is genuine at %s", m.Serial, m.VerifyCode, m.VerifyURL)
 	}
 	line("\nref: %s", d.Key)
 	return b.String()

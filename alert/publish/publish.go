@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -87,6 +88,18 @@ type Publisher struct {
 	Tracker  *followup.Tracker
 	Calendar *followup.Calendar
 	Sent     SentLog
+	// Sources, if set, is the emission-reduction list: its sources are
+	// told their own measures with each transition (sources.go). Primary
+	// gives a region's primary pollutant now (only PM-driven warnings
+	// push the list's measures); NoticeKey makes the notices'
+	// verification codes and VerifyURL says where to check one.
+	Sources Sources
+	// SourceReportWithin is how long after the response starts a source's
+	// execution report is due (the list's notices.report_within).
+	SourceReportWithin time.Duration
+	Primary            func(region string) string
+	NoticeKey          []byte
+	VerifyURL          func(serial string) string
 }
 
 // Publish composes the messages of c, records the checklists and enqueues
@@ -97,8 +110,12 @@ func (p *Publisher) Publish(ctx context.Context, c Change) error {
 	if err != nil {
 		return err
 	}
+	units := p.Plan.Units
+	if p.Sources != nil && c.Kind != string(alert.ActionHealthNotice) {
+		units = append(slices.Clip(units), p.Sources.Recipients(c.Region)...)
+	}
 	// Deliveries first: a notice the tracker waits on exists in the log.
-	if _, err := p.Fanout.Publish(ctx, ev, p.Plan.Units); err != nil {
+	if _, err := p.Fanout.Publish(ctx, ev, units); err != nil {
 		return err
 	}
 	if p.Tracker != nil {
@@ -174,7 +191,9 @@ func (p *Publisher) Remind(ctx context.Context, n followup.Notice, k int) error 
 	return err
 }
 
-// Escalate tells the command office that a unit has not acknowledged.
+// Escalate reports that a recipient has not acknowledged: a member unit
+// to the command office; a listed source first to its supervising units
+// (n.Escalations 0), then to the office.
 func (p *Publisher) Escalate(ctx context.Context, n followup.Notice) error {
 	sent, err := p.Sent.UnitDeliveries(ctx, n.Transition, n.Unit)
 	if err != nil {
@@ -184,9 +203,18 @@ func (p *Publisher) Escalate(ctx context.Context, n followup.Notice) error {
 		return fmt.Errorf("publish: nothing was sent to %s for %s", n.Unit, n.Transition)
 	}
 	orig := sent[0]
+	to := func(u alert.Unit) bool { return u.Role == alert.UnitOffice }
+	stage := "#escalate-"
+	if orig.Recipient.Role == alert.UnitSource && p.Sources != nil {
+		if n.Escalations == 0 {
+			sup := p.Sources.Supervisors(n.Unit)
+			to = func(u alert.Unit) bool { return slices.Contains(sup, u.ID) }
+			stage = "#supervisor-"
+		}
+	}
 	var ds []notify.Delivery
 	for _, u := range p.Plan.Units {
-		if u.Role != alert.UnitOffice {
+		if !to(u) {
 			continue
 		}
 		m := orig.Message
@@ -194,13 +222,13 @@ func (p *Publisher) Escalate(ctx context.Context, n followup.Notice) error {
 		m.AckURL = ""
 		for _, c := range append([]alert.Channel{notify.UnitChannel(u.ID)}, u.Channels...) {
 			ds = append(ds, notify.Delivery{
-				Key:       notify.DeliveryKey(n.Transition+"#escalate-"+n.Unit, u.ID, c),
+				Key:       notify.DeliveryKey(n.Transition+stage+n.Unit, u.ID, c),
 				Recipient: notify.Recipient{Unit: u.ID, NameZH: u.NameZH, NameEN: u.NameEN, Role: u.Role},
 				Channel:   c, Message: m})
 		}
 	}
 	if len(ds) == 0 {
-		return fmt.Errorf("publish: plan %s has no command office (role office) to escalate to", p.Plan.ID)
+		return fmt.Errorf("publish: nobody to escalate %s's notice to (plan %s: no command office, or the source's supervising units are not units of the plan)", n.Unit, p.Plan.ID)
 	}
 	_, err = p.Fanout.Enqueue(ctx, ds)
 	return err
@@ -276,6 +304,9 @@ func (p *Publisher) Compose(ctx context.Context, c Change) (notify.Event, error)
 		// The response ends at the lift's announced hour: the plan-7
 		// deadlines count from it.
 		ev.Tasks = p.followups(ev.Released, later(c.At, c.Start))
+	}
+	if p.Sources != nil {
+		p.sourceTasks(&ev, c, c.Region)
 	}
 	return ev, nil
 }

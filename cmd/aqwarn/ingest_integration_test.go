@@ -493,6 +493,7 @@ type binService struct {
 	cmd  *exec.Cmd
 	done chan struct{}
 	log  string
+	url  string // where it listens, from its "listening on" line
 }
 
 func startBinary(t *testing.T, bin, cfg string) *binService {
@@ -517,8 +518,8 @@ func startBinary(t *testing.T, bin, cfg string) *binService {
 		sc := bufio.NewScanner(out)
 		once := sync.Once{}
 		for sc.Scan() {
-			if strings.Contains(sc.Text(), "listening on http://") {
-				once.Do(func() { close(listening) })
+			if m := listeningRE.FindStringSubmatch(sc.Text()); m != nil {
+				once.Do(func() { s.url = m[1]; close(listening) })
 			}
 		}
 	}()

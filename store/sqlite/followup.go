@@ -110,12 +110,12 @@ func (s *Deliveries) FinishTask(ctx context.Context, warningID int64, unit, task
 	return nil
 }
 
-const noticeColumns = `transition, unit, warning_id, sent, acked_at, ack_by, resends, escalated, closed`
+const noticeColumns = `transition, unit, warning_id, sent, acked_at, ack_by, resends, escalated, escalations, closed`
 
 func (s *Deliveries) notices(ctx context.Context, where string, args ...any) ([]followup.Notice, error) {
 	return queryAll(ctx, s.db.db, "sqlite.notices", func(rows *sql.Rows, n *followup.Notice) error {
 		var sent, acked, esc int64
-		if err := rows.Scan(&n.Transition, &n.Unit, &n.WarningID, &sent, &acked, &n.AckBy, &n.Resends, &esc, &n.Closed); err != nil {
+		if err := rows.Scan(&n.Transition, &n.Unit, &n.WarningID, &sent, &acked, &n.AckBy, &n.Resends, &esc, &n.Escalations, &n.Closed); err != nil {
 			return err
 		}
 		n.Sent, n.AckedAt, n.Escalated = fromMS(sent), fromMS(acked), fromMS(esc)
@@ -135,8 +135,8 @@ func (s *Deliveries) Notices(ctx context.Context, warningID int64) ([]followup.N
 
 // MarkNotice saves a notice's reminders and escalation.
 func (s *Deliveries) MarkNotice(ctx context.Context, n followup.Notice) error {
-	_, err := s.db.db.ExecContext(ctx, `UPDATE unit_notices SET resends = ?, escalated = ? WHERE transition = ? AND unit = ?`,
-		n.Resends, ms(n.Escalated), n.Transition, n.Unit)
+	_, err := s.db.db.ExecContext(ctx, `UPDATE unit_notices SET resends = ?, escalated = ?, escalations = ? WHERE transition = ? AND unit = ?`,
+		n.Resends, ms(n.Escalated), n.Escalations, n.Transition, n.Unit)
 	if err != nil {
 		return unavailable("sqlite.MarkNotice", err)
 	}

@@ -23,7 +23,8 @@ import (
 // change 1. Its CREATEs are IF NOT EXISTS for the stores from before
 // schema versions (user_version 0). Change 2 adds the delivery tables,
 // which NewDeliveries used to make outside the version (IF NOT EXISTS for
-// the same reason); change 3 the delivery claims' lease.
+// the same reason); change 3 the delivery claims' lease; change 4 a
+// notice's count of escalations.
 //
 //go:embed migrations/*.sql
 var migrationFiles embed.FS

@@ -119,7 +119,7 @@ func freshSchema(t *testing.T) []string {
 // build is refused.
 func TestSqliteSchemaVersions(t *testing.T) {
 	ctx := context.Background()
-	if sqlite.SchemaVersion != 3 {
+	if sqlite.SchemaVersion != 4 {
 		t.Errorf("SchemaVersion = %d: a new change needs its own case in TestSqliteOpensStoresOfOldCode", sqlite.SchemaVersion)
 	}
 	fresh := freshSchema(t)
@@ -267,5 +267,47 @@ func TestSqliteNewDeliveriesOnlyChecks(t *testing.T) {
 	}
 	if _, err := sqlite.NewDeliveries(ctx, db); err == nil {
 		t.Error("NewDeliveries accepted a store behind the schema")
+	}
+}
+
+// Change 4: a file at version 3 (notices without a count of escalations)
+// opens at the new schema, and a notice it had escalated counts as
+// escalated once, so that a source's second escalation still comes.
+func TestSqliteVersion3NoticesCountTheirEscalation(t *testing.T) {
+	ctx := context.Background()
+	fresh := freshSchema(t)
+	dir := t.TempDir()
+	open(t, dir).Close()
+	db := raw(t, dir)
+	exec(t, db, `ALTER TABLE unit_notices DROP COLUMN escalations`,
+		`INSERT INTO unit_notices (transition, unit, warning_id, sent, escalated) VALUES ('t1', 'cement-b', 1, 1764576000000, 1764579600000)`,
+		`INSERT INTO unit_notices (transition, unit, warning_id, sent) VALUES ('t1', 'brick-a', 1, 1764576000000)`,
+		`PRAGMA user_version = 3`)
+	db.Close()
+
+	s := open(t, dir)
+	log, err := sqlite.NewDeliveries(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := log.Notices(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, n := range ns {
+		got[n.Unit] = n.Escalations
+	}
+	if got["cement-b"] != 1 || got["brick-a"] != 0 || len(got) != 2 {
+		t.Errorf("escalations after the upgrade: %v, want cement-b 1, brick-a 0", got)
+	}
+	s.Close()
+	db = raw(t, dir)
+	defer db.Close()
+	if v := userVersion(t, db); v != sqlite.SchemaVersion {
+		t.Errorf("version %d, want %d", v, sqlite.SchemaVersion)
+	}
+	if got := schema(t, db); !slices.Equal(got, fresh) {
+		t.Errorf("the upgraded schema differs from a new file's:\n%s", diff(got, fresh))
 	}
 }
