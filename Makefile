@@ -1,7 +1,7 @@
 # aqwarn — the two commands of the README, and a few more.
 GO ?= go
 
-.PHONY: run test build bench bench-aqi bench-ingest bench-api bench-publish bench-flood vet fmt clean
+.PHONY: run test build bench bench-aqi bench-ingest bench-api bench-publish bench-reduction bench-flood vet fmt clean
 
 ## run: start the service on embedded defaults with the demo stations; the demo
 ## roles approve, the warnings are published (CAP feed, MQTT) and simulated units acknowledge
@@ -39,6 +39,12 @@ bench-api:
 ## bench-publish: approval → every channel delivered for 30 units (local webhooks + real Mosquitto): p50/p99
 bench-publish:
 	$(GO) test -run '^$$' -bench ApprovalToDelivered -benchtime 200x ./alert/notify/
+
+## bench-reduction: the reduction list: 500 sources × 4 levels resolved; an orange notice fan-out to 500 sources
+## and the member units written to the delivery log and the board (real SQLite)
+bench-reduction:
+	$(GO) test -run '^$$' -bench . -benchmem ./reduction/
+	$(GO) test -run '^$$' -bench OrangeFanOut500Sources -benchtime 20x -benchmem ./alert/publish/
 
 ## bench-flood: the audit's H4/M4 MQTT floods (200 MB message, 5 near the cap, 100,000 garbage) against the service binary,
 ## embedded broker and Mosquitto: RSS, dead letters kept, counters, HTTP p99 (figures, no assertions)

@@ -19,7 +19,7 @@ import (
 
 // withList adds the demo county's reduction list to the fixture, as the
 // service wires it (app/publish.go).
-func withList(t *testing.T, f *fixture) (publish.ListSources, *publish.Verifier) {
+func withList(t testing.TB, f *fixture) (publish.ListSources, *publish.Verifier) {
 	t.Helper()
 	refs := reduction.Refs{ChannelKinds: alert.ChannelKinds()}
 	for _, u := range f.plan.Units {
@@ -53,7 +53,7 @@ func withList(t *testing.T, f *fixture) (publish.ListSources, *publish.Verifier)
 	return src, v
 }
 
-func entries(t *testing.T, f *fixture, unit string) []notify.Entry {
+func entries(t testing.TB, f *fixture, unit string) []notify.Entry {
 	t.Helper()
 	es, err := f.log.DeliveryEntries(context.Background(), sqlite.DeliveryFilter{Unit: unit, Limit: 1000})
 	if err != nil {
