@@ -12,6 +12,8 @@ import (
 
 	"github.com/aqwarn/aqwarn"
 	"gopkg.in/yaml.v3"
+
+	"github.com/aqwarn/aqwarn/internal/yamlline"
 )
 
 // Level is a warning level of a plan: 0 is no warning, 1 is the plan's lowest
@@ -356,40 +358,10 @@ func planError(problems []string) *Error {
 // the plan was not read from a file or the path is not in it. A mapping or
 // sequence under a key is on the key's line (a block one starts below it).
 func (p *Plan) line(path ...any) string {
-	if p.src == nil || len(p.src.Content) == 0 {
-		return ""
+	if line, found := yamlline.Find(p.src, path...); found {
+		return fmt.Sprintf("line %d: ", line)
 	}
-	n := p.src.Content[0]
-	at := n.Line
-	for _, step := range path {
-		for n.Kind == yaml.AliasNode && n.Alias != nil {
-			n = n.Alias
-		}
-		var next *yaml.Node
-		switch s := step.(type) {
-		case string:
-			if n.Kind == yaml.MappingNode {
-				for i := 0; i+1 < len(n.Content); i += 2 {
-					if n.Content[i].Value == s {
-						next, at = n.Content[i+1], n.Content[i].Line
-					}
-				}
-			}
-		case int:
-			if n.Kind == yaml.SequenceNode && s >= 0 && s < len(n.Content) {
-				next = n.Content[s]
-				at = next.Line
-			}
-		}
-		if next == nil {
-			return ""
-		}
-		n = next
-	}
-	if n.Kind == yaml.ScalarNode {
-		at = n.Line
-	}
-	return fmt.Sprintf("line %d: ", at)
+	return ""
 }
 
 func (p *Plan) index() {

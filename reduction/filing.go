@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/aqwarn/aqwarn/internal/csvsafe"
 )
 
 // FilingColumns returns the header of the filing CSV, in order; every
@@ -39,7 +41,7 @@ func WriteFilingCSV(w io.Writer, l *List) error {
 	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
+	cw := csvsafe.Writer{Writer: csv.NewWriter(w)} // no cell runs as a formula in a spreadsheet
 	if err := cw.Write(filingColumns); err != nil {
 		return err
 	}
@@ -47,7 +49,7 @@ func WriteFilingCSV(w io.Writer, l *List) error {
 		e := &l.Enterprises[i]
 		for _, lv := range filingLevels {
 			ins := l.resolve(e, levelIndex(lv), true, false, e.Grade, "")
-			if err := cw.Write(neutraliseRow(filingRow(l, e, ins))); err != nil {
+			if err := cw.Write(filingRow(l, e, ins)); err != nil {
 				return err
 			}
 		}
@@ -119,25 +121,4 @@ func filingRow(l *List, e *Enterprise, ins Instruction) []string {
 		cf(cut.SO2), cf(cut.NOx), cf(cut.PM), cf(cut.VOCs),
 		docRef, docVer, board,
 	}
-}
-
-// neutraliseRow keeps cells from becoming live formulas in a spreadsheet
-// (CSV injection): a cell starting with = + - @ (or a tab or CR) gets a
-// leading apostrophe, unless it is a number. The same rule as
-// alert/report's CSV, which does not export it.
-func neutraliseRow(row []string) []string {
-	for i, c := range row {
-		row[i] = neutralise(c)
-	}
-	return row
-}
-
-func neutralise(c string) string {
-	if c == "" || !strings.ContainsRune("=+-@\t\r", rune(c[0])) {
-		return c
-	}
-	if _, err := strconv.ParseFloat(c, 64); err == nil {
-		return c
-	}
-	return "'" + c
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/aqwarn/aqwarn"
 	"gopkg.in/yaml.v3"
+
+	"github.com/aqwarn/aqwarn/internal/yamlline"
 )
 
 // Refs are the plan's vocabularies a list refers to. The caller takes them
@@ -161,37 +163,8 @@ func (c *checker) line(path ...any) string {
 	if c.root == nil || len(c.root.Content) == 0 {
 		return ""
 	}
-	n := c.root.Content[0]
-	at := n.Line
-	for _, step := range path {
-		for n.Kind == yaml.AliasNode && n.Alias != nil {
-			n = n.Alias
-		}
-		var next *yaml.Node
-		switch s := step.(type) {
-		case string:
-			if n.Kind == yaml.MappingNode {
-				for i := 0; i+1 < len(n.Content); i += 2 {
-					if n.Content[i].Value == s {
-						next, at = n.Content[i+1], n.Content[i].Line
-					}
-				}
-			}
-		case int:
-			if n.Kind == yaml.SequenceNode && s >= 0 && s < len(n.Content) {
-				next = n.Content[s]
-				at = next.Line
-			}
-		}
-		if next == nil {
-			return fmt.Sprintf("line %d: ", at)
-		}
-		n = next
-	}
-	if n.Kind == yaml.ScalarNode {
-		at = n.Line
-	}
-	return fmt.Sprintf("line %d: ", at)
+	line, _ := yamlline.Find(c.root, path...)
+	return fmt.Sprintf("line %d: ", line)
 }
 
 // p builds a path for add and line.

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aqwarn/aqwarn/internal/csvsafe"
+
 	"github.com/aqwarn/aqwarn/alert"
 	"github.com/aqwarn/aqwarn/alert/followup"
 )
@@ -373,7 +375,7 @@ func HTML(in Input) ([]byte, error) {
 // section,time,region,unit,item,value,detail.
 func CSV(in Input) ([]byte, error) {
 	var b bytes.Buffer
-	w := safeCSV{csv.NewWriter(&b)}
+	w := csvsafe.Writer{Writer: csv.NewWriter(&b)} // no cell runs as a formula (audit L2)
 	w.Write([]string{"section", "time", "region", "unit", "item", "value", "detail"})
 	for _, s := range in.Series {
 		for _, p := range s.Points {
@@ -412,29 +414,6 @@ func CSV(in Input) ([]byte, error) {
 	}
 	w.Flush()
 	return b.Bytes(), w.Error()
-}
-
-// safeCSV writes cells a spreadsheet will not run: a cell that starts with
-// = + - @ (or a tab or CR) and is not a number gets a leading apostrophe
-// (OWASP CSV injection; task notes come from the units, audit L2).
-type safeCSV struct{ *csv.Writer }
-
-func (w safeCSV) Write(row []string) error {
-	out := make([]string, len(row))
-	for i, c := range row {
-		out[i] = neutralise(c)
-	}
-	return w.Writer.Write(out)
-}
-
-func neutralise(c string) string {
-	if c == "" || !strings.ContainsRune("=+-@\t\r", rune(c[0])) {
-		return c
-	}
-	if _, err := strconv.ParseFloat(c, 64); err == nil {
-		return c
-	}
-	return "'" + c
 }
 
 func maxTime(a, b time.Time) time.Time {

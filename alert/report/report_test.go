@@ -124,21 +124,3 @@ func TestCompute(t *testing.T) {
 		t.Errorf("late = %v", late)
 	}
 }
-
-// A unit's task note cannot become a live formula in the CSV (audit L2);
-// numbers, negative ones too, stay numbers.
-func TestCSVNeutralisesFormulas(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{`=HYPERLINK("http://evil.example/","click")`, `'=HYPERLINK("http://evil.example/","click")`}, // a formula
-		{"+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"},                                                 // DDE
-		{"@SUM(A1)", "'@SUM(A1)"}, // @ formula
-		{"-2+3", "'-2+3"},         // arithmetic
-		{"-12.5", "-12.5"},        // a number
-		{"已通知全县中小学", "已通知全县中小学"}, // text
-		{"", ""},
-	} {
-		if got := neutralise(tc.in); got != tc.want {
-			t.Errorf("neutralise(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}

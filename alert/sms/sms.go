@@ -14,7 +14,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -59,12 +58,7 @@ func (n *Notifier) Notify(ctx context.Context, d notify.Delivery) (bool, error) 
 	if n.Now != nil {
 		now = n.Now
 	}
-	ts := now().Unix()
-	h := http.Header{}
-	h.Set(webhook.HeaderTimestamp, strconv.FormatInt(ts, 10))
-	h.Set(webhook.HeaderSignature, webhook.Sign([]byte(n.Secret), ts, body))
-	h.Set(webhook.HeaderKey, d.Key)
-	if _, retry, err := notify.Post(ctx, n.Client, n.Gateway, body, h); err != nil {
+	if _, retry, err := notify.Post(ctx, n.Client, n.Gateway, body, webhook.Headers([]byte(n.Secret), now().Unix(), body, d)); err != nil {
 		return retry, fmt.Errorf("sms: %w", err)
 	}
 	return false, nil

@@ -56,6 +56,19 @@ func Sign(secret []byte, ts int64, body []byte) string {
 	return signaturePrefix + hex.EncodeToString(mac.Sum(nil))
 }
 
+// Headers are the signature, timestamp and idempotency headers of body
+// sent at ts for delivery d (and the gateways that take the same scheme).
+func Headers(secret []byte, ts int64, body []byte, d notify.Delivery) http.Header {
+	h := http.Header{}
+	h.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
+	h.Set(HeaderSignature, Sign(secret, ts, body))
+	h.Set(HeaderKey, d.Key)
+	if d.Redelivery {
+		h.Set(HeaderRedelivery, "true")
+	}
+	return h
+}
+
 // Errors of Verify.
 var (
 	ErrBadSignature = errors.New("webhook: signature does not match")
@@ -94,15 +107,7 @@ func (n *Notifier) Notify(ctx context.Context, d notify.Delivery) (bool, error) 
 	if n.Now != nil {
 		now = n.Now
 	}
-	ts := now().Unix()
-	h := http.Header{}
-	h.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
-	h.Set(HeaderSignature, Sign([]byte(secret), ts, body))
-	h.Set(HeaderKey, d.Key)
-	if d.Redelivery {
-		h.Set(HeaderRedelivery, "true")
-	}
-	_, retry, err := notify.Post(ctx, n.Client, d.Channel.Target, body, h)
+	_, retry, err := notify.Post(ctx, n.Client, d.Channel.Target, body, Headers([]byte(secret), now().Unix(), body, d))
 	if err != nil {
 		return retry, fmt.Errorf("webhook: %w", err)
 	}
