@@ -517,6 +517,7 @@ func (a *App) schedule() error {
 		{"hourly-aqi", aqiDef, a.runAQI, true},
 		{"warning-evaluation", gocron.DurationJob(evalEvery), a.evaluation(), true},
 		{"acknowledgements", every(time.Minute), a.delivery.checkAcks, false},
+		{"reduction-list-reminders", every(time.Hour), a.delivery.remindListRevision, true},
 	} {
 		opts := []gocron.JobOption{gocron.WithSingletonMode(gocron.LimitModeReschedule), gocron.WithName(j.name)}
 		if j.start {

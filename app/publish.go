@@ -26,6 +26,7 @@ import (
 	"github.com/aqwarn/aqwarn/alert/webhook"
 	"github.com/aqwarn/aqwarn/alert/wecom"
 	"github.com/aqwarn/aqwarn/api"
+	"github.com/aqwarn/aqwarn/reduction"
 	"github.com/aqwarn/aqwarn/simulate"
 	"github.com/aqwarn/aqwarn/store/sqlite"
 )
@@ -41,7 +42,19 @@ type delivery struct {
 	tracker *followup.Tracker
 	// verifier checks listed sources' notices; nil without a list.
 	verifier *publish.Verifier
+	// list is the reduction list in force (nil: none) and versions its
+	// revisions kept in the store; office are the plan's command offices
+	// (the revision reminders go to them).
+	list     *reduction.List
+	versions listVersions
+	office   []alert.Unit
+	now      func() time.Time
 	log      *slog.Logger
+}
+
+// listVersions are the reduction list's versions (store/sqlite.DB).
+type listVersions interface {
+	ListVersions(ctx context.Context, year int) ([]reduction.Version, error)
 }
 
 // nilIfNone keeps a nil *Verifier from becoming a non-nil interface.
@@ -176,6 +189,12 @@ func (a *App) newDelivery(ctx context.Context) error {
 		log.Info("emission-reduction list loaded: its sources are told their measures", "list", list.ID, "sources", len(list.Enterprises))
 	}
 	d.verifier = verifier
+	d.list, d.versions, d.now = cfg.ParsedList(), a.db, a.now
+	for _, u := range plan.Units {
+		if u.Role == alert.UnitOffice {
+			d.office = append(d.office, u)
+		}
+	}
 	pub.Tracker = d.tracker
 	// The engine's outbox → the publisher; every transition recorded wakes it.
 	d.relay = &publish.Relay{Transitions: a.svc.Store, Marks: a.db, Publisher: pub, Logger: log}
@@ -233,6 +252,49 @@ func (a *App) startDelivery(ctx context.Context) error {
 		a.closers.push(u.Close)
 	}
 	return nil
+}
+
+// remindListRevision is the reduction list's revision reminder (plan 9.3):
+// 60, 30 and 7 days before 30 September, while the year's list is neither
+// the one in force nor published in the store, the command office is told
+// on its channels other than its retained task topic (which holds its
+// checklist). Each reminder is one idempotency key: a check run again the
+// same day sends nothing new.
+func (d *delivery) remindListRevision(ctx context.Context) {
+	if d.list == nil {
+		return
+	}
+	now := d.now()
+	year := now.In(alert.CST).Year()
+	days, ok := reduction.DueReminder(year, now)
+	if !ok || d.list.Year >= year {
+		return
+	}
+	vs, err := d.versions.ListVersions(ctx, year)
+	if err != nil {
+		d.log.Error("reduction list reminder: versions not read", "err", err)
+		return
+	}
+	for _, v := range vs {
+		if v.State == reduction.StatePublished {
+			return
+		}
+	}
+	key := fmt.Sprintf("list-revision-%d-%dd", year, days)
+	m := notify.Message{Transition: key, Kind: "list_revision", Region: d.list.County, At: now,
+		HeadlineZH: fmt.Sprintf("重污染天气应急减排清单年度修订提醒：距 %d 年 9 月 30 日修订、备案截止还有 %d 天（预案 9.3）", year, days),
+		HeadlineEN: fmt.Sprintf("Emission-reduction list: %d days left to revise, file and publish the %d list by 30 September (plan 9.3)", days, year)}
+	var ds []notify.Delivery
+	for _, u := range d.office {
+		for _, c := range u.Channels {
+			ds = append(ds, notify.Delivery{Key: notify.DeliveryKey(key, u.ID, c), Channel: c, Message: m,
+				Recipient: notify.Recipient{Unit: u.ID, NameZH: u.NameZH, NameEN: u.NameEN, Role: u.Role}})
+		}
+	}
+	d.log.Warn("the reduction list's yearly revision is due", "year", year, "days_left", days, "deliveries", len(ds))
+	if _, err := d.disp.Enqueue(ctx, ds); err != nil {
+		d.log.Error("reduction list reminder not enqueued", "err", err)
+	}
 }
 
 // checkAcks is the acknowledgement job: reminders and escalation.

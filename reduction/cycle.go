@@ -137,3 +137,16 @@ func measureLine(m ResolvedMeasure) string {
 	b.WriteString(": " + m.TextZH)
 	return b.String()
 }
+
+// DueReminder says which reminder of a year's revision is due at now: the
+// one whose time has come within the last day (so a daily check sends each
+// once, and a check run late the same day still sends it), as days before
+// 30 September; ok false when none is.
+func DueReminder(year int, now time.Time) (daysBefore int, ok bool) {
+	for i, at := range Reminders(year) {
+		if !now.Before(at) && now.Before(at.Add(24*time.Hour)) {
+			return reminderDaysBefore[i], true
+		}
+	}
+	return 0, false
+}

@@ -82,3 +82,39 @@ func TestDiff(t *testing.T) {
 		t.Error("Empty is wrong")
 	}
 }
+
+func TestDueReminder(t *testing.T) {
+	at := func(s string) time.Time {
+		t.Helper()
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, aqi.CST)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, tc := range []struct {
+		name string
+		now  string
+		days int
+		ok   bool
+	}{
+		// 60 days before 30 September 2026 is 1 August, from 09:00.
+		{"1 Aug 09:00", "2026-08-01 09:00", 60, true},
+		{"1 Aug 08:59: not yet", "2026-08-01 08:59", 0, false},
+		// A check later the same day (or early next morning) still sends it.
+		{"2 Aug 08:59", "2026-08-02 08:59", 60, true},
+		{"2 Aug 09:00: over", "2026-08-02 09:00", 0, false},
+		// 30 and 7 days before.
+		{"31 Aug", "2026-08-31 10:00", 30, true},
+		{"23 Sep", "2026-09-23 09:30", 7, true},
+		// Any other day: none.
+		{"15 Sep", "2026-09-15 09:00", 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			days, ok := DueReminder(2026, at(tc.now))
+			if days != tc.days || ok != tc.ok {
+				t.Errorf("DueReminder = %d, %v; want %d, %v", days, ok, tc.days, tc.ok)
+			}
+		})
+	}
+}

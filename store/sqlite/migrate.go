@@ -24,7 +24,7 @@ import (
 // schema versions (user_version 0). Change 2 adds the delivery tables,
 // which NewDeliveries used to make outside the version (IF NOT EXISTS for
 // the same reason); change 3 the delivery claims' lease; change 4 a
-// notice's count of escalations.
+// notice's count of escalations; change 5 the reduction list's versions.
 //
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
