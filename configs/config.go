@@ -887,6 +887,30 @@ func (c *Config) checkPlan() []string {
 	return p
 }
 
+// ParseListFor parses a reduction list against plan: its towns,
+// supervising units and channel kinds are the plan's, and no source may
+// take a member unit's id (they share the recipients' names).
+func ParseListFor(plan *alert.Plan, b []byte) (*reduction.List, error) {
+	refs := reduction.Refs{ChannelKinds: alert.ChannelKinds()}
+	for _, u := range plan.Units {
+		refs.Units = append(refs.Units, u.ID)
+	}
+	for _, r := range plan.Regions {
+		refs.Regions = append(refs.Regions, r.ID)
+	}
+	list, err := reduction.Parse(b, refs)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range list.Enterprises {
+		if slices.Contains(refs.Units, e.ID) {
+			return nil, &aqwarn.Error{Code: aqwarn.EINVALID, Reason: reduction.CodeListInvalid,
+				Message: fmt.Sprintf("source id %q is a member unit's id in plan %s; give the source its own / 企业编号与成员单位重复", e.ID, plan.ID)}
+		}
+	}
+	return list, nil
+}
+
 // checkList parses the emission-reduction list against the plan: its
 // towns, supervising units and channel kinds are the plan's, and no
 // source may take a member unit's id (they share the recipients' names).
@@ -905,23 +929,11 @@ func (c *Config) checkList(plan *alert.Plan) []string {
 	if err != nil {
 		return []string{fmt.Sprintf("reduction_list %s: %v", c.ReductionList, err)}
 	}
-	refs := reduction.Refs{ChannelKinds: alert.ChannelKinds()}
-	for _, u := range plan.Units {
-		refs.Units = append(refs.Units, u.ID)
-	}
-	for _, r := range plan.Regions {
-		refs.Regions = append(refs.Regions, r.ID)
-	}
-	list, err := reduction.Parse(b, refs)
+	list, err := ParseListFor(plan, b)
 	if err != nil {
 		return []string{fmt.Sprintf("reduction_list %s: %v", c.ReductionList, err)}
 	}
 	var p []string
-	for _, e := range list.Enterprises {
-		if slices.Contains(refs.Units, e.ID) {
-			p = append(p, fmt.Sprintf("reduction_list %s: source id %q is a member unit's id in plan %s; give the source its own", c.ReductionList, e.ID, plan.ID))
-		}
-	}
 	if !c.Demo.Enabled && len(c.Publish.NoticeKey) < 16 {
 		p = append(p, "AQWARN_NOTICE_KEY: a reduction list is configured, so its notices carry verification codes: set a random key of at least 16 characters (openssl rand -hex 16); it is never logged or stored")
 	}

@@ -92,6 +92,38 @@ type proposalsBody struct {
 	} `json:"proposals"`
 }
 
+// proposeYellow posts a county forecast over 200 for tomorrow as the duty
+// officer, which raises one yellow proposal at once, and returns it.
+func proposeYellow(t *testing.T, v1, source string) int64 {
+	t.Helper()
+	now := time.Now().In(api.CST)
+	day := func(d int) string { return now.AddDate(0, 0, d).Format(time.DateOnly) }
+	fc := fmt.Sprintf(`{"region":"jianghua","source":%q,"issued_at":%q,
+		"daily":[{"date":%q,"aqi":120},{"date":%q,"aqi":210,"primary":"pm25","pm25":160},{"date":%q,"aqi":110}]}`,
+		source, now.Add(-time.Minute).Format(time.RFC3339), day(0), day(1), day(2))
+	if code := call(t, "POST", v1+"/forecasts", "duty_officer", "application/json", []byte(fc), nil); code != 201 {
+		t.Fatalf("POST forecast: %d", code)
+	}
+	var ps proposalsBody
+	call(t, "GET", v1+"/proposals?status=pending", "commander", "", nil, &ps)
+	if len(ps.Proposals) != 1 {
+		t.Fatalf("pending = %+v", ps)
+	}
+	return ps.Proposals[0].ID
+}
+
+// issueYellow has proposeYellow's proposal signed by the plan's chain for
+// yellow, which publishes the warning.
+func issueYellow(t *testing.T, v1, source string) {
+	t.Helper()
+	id := proposeYellow(t, v1, source)
+	for _, r := range []string{"ecology_branch", "meteorology", "commander"} {
+		if code := call(t, "POST", fmt.Sprintf("%s/proposals/%d/approve", v1, id), r, "application/json", []byte(`{}`), nil); code != 200 {
+			t.Fatalf("%s approves: %d", r, code)
+		}
+	}
+}
+
 type errBody struct {
 	Error struct{ Code, Message string } `json:"error"`
 }

@@ -46,25 +46,12 @@ func TestBrowserUnitAcknowledges(t *testing.T) {
 	v1 := svc.URL + "/api/v1"
 
 	// A forecast over 200 tomorrow raises a yellow proposal; the chain signs it.
-	now := time.Now().In(api.CST)
-	day := func(d int) string { return now.AddDate(0, 0, d).Format(time.DateOnly) }
-	fc := fmt.Sprintf(`{"region":"jianghua","source":"browser","issued_at":%q,
-		"daily":[{"date":%q,"aqi":120},{"date":%q,"aqi":210,"primary":"pm25","pm25":160},{"date":%q,"aqi":110}]}`,
-		now.Add(-time.Minute).Format(time.RFC3339), day(0), day(1), day(2))
-	if code := call(t, "POST", v1+"/forecasts", "duty_officer", "application/json", []byte(fc), nil); code != 201 {
-		t.Fatalf("POST forecast: %d", code)
-	}
-	var ps proposalsBody
-	call(t, "GET", v1+"/proposals?status=pending", "commander", "", nil, &ps)
-	if len(ps.Proposals) != 1 {
-		t.Fatalf("pending = %+v", ps)
-	}
+	pid := proposeYellow(t, v1, "browser")
 	// The console, in its own tab: the commander signs in and opens the
 	// proposal's evidence chart (the forecast day above 200, the run against
 	// its threshold, the lead time).
 	console, cancelConsole := chromedp.NewContext(ctx)
 	defer cancelConsole()
-	pid := ps.Proposals[0].ID
 	evidence := fmt.Sprintf(`#evidence-%d svg`, pid)
 	if err := chromedp.Do(console,
 		chromedp.EmulateViewport(1280, 900),
@@ -85,7 +72,7 @@ func TestBrowserUnitAcknowledges(t *testing.T) {
 	screenshot(t, console, "console-evidence.png")
 
 	for _, r := range []string{"ecology_branch", "meteorology", "commander"} {
-		if code := call(t, "POST", fmt.Sprintf("%s/proposals/%d/approve", v1, ps.Proposals[0].ID), r, "application/json", []byte(`{}`), nil); code != 200 {
+		if code := call(t, "POST", fmt.Sprintf("%s/proposals/%d/approve", v1, pid), r, "application/json", []byte(`{}`), nil); code != 200 {
 			t.Fatalf("%s approves: %d", r, code)
 		}
 	}

@@ -18,7 +18,6 @@ import (
 
 	"github.com/aqwarn/aqwarn/alert/mqttpub"
 	"github.com/aqwarn/aqwarn/alert/webhook"
-	"github.com/aqwarn/aqwarn/api"
 	"github.com/aqwarn/aqwarn/internal/testenv"
 )
 
@@ -126,24 +125,7 @@ func TestPublishEndToEnd(t *testing.T) {
 	v1 := svc.URL + "/api/v1"
 
 	// A forecast over 200 tomorrow → a yellow proposal; the chain signs it.
-	now := time.Now().In(api.CST)
-	day := func(d int) string { return now.AddDate(0, 0, d).Format(time.DateOnly) }
-	fc := fmt.Sprintf(`{"region":"jianghua","source":"e2e","issued_at":%q,
-		"daily":[{"date":%q,"aqi":120},{"date":%q,"aqi":210,"primary":"pm25","pm25":160},{"date":%q,"aqi":110}]}`,
-		now.Add(-time.Minute).Format(time.RFC3339), day(0), day(1), day(2))
-	if code := call(t, "POST", v1+"/forecasts", "duty_officer", "application/json", []byte(fc), nil); code != 201 {
-		t.Fatalf("POST forecast: %d", code)
-	}
-	var ps proposalsBody
-	call(t, "GET", v1+"/proposals?status=pending", "commander", "", nil, &ps)
-	if len(ps.Proposals) != 1 {
-		t.Fatalf("pending = %+v", ps)
-	}
-	for _, r := range []string{"ecology_branch", "meteorology", "commander"} {
-		if code := call(t, "POST", fmt.Sprintf("%s/proposals/%d/approve", v1, ps.Proposals[0].ID), r, "application/json", []byte(`{}`), nil); code != 200 {
-			t.Fatalf("%s approves: %d", r, code)
-		}
-	}
+	issueYellow(t, v1, "e2e")
 
 	// Delivered: MQTT for every member unit and the public, webhooks for
 	// the units that have one, each exactly once and verified.

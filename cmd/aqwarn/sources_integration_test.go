@@ -19,7 +19,6 @@ import (
 	"github.com/aqwarn/aqwarn/alert/mqttpub"
 	"github.com/aqwarn/aqwarn/alert/sms"
 	"github.com/aqwarn/aqwarn/alert/webhook"
-	"github.com/aqwarn/aqwarn/api"
 	"github.com/aqwarn/aqwarn/configs"
 	"github.com/aqwarn/aqwarn/internal/testenv"
 	"github.com/aqwarn/aqwarn/reduction"
@@ -125,24 +124,7 @@ func TestSourceNoticesSurviveKill(t *testing.T) {
 	base := func() string { return svc.url + "/api/v1" }
 	v1 := base()
 
-	now := time.Now().In(api.CST)
-	day := func(d int) string { return now.AddDate(0, 0, d).Format(time.DateOnly) }
-	fc := fmt.Sprintf(`{"region":"jianghua","source":"e2e","issued_at":%q,
-		"daily":[{"date":%q,"aqi":120},{"date":%q,"aqi":210,"primary":"pm25","pm25":160},{"date":%q,"aqi":110}]}`,
-		now.Add(-time.Minute).Format(time.RFC3339), day(0), day(1), day(2))
-	if code := call(t, "POST", v1+"/forecasts", "duty_officer", "application/json", []byte(fc), nil); code != 201 {
-		t.Fatalf("POST forecast: %d", code)
-	}
-	var ps proposalsBody
-	call(t, "GET", v1+"/proposals?status=pending", "commander", "", nil, &ps)
-	if len(ps.Proposals) != 1 {
-		t.Fatalf("pending = %+v", ps)
-	}
-	for _, r := range []string{"ecology_branch", "meteorology", "commander"} {
-		if code := call(t, "POST", fmt.Sprintf("%s/proposals/%d/approve", v1, ps.Proposals[0].ID), r, "application/json", []byte(`{}`), nil); code != 200 {
-			t.Fatalf("%s approves: %d", r, code)
-		}
-	}
+	issueYellow(t, v1, "e2e")
 
 	// Kill it with SMS still going out.
 	eventually(t, "the first SMS", 30*time.Second, func() bool { k, _, _ := gw.snapshot(); return len(k) >= 3 })
