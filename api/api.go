@@ -53,6 +53,11 @@ type Deps struct {
 	Logger      *slog.Logger
 	// StationHealth reports stations offline (stations_health.go); nil: 503.
 	StationHealth StationHealthLister
+	// Reduction is the emission-reduction list's public side (sources.go);
+	// nil: its routes answer 503.
+	Reduction *ReductionDeps
+	// Lists is the reduction list's yearly revision (lists.go); nil: 503.
+	Lists *ListDeps
 
 	// Public HTTP (middleware.go, history.go).
 	History        AQIHistory // stored hourly AQI for /api/v1/aqi/history; nil: 503

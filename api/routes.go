@@ -9,6 +9,13 @@ func addRoutes(r *gin.Engine, d Deps) {
 	r.GET("/", handlePublicPage())
 	r.GET("/console", handleConsolePage())
 	r.GET("/unit", handleUnitPage())
+	// The emission-reduction list's public side (sources.go).
+	rd := d.Reduction.withDefaults(d.Now)
+	r.GET("/sources", handleSourcesPage())
+	r.GET("/sources/:id", handleSourcePage(rd))
+	r.GET("/sources/:id/signboard", handleSignboard(rd))
+	r.GET("/verify", handleVerifyPage())
+	r.GET("/enterprise", handleEnterprisePage())
 	r.GET("/assets/*file", handleAsset())
 	r.GET("/api/openapi.json", cacheControl(cacheDocs), handleOpenAPI())
 	r.GET("/healthz", handleHealthz())
@@ -21,6 +28,8 @@ func addRoutes(r *gin.Engine, d Deps) {
 	v1.GET("/aqi/current", cacheControl(cacheCurrent), newCurrentCache(d).handle, handleCurrentAQI(d))
 	v1.GET("/aqi/history", cacheControl(cacheHistory), handleHistory(d))
 	v1.GET("/stations", cacheControl(cacheStations), handleStations(d.Stations, d.Regions))
+	v1.GET("/sources", handleSources(rd))
+	v1.GET("/sources/:id", handleSource(rd))
 
 	staff := v1.Group("", requireStaff(d.Staff), refuseUnitTokens())
 	v1.GET("/me", requireStaff(d.Staff), handleMe(d.Alert)) // staff and member units alike
@@ -55,10 +64,17 @@ func addRoutes(r *gin.Engine, d Deps) {
 	v1.GET("/warnings/:id/cap.xml", handleCAP(pd))
 	v1.GET("/notices/:serial", handleVerifyNotice(pd)) // notices.go: is a listed source's notice genuine?
 	staff.GET("/units", handleUnits(pd))
-	staff.GET("/warnings/:id/board", handleBoard(pd))
+	staff.GET("/warnings/:id/board", handleBoard(pd, rd))
 	member.GET("/tasks", handleUnitTasks(a, pd))
 	member.POST("/ack", handleAck(pd))
 	member.POST("/tasks/:task/done", handleTaskDone(pd))
 	staff.GET("/deliveries", handleDeliveries(pd))
 	staff.GET("/episodes/:id/report", handleReport(pd))
+
+	// The reduction list's yearly revision (lists.go).
+	staff.GET("/reduction/versions", handleListVersions(d.Lists))
+	staff.POST("/reduction/versions", handleAddListVersion(d.Lists))
+	staff.GET("/reduction/versions/:id", handleListVersion(d.Lists))
+	staff.GET("/reduction/versions/:id/filing.csv", handleListFiling(d.Lists))
+	staff.POST("/reduction/versions/:id/:action", handleListStep(d.Lists))
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -151,10 +152,20 @@ type boardUnit struct {
 	Acked   bool           `json:"acknowledged"`
 	Tasks   map[string]int `json:"tasks"` // state → count
 	Pending int            `json:"notices_unacknowledged"`
+	// Role is the recipient's: member, office, or source (a listed
+	// source, with its town, type and grade for the board's filters).
+	Role string `json:"role"`
+	*sourceFacts
+	// AckDue is when the current notice had to be acknowledged (a listed
+	// source: the list's notices.ack_within after it was sent); Overdue:
+	// it is open, unacknowledged and past that, or escalated.
+	AckDue  time.Time `json:"ack_due,omitzero"`
+	Overdue bool      `json:"overdue"`
 }
 
-// handleBoard shows duty staff where every unit stands.
-func handleBoard(p *PublishDeps) gin.HandlerFunc {
+// handleBoard shows duty staff where every unit stands; rd, when the
+// list is kept, describes the listed sources' rows.
+func handleBoard(p *PublishDeps, rd *ReductionDeps) gin.HandlerFunc {
 	return p.forID(func(c *gin.Context, id int64) {
 		ctx := c.Request.Context()
 		tasks, err := p.Store.Board(ctx, id)
@@ -172,7 +183,12 @@ func handleBoard(p *PublishDeps) gin.HandlerFunc {
 			if u.Role == alert.UnitUpstream {
 				continue
 			}
-			v.Units = append(v.Units, boardUnit{ID: u.ID, NameZH: u.NameZH, NameEN: u.NameEN, Tasks: map[string]int{}})
+			bu := boardUnit{ID: u.ID, NameZH: u.NameZH, NameEN: u.NameEN, Tasks: map[string]int{}, Role: cmp.Or(u.Role, alert.UnitMember)}
+			if e, ok := rd.source(u); ok {
+				f := rd.facts(e, p.Now())
+				bu.sourceFacts = &f
+			}
+			v.Units = append(v.Units, bu)
 		}
 		for i := range v.Units {
 			v.unitIndex[v.Units[i].ID] = &v.Units[i]
@@ -190,6 +206,18 @@ func handleBoard(p *PublishDeps) gin.HandlerFunc {
 				}
 				u.Acked = u.Acked || !n.AckedAt.IsZero()
 			}
+		}
+		for i := range v.Units {
+			u := &v.Units[i]
+			cur := followup.CurrentNotice(notices, u.ID)
+			if cur == nil {
+				continue
+			}
+			if u.Role == alert.UnitSource && rd != nil && rd.List != nil && rd.List.Notices.AckWithin.Duration > 0 {
+				u.AckDue = cur.Sent.Add(rd.List.Notices.AckWithin.Duration).In(CST)
+			}
+			open := cur.AckedAt.IsZero() && !cur.Closed
+			u.Overdue = open && (!cur.Escalated.IsZero() || (!u.AckDue.IsZero() && p.Now().After(u.AckDue)))
 		}
 		var names []report.UnitName
 		for _, u := range p.Units {

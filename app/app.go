@@ -40,6 +40,7 @@ import (
 	"github.com/aqwarn/aqwarn/ingest/hj212"
 	ingestmqtt "github.com/aqwarn/aqwarn/ingest/mqtt"
 	"github.com/aqwarn/aqwarn/internal/guard"
+	"github.com/aqwarn/aqwarn/reduction"
 	"github.com/aqwarn/aqwarn/simulate"
 	"github.com/aqwarn/aqwarn/store/influx"
 	"github.com/aqwarn/aqwarn/store/sqlite"
@@ -610,6 +611,11 @@ func (a *App) newHTTP() {
 		History: a.db, CORSOrigins: cfg.HTTP.CORSOrigins, RateLimit: cfg.HTTP.RateLimit, RateBurst: cfg.HTTP.RateBurst,
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, TrustedProxies: cfg.HTTP.TrustedProxies,
 		Alert: &api.AlertDeps{Service: a.svc}, Staff: staff, Publish: a.delivery.API, HSTS: cfg.HTTP.TLSCert != "",
+		// The list's public pages; no list configured: a nil List, and they answer 503.
+		Reduction: &api.ReductionDeps{List: cfg.ParsedList(), Plan: a.svc.Plan, Now: a.now, BaseURL: a.delivery.API.BaseURL,
+			Active: a.svc.Store, Primary: a.primaryPollutant},
+		Lists: &api.ListDeps{Store: a.db, Audit: a.db, InForce: cfg.ParsedList(), Now: a.now,
+			Parse: func(b []byte) (*reduction.List, error) { return configs.ParseListFor(a.svc.Plan, b) }},
 	}), ReadHeaderTimeout: 10 * time.Second}
 }
 

@@ -15,7 +15,7 @@
       na: "无数据", loadError: "暂时无法获取数据，稍后自动重试。", noHistory: "暂无历史数据",
       warnWhat: "公众须知", warnFrom: "生效时间", warnUntil: "预计持续至", warnRegions: "范围",
       warnPaused: "措施暂停至", warnPausedNote: "暂停期间下列措施暂不执行；污染再次来临时将恢复。", warnLift: "解除时间",
-      adviceHead: "健康防护", suspended: "暂停执行的措施", more: "还有 {n} 条",
+      adviceHead: "健康防护", suspended: "暂停执行的措施", more: "还有 {n} 条", sourcesLink: "本次预警涉及的减排清单企业",
       groups: { schools: "学校", traffic: "交通出行", events: "活动", other: "其他" },
       staleStation: "延迟", scaleLabel: "图中颜色：空气质量类别",
       live: "{name}：AQI {aqi}，{cat}", liveNA: "{name}：无数据",
@@ -32,6 +32,7 @@
       warnWhat: "What it means for you", warnFrom: "Effective from", warnUntil: "Expected until", warnRegions: "Area",
       warnPaused: "Measures paused until", warnPausedNote: "While paused the measures below do not apply; they resume when the pollution returns.",
       warnLift: "Lifted from", adviceHead: "Health advice", suspended: "Suspended measures", more: "{n} more",
+      sourcesLink: "Listed sources under this warning",
       groups: { schools: "Schools", traffic: "Traffic", events: "Events", other: "Other" },
       staleStation: "late", scaleLabel: "Colours on this page: AQI categories",
       live: "{name}: AQI {aqi}, {cat}", liveNA: "{name}: no data",
@@ -388,7 +389,7 @@
     var g = publicGroups(w.measures || w.public_measures);
     var health = (advice ? [advice] : []).concat(facts.paused ? [] : g.health);
     var changes = ["schools", "traffic", "events", "other"].filter(function (k) { return g[k].length; });
-    if (!health.length && !changes.length && !(facts.paused && g.health.length)) return box;
+    if (!health.length && !changes.length && !(facts.paused && g.health.length)) return withSources(box, w);
     box.appendChild(el("h3", { class: "what" }, t("warnWhat")));
     if (health.length) {
       var hs = el("section", { class: "advice-health" });
@@ -412,6 +413,16 @@
       sec.appendChild(foldList(g[k], 3));
       target.appendChild(sec);
     });
+    return withSources(box, w);
+  }
+  // withSources ends a warning in force with the link to the listed
+  // sources it concerns (the emission-reduction list, /sources); a lift
+  // announced ahead has released their measures already.
+  function withSources(box, w) {
+    if (w.id == null || w.lifting) return box;
+    var p = el("p", { class: "sources-link" });
+    p.appendChild(el("a", { href: "/sources?warning=" + encodeURIComponent(w.id) }, t("sourcesLink")));
+    box.appendChild(p);
     return box;
   }
   // For the page's own checks (browser tests): the rules without the network.
