@@ -612,9 +612,9 @@ func (a *App) newHTTP() {
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, TrustedProxies: cfg.HTTP.TrustedProxies,
 		Alert: &api.AlertDeps{Service: a.svc}, Staff: staff, Publish: a.delivery.API, HSTS: cfg.HTTP.TLSCert != "",
 		// The list's public pages; no list configured: a nil List, and they answer 503.
-		Reduction: &api.ReductionDeps{List: cfg.ParsedList(), Plan: a.svc.Plan, Now: a.now, BaseURL: a.delivery.API.BaseURL,
+		Reduction: &api.ReductionDeps{List: a.delivery.list, Plan: a.svc.Plan, Now: a.now, BaseURL: a.delivery.API.BaseURL,
 			Active: a.svc.Store, Primary: a.primaryPollutant},
-		Lists: &api.ListDeps{Store: a.db, Audit: a.db, InForce: cfg.ParsedList(), Now: a.now,
+		Lists: &api.ListDeps{Store: a.db, Audit: a.db, InForce: a.delivery.list, Now: a.now,
 			Parse: func(b []byte) (*reduction.List, error) { return configs.ParseListFor(a.svc.Plan, b) }},
 	}), ReadHeaderTimeout: 10 * time.Second}
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/aqwarn/aqwarn/alert/webhook"
 	"github.com/aqwarn/aqwarn/alert/wecom"
 	"github.com/aqwarn/aqwarn/api"
+	"github.com/aqwarn/aqwarn/configs"
 	"github.com/aqwarn/aqwarn/reduction"
 	"github.com/aqwarn/aqwarn/simulate"
 	"github.com/aqwarn/aqwarn/store/sqlite"
@@ -55,6 +56,39 @@ type delivery struct {
 // listVersions are the reduction list's versions (store/sqlite.DB).
 type listVersions interface {
 	ListVersions(ctx context.Context, year int) ([]reduction.Version, error)
+}
+
+// listInForce is the reduction list the service runs on: the newest
+// version published through the yearly revision (plan 9.3) unless it is
+// for an earlier year than the configured file's; otherwise the file.
+// A published version that no longer loads against the plan is reported
+// and the file is used.
+func (a *App) listInForce(ctx context.Context) (*reduction.List, error) {
+	list := a.cfg.ParsedList()
+	if list == nil {
+		return nil, nil
+	}
+	vs, err := a.db.ListVersions(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range vs { // newest first
+		if v.State != reduction.StatePublished || v.Year < list.Year {
+			continue
+		}
+		_, text, err := a.db.ListVersion(ctx, v.ID)
+		if err != nil {
+			return nil, err
+		}
+		published, err := configs.ParseListFor(a.svc.Plan, []byte(text))
+		if err != nil {
+			a.log.Error("the published reduction list does not load against the plan; running on the configured one", "version", v.ID, "year", v.Year, "err", err)
+			break
+		}
+		a.log.Info("running on the reduction list published through the revision", "version", v.ID, "year", v.Year, "sources", len(published.Enterprises))
+		return published, nil
+	}
+	return list, nil
 }
 
 // nilIfNone keeps a nil *Verifier from becoming a non-nil interface.
@@ -160,7 +194,11 @@ func (a *App) newDelivery(ctx context.Context) error {
 	d.tracker = &followup.Tracker{Store: dl, Now: a.now, Policy: policy, Remind: pub.Remind, Escalate: pub.Escalate, Logger: log}
 	recipients := plan.Units
 	var verifier *publish.Verifier
-	if list := cfg.ParsedList(); list != nil {
+	list, err := a.listInForce(ctx)
+	if err != nil {
+		return err
+	}
+	if list != nil {
 		src := publish.ListSources{List: list, Plan: &plan, Kinds: channelKinds(pc.Channels, cfg.Demo.Enabled)}
 		pub.Sources, pub.SourceReportWithin, pub.Primary = src, list.Notices.ReportWithin.Duration, a.primaryPollutant
 		pub.NoticeKey = []byte(cmp.Or(pc.NoticeKey, demoNoticeKey))
@@ -189,7 +227,7 @@ func (a *App) newDelivery(ctx context.Context) error {
 		log.Info("emission-reduction list loaded: its sources are told their measures", "list", list.ID, "sources", len(list.Enterprises))
 	}
 	d.verifier = verifier
-	d.list, d.versions, d.now = cfg.ParsedList(), a.db, a.now
+	d.list, d.versions, d.now = list, a.db, a.now
 	for _, u := range plan.Units {
 		if u.Role == alert.UnitOffice {
 			d.office = append(d.office, u)
