@@ -71,8 +71,10 @@ const (
 // Accounts are the accounts of the deployment, by username: the service's
 // ingest (mqtt.client_id) and publish (client_id-publish) logins bound to
 // their client ids, the forecast centre, one per station, one per member
-// unit of the plan (unit-ID; not the upstream command), and the accounts of
-// mqtt.accounts whose usernames are not taken (their hashes dropped).
+// unit of the plan (unit-ID; not the upstream command), one per source of
+// the reduction list (source-ID: it reads its notices and acknowledges on
+// the same topics as a unit), and the accounts of mqtt.accounts whose
+// usernames are not taken (their hashes dropped).
 func Accounts(cfg *configs.Config, plan *alert.Plan, forecaster string) []broker.Account {
 	id := cfg.MQTT.ClientID
 	as := []broker.Account{
@@ -88,6 +90,11 @@ func Accounts(cfg *configs.Config, plan *alert.Plan, forecaster string) []broker
 			continue // the city's command gets the document on its own channels
 		}
 		as = append(as, broker.Account{Username: "unit-" + u.ID, Role: broker.RoleUnit, Subject: u.ID})
+	}
+	if list := cfg.ParsedList(); list != nil {
+		for _, e := range list.Enterprises {
+			as = append(as, broker.Account{Username: "source-" + e.ID, Role: broker.RoleUnit, Subject: e.ID})
+		}
 	}
 	seen := map[string]bool{}
 	for _, a := range as {

@@ -354,3 +354,36 @@ func TestBrokerACLRefusesBadAccount(t *testing.T) {
 		t.Errorf("the directory was made: %v", err)
 	}
 }
+
+// With a reduction list, each listed source gets an account that reads its
+// notices and acknowledges on the unit topics of its id.
+func TestBrokerACLAccountsForListedSources(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "aqwarn.yaml")
+	os.WriteFile(path, append(fmt.Appendf(nil, testConfig, filepath.Join(dir, "store"), broker.HashPassword("old")),
+		"reduction_list: embedded:reduction/jianghua-2026.yaml\n"...), 0o644)
+	cfg, err := configs.Load(path, func(k string) string {
+		return map[string]string{"AQWARN_NOTICE_KEY": "test-notice-key-0123456789"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, plan := deployment(t)
+	as := Accounts(cfg, plan, "fc")
+	sources := 0
+	for _, a := range as {
+		if strings.HasPrefix(a.Username, "source-") {
+			sources++
+			if a.Role != broker.RoleUnit || a.Username != "source-"+a.Subject {
+				t.Errorf("source account %+v", a)
+			}
+		}
+	}
+	if n := len(cfg.ParsedList().Enterprises); sources != n || n == 0 {
+		t.Errorf("%d source accounts for %d listed sources", sources, n)
+	}
+	rules, err := broker.RulesFor("aq", broker.Account{Username: "source-cem-b", Role: broker.RoleUnit, Subject: "cem-b"})
+	if err != nil || !strings.Contains(fmt.Sprint(rules), "aq/units/cem-b/ack") {
+		t.Errorf("cem-b's rules: %v %v", rules, err)
+	}
+}
