@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"image/png"
 	_ "image/png"
 	"net/http/httptest"
 	"net/url"
@@ -134,6 +135,27 @@ func TestBrowserEnterpriseAcknowledges(t *testing.T) {
 		t.Fatalf("acknowledge and report: %v", err)
 	}
 	saveScreenshot(t, ent, "enterprise-acknowledged-360.png")
+
+	// A photo of the report from the phone: shrunk to JPEG on the page, kept
+	// for the task, counted on the page.
+	var img bytes.Buffer
+	png.Encode(&img, image.NewRGBA(image.Rect(0, 0, 2400, 1800)))
+	photo := filepath.Join(t.TempDir(), "site.png")
+	if err := os.WriteFile(photo, img.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	upload, cancelUpload := context.WithTimeout(ent, 20*time.Second)
+	defer cancelUpload()
+	if err := chromedp.Do(upload,
+		chromedp.SetUploadFiles(chromedp.CSS(first+` input[type=file]`), []string{photo}),
+		chromedp.WaitVisible(chromedp.CSS(first+` p.photos`)),
+	); err != nil {
+		t.Fatalf("photo of the report: %v; the page says %q", err, evalJS[string](t, ent, `document.getElementById("status").textContent`))
+	}
+	ev, err := f.db.TaskEvidence(context.Background(), f.warningID, "cem-b")
+	if err != nil || len(ev) != 1 || ev[0].ContentType != "image/jpeg" || ev[0].Size >= img.Len() || ev[0].By != "demo-source-cem-b" {
+		t.Errorf("the photo as kept: %+v %v (sent %d bytes of PNG)", ev, err, img.Len())
+	}
 
 	// The deadline passes for the others; the board's refresh shows both.
 	ns, err := f.dl.Notices(context.Background(), f.warningID)

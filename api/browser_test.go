@@ -55,7 +55,7 @@ func headlessChromium(t *testing.T) context.Context {
 	if err := chromedp.Do(ctx); err != nil { // starts the browser; no timeout on this first call
 		t.Fatalf("start Chromium: %v", err)
 	}
-	tctx, cancel := context.WithTimeout(ctx, time.Minute)
+	tctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	t.Cleanup(cancel)
 	return tctx
 }

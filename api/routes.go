@@ -68,6 +68,9 @@ func addRoutes(r *gin.Engine, d Deps) {
 	member.GET("/tasks", handleUnitTasks(a, pd))
 	member.POST("/ack", handleAck(pd))
 	member.POST("/tasks/:task/done", handleTaskDone(pd))
+	member.POST("/tasks/:task/photos", handleAddEvidence(pd)) // evidence.go: photos of a report
+	member.GET("/photos", handleTaskEvidence(pd))
+	v1.GET("/evidence/:sha", requireStaff(d.Staff), handleEvidenceData(pd))
 	staff.GET("/deliveries", handleDeliveries(pd))
 	staff.GET("/episodes/:id/report", handleReport(pd))
 

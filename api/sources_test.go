@@ -47,6 +47,7 @@ type sourcesFixture struct {
 	list      *reduction.List
 	mem       *lifecycle.MemStore
 	dl        *sqlite.Deliveries
+	db        *sqlite.DB // also the photos of reports
 	warningID int64
 	at        time.Time // the publication
 	mu        sync.Mutex
@@ -106,6 +107,7 @@ func newSourcesFixture(t *testing.T) *sourcesFixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	f.db = db
 	if f.dl, err = sqlite.NewDeliveries(ctx, db); err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +146,7 @@ func newSourcesFixture(t *testing.T) *sourcesFixture {
 	}
 	d.Alert = &AlertDeps{Service: &lifecycle.Service{Plan: plan, Store: f.mem, Now: f.Now}}
 	d.Publish = &PublishDeps{Store: f.dl, Units: append(slices.Clip(plan.Units), src.Recipients("jianghua")...), Now: f.Now, BaseURL: sourcesBase,
-		Replies: &followup.Replies{Store: f.dl, Audit: f.mem, Now: f.Now}, Verifier: verifier}
+		Replies: &followup.Replies{Store: f.dl, Audit: f.mem, Now: f.Now}, Verifier: verifier, Evidence: f.db}
 	d.Reduction = &ReductionDeps{List: list, Plan: plan, Now: f.Now, BaseURL: sourcesBase, Active: f.mem}
 	f.deps = d
 	return f

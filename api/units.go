@@ -49,6 +49,8 @@ type PublishDeps struct {
 	// Verifier checks a listed source's notice by its serial and code
 	// (publish.Verifier); nil when no reduction list is kept.
 	Verifier NoticeVerifier
+	// Evidence keeps the photos of execution reports (evidence.go); nil: 503.
+	Evidence EvidenceStore
 }
 
 // NoticeVerifier says whether a notice with this serial and code was

@@ -243,7 +243,7 @@ func (a *App) newDelivery(ctx context.Context) error {
 		sources.Forecasts = a.svc.Forecasts
 	}
 	d.API = &api.PublishDeps{Store: dl, Units: recipients, BaseURL: base, Now: a.now, Replies: replies,
-		Verifier: nilIfNone(verifier),
+		Verifier: nilIfNone(verifier), Evidence: a.db,
 		Report: func(ctx context.Context, id int64) (report.Input, error) {
 			return report.Gather(ctx, sources, id, a.now())
 		},

@@ -18,6 +18,7 @@
       ackButton: "叫应：确认收到", acked: "已叫应", ackLate: "尚未叫应，已上报监管单位", sent: "通知时间",
       tasks: "本企业须执行的减排措施", noTasks: "本级别没有须本企业执行的措施。", due: "执行情况报告时限", doneButton: "报告已落实",
       notePlaceholder: "落实情况说明（必填，如停产时间、产量、负荷）", noteNeeded: "请填写落实情况说明", saved: "已保存", late: "已超时",
+      photo: "上传现场照片", photos: "已上传照片 {n} 张", photoSent: "照片已上传", photoBad: "请选择照片文件",
       states: { assigned: "待落实", acknowledged: "已收到", done: "已落实", released: "已解除", closed: "已关闭" },
       notSource: "此令牌不属于减排清单企业。", err401: "令牌无效", err403: "此令牌不属于该企业", refreshed: "更新于", publicPage: "本企业公开信息与公示牌"
     },
@@ -29,6 +30,7 @@
       acked: "Acknowledged", ackLate: "Not acknowledged; escalated to the supervising units", sent: "Notice sent",
       tasks: "Measures this source must apply", noTasks: "No measure for this source at this level.", due: "Execution report due", doneButton: "Report applied",
       notePlaceholder: "How it was applied (required: stop time, output, load)", noteNeeded: "Please describe how it was applied", saved: "Saved", late: "late",
+      photo: "Add a photo from the site", photos: "{n} photo(s) sent", photoSent: "Photo sent", photoBad: "Please choose a photo",
       states: { assigned: "to apply", acknowledged: "received", done: "applied", released: "released", closed: "closed" },
       notSource: "This token is not a listed source's.", err401: "The token is not valid", err403: "This token is not this source's", refreshed: "Updated",
       publicPage: "This source's public page and signboard"
@@ -130,8 +132,11 @@
     var late = k.due && k.state !== "done" && new Date(k.due) < new Date();
     if (k.due) row.appendChild(el("span", { class: late ? "badge late due" : "muted due" }, t("due") + " " + fmtTime(k.due) + (late ? " · " + t("late") : "")));
     li.appendChild(row);
+    var n = (state.photos && state.photos[w.id + "/" + k.task]) || 0;
+    if (n) li.appendChild(el("p", { class: "muted photos" }, t("photos").replace("{n}", n)));
     if (k.state === "done") {
       if (k.note) li.appendChild(el("p", { class: "note" }, k.note));
+      li.appendChild(photoInput(w, k));
       return li;
     }
     if (k.state !== "assigned" && k.state !== "acknowledged") return li;
@@ -145,7 +150,61 @@
     });
     li.appendChild(note);
     li.appendChild(b);
+    li.appendChild(photoInput(w, k));
     return li;
+  }
+
+  // photoInput sends a photo of the report (the camera on a phone). It is
+  // shrunk here to at most 1600 px as JPEG, so that it passes on a weak
+  // connection and within the service's body limit.
+  function photoInput(w, k) {
+    var label = el("label", { class: "photo" }, t("photo"));
+    var input = el("input", { type: "file", accept: "image/*", capture: "environment" });
+    label.appendChild(input);
+    input.addEventListener("change", function () {
+      var f = input.files && input.files[0];
+      if (!f || f.type.indexOf("image/") !== 0) { say(t("photoBad"), true); return; }
+      input.disabled = true;
+      shrink(f, 1600).then(function (blob) {
+        return fetch(fill("/api/v1/units/{unit}/tasks/{task}/photos", { unit: sourceID(), task: k.task }) + "?warning_id=" + encodeURIComponent(w.id), {
+          method: "POST", body: blob,
+          headers: { Authorization: "Bearer " + stored(TOKEN), Accept: "application/json", "Content-Type": "image/jpeg" }
+        }).then(function (r) {
+          return r.json().catch(function () { return {}; }).then(function (j) {
+            if (!r.ok) throw new Error((j.error && j.error.message) || ("HTTP " + r.status));
+          });
+        });
+      }).then(function () { say(t("photoSent") + " ✓"); return load(); }, function (e) { input.disabled = false; say(e.message, true); });
+    });
+    return label;
+  }
+
+  // shrink draws an image file onto a canvas no larger than max px a side
+  // and gives it back as JPEG. The file is read as a data: URL, which the
+  // pages' policy lets images load (blob: it does not).
+  function shrink(file, max) {
+    return new Promise(function (resolve, reject) {
+      var fail = function () { reject(new Error(t("photoBad"))); };
+      var reader = new FileReader();
+      reader.onerror = fail;
+      reader.onload = function () {
+        var img = new Image();
+        img.onerror = fail;
+        img.onload = function () {
+          var scale = Math.min(1, max / Math.max(img.naturalWidth, img.naturalHeight));
+          var c = document.createElement("canvas");
+          c.width = Math.max(1, Math.round(img.naturalWidth * scale));
+          c.height = Math.max(1, Math.round(img.naturalHeight * scale));
+          var g = c.getContext("2d");
+          g.fillStyle = "#fff";
+          g.fillRect(0, 0, c.width, c.height);
+          g.drawImage(img, 0, 0, c.width, c.height);
+          c.toBlob(function (b) { b ? resolve(b) : fail(); }, "image/jpeg", 0.82);
+        };
+        img.src = reader.result;
+      };
+      reader.readAsDataURL(file);
+    });
   }
 
   // deadlines reads the list's acknowledgement deadline from the source's
@@ -160,6 +219,16 @@
     if (!stored(TOKEN) || !sourceID()) { state.data = null; render(); say(t("typeIn")); $("refreshed").textContent = ""; return Promise.resolve(); }
     return api("GET", fill("/api/v1/units/{unit}/tasks", { unit: sourceID() })).then(function (j) {
       state.data = j;
+      // The photos already sent, per warning and task (a missing answer
+      // only hides the counts).
+      return Promise.all((j.warnings || []).map(function (w) {
+        return api("GET", fill("/api/v1/units/{unit}/photos", { unit: sourceID() }) + "?warning_id=" + encodeURIComponent(w.id))
+          .then(function (p) { return p.photos || []; }, function () { return []; });
+      })).then(function (lists) {
+        state.photos = {};
+        lists.forEach(function (ps) { ps.forEach(function (p) { var k = p.warning_id + "/" + p.task; state.photos[k] = (state.photos[k] || 0) + 1; }); });
+      });
+    }).then(function () {
       render();
       // The refresh time is not a live region: it changes on every refresh.
       if ($("status").className === "error" || $("status").textContent === t("typeIn")) say("");

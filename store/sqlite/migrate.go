@@ -24,7 +24,8 @@ import (
 // schema versions (user_version 0). Change 2 adds the delivery tables,
 // which NewDeliveries used to make outside the version (IF NOT EXISTS for
 // the same reason); change 3 the delivery claims' lease; change 4 a
-// notice's count of escalations; change 5 the reduction list's versions.
+// notice's count of escalations; change 5 the reduction list's versions;
+// change 6 the photos of execution reports.
 //
 //go:embed migrations/*.sql
 var migrationFiles embed.FS

@@ -119,7 +119,7 @@ func freshSchema(t *testing.T) []string {
 // build is refused.
 func TestSqliteSchemaVersions(t *testing.T) {
 	ctx := context.Background()
-	if sqlite.SchemaVersion != 5 {
+	if sqlite.SchemaVersion != 6 {
 		t.Errorf("SchemaVersion = %d: a new change needs its own case in TestSqliteOpensStoresOfOldCode", sqlite.SchemaVersion)
 	}
 	fresh := freshSchema(t)
