@@ -127,3 +127,21 @@ type StationStatus struct {
 	LastSeen  time.Time `json:"last_seen"`        // last message of any kind (zero: none since start)
 	LastValid time.Time `json:"last_valid"`       // last reading with a valid value
 }
+
+// SortMeasures orders values by Pollutants, so that equal readings render
+// (and compare) equally.
+func SortMeasures(ms []Measure) {
+	rank := func(p string) int {
+		for i, q := range Pollutants {
+			if q == p {
+				return i
+			}
+		}
+		return len(Pollutants)
+	}
+	for i := 1; i < len(ms); i++ {
+		for j := i; j > 0 && rank(ms[j].Pollutant) < rank(ms[j-1].Pollutant); j-- {
+			ms[j], ms[j-1] = ms[j-1], ms[j]
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/aqwarn/aqwarn"
-	"github.com/aqwarn/aqwarn/ingest"
 )
 
 // subHourly are the intervals stations send below an hour.
@@ -87,7 +86,7 @@ func (j *Job) readHours(ctx context.Context, from, end, settled time.Time) ([]aq
 // hourlyReadings returns the hourly readings of the window (from, end]:
 // those the stations sent, and for the hours they did not send, the means of
 // their 1- and 5-minute data where the hour has enough valid minutes (see
-// ingest.HourlyMeans and ingest.MergeHourly). A station's own hourly value
+// HourlyMeans and MergeHourly, hourly.go). A station's own hourly value
 // always wins.
 func (j *Job) hourlyReadings(ctx context.Context, from, end time.Time) ([]aqwarn.Reading, error) {
 	sent, err := j.Readings.Readings(ctx, time.Hour, from, end)
@@ -105,5 +104,5 @@ func (j *Job) hourlyReadings(ctx context.Context, from, end time.Time) ([]aqwarn
 	if len(sub) == 0 {
 		return sent, nil
 	}
-	return ingest.MergeHourly(sent, ingest.HourlyMeans(sub)), nil
+	return MergeHourly(sent, HourlyMeans(sub)), nil
 }

@@ -145,7 +145,7 @@ func FromHJ212(f hj212.Frame, topicStation string, reg *Registry, lim Limits, op
 	if len(r.Values) == 0 {
 		return aqwarn.Reading{}, reject(ReasonNoValues, st.ID, "CN=%s frame has no -%s value of %s", f.CN, suffix, strings.Join(aqwarn.Pollutants, ", "))
 	}
-	sortMeasures(r.Values)
+	aqwarn.SortMeasures(r.Values)
 	return r, nil
 }
 

@@ -121,7 +121,7 @@ func DecodeJSON(payload []byte, topicStation string, reg *Registry, lim Limits, 
 	if len(r.Values) == 0 {
 		return aqwarn.Reading{}, reject(ReasonNoValues, st.ID, "no pollutant values (want any of %s)", strings.Join(aqwarn.Pollutants, ", "))
 	}
-	sortMeasures(r.Values)
+	aqwarn.SortMeasures(r.Values)
 	return r, nil
 }
 
@@ -232,21 +232,4 @@ func toStandardUnit(p string, v float64, unit, station string) (float64, *Reject
 		return ug, nil
 	}
 	return 0, reject(ReasonUnitUnknown, station, "%s unit %q is not one of ug/m3, mg/m3, ppb, ppm", p, unit)
-}
-
-// sortMeasures orders values by aqwarn.Pollutants so equal readings render equally.
-func sortMeasures(ms []aqwarn.Measure) {
-	rank := func(p string) int {
-		for i, q := range aqwarn.Pollutants {
-			if q == p {
-				return i
-			}
-		}
-		return len(aqwarn.Pollutants)
-	}
-	for i := 1; i < len(ms); i++ {
-		for j := i; j > 0 && rank(ms[j].Pollutant) < rank(ms[j-1].Pollutant); j-- {
-			ms[j], ms[j-1] = ms[j-1], ms[j]
-		}
-	}
 }

@@ -1,4 +1,4 @@
-package ingest
+package aqijob
 
 import (
 	"math"
@@ -94,7 +94,7 @@ func HourlyMeans(sub []aqwarn.Reading) []aqwarn.Reading {
 			}
 		}
 		if len(r.Values) > 0 {
-			sortMeasures(r.Values)
+			aqwarn.SortMeasures(r.Values)
 			out = append(out, r)
 		}
 	}

@@ -1,4 +1,4 @@
-package ingest
+package aqijob
 
 import (
 	"math"
