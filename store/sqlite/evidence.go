@@ -51,8 +51,7 @@ func (s *DB) AddEvidence(ctx context.Context, e Evidence, data []byte) (Evidence
 	if n >= MaxEvidencePerTask {
 		return e, aqwarn.Errorf(aqwarn.ECONFLICT, "task %s already has %d photos, the most one task keeps / 该任务已有 %d 张照片，不能再上传", e.Task, n, n)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO evidence (sha256, content_type, size, data, created) VALUES (?,?,?,?,?)
-		ON CONFLICT (sha256) DO NOTHING`, e.SHA256, e.ContentType, e.Size, data, ms(e.At)); err != nil {
+	if err := putEvidence(ctx, tx, e.SHA256, e.ContentType, data, e.At); err != nil {
 		return e, unavailable("sqlite.AddEvidence", err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO task_evidence (warning_id, unit, task, sha256, at, by) VALUES (?,?,?,?,?,?)`,
@@ -63,6 +62,13 @@ func (s *DB) AddEvidence(ctx context.Context, e Evidence, data []byte) (Evidence
 		return e, unavailable("sqlite.AddEvidence", err)
 	}
 	return e, nil
+}
+
+// putEvidence keeps an image once by its hash (a known one stays as it was).
+func putEvidence(ctx context.Context, x execer, sha, contentType string, data []byte, at time.Time) error {
+	_, err := x.ExecContext(ctx, `INSERT INTO evidence (sha256, content_type, size, data, created) VALUES (?,?,?,?,?)
+		ON CONFLICT (sha256) DO NOTHING`, sha, contentType, len(data), data, ms(at))
+	return err
 }
 
 // TaskEvidence lists the photos of a warning's tasks for a unit ("" for
@@ -80,8 +86,9 @@ func (s *DB) TaskEvidence(ctx context.Context, warningID int64, unit string) ([]
 		WHERE t.warning_id = ? AND (? = '' OR t.unit = ?) ORDER BY t.at, t.task, t.sha256`, warningID, unit, unit)
 }
 
-// EvidenceData returns a photo by its hash, and the units whose tasks it
-// documents (who may see it besides staff); ENOTFOUND when none.
+// EvidenceData returns a photo by its hash, and the units whose tasks or
+// inspections it documents (who may see it besides staff); ENOTFOUND when
+// none.
 func (s *DB) EvidenceData(ctx context.Context, sha string) (contentType string, data []byte, units []string, err error) {
 	err = s.db.QueryRowContext(ctx, `SELECT content_type, data FROM evidence WHERE sha256 = ?`, sha).Scan(&contentType, &data)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -91,6 +98,8 @@ func (s *DB) EvidenceData(ctx context.Context, sha string) (contentType string, 
 		return "", nil, nil, unavailable("sqlite.EvidenceData", err)
 	}
 	units, err = queryAll(ctx, s.db, "sqlite.EvidenceData", func(rows *sql.Rows, u *string) error { return rows.Scan(u) },
-		`SELECT DISTINCT unit FROM task_evidence WHERE sha256 = ? ORDER BY unit`, sha)
+		`SELECT unit FROM task_evidence WHERE sha256 = ?
+		UNION SELECT i.unit FROM inspection_photos p JOIN compliance_inspections i ON i.id = p.inspection_id WHERE p.sha256 = ?
+		ORDER BY 1`, sha, sha)
 	return contentType, data, units, err
 }
