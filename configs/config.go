@@ -67,6 +67,8 @@ type Config struct {
 	Auth          Auth             `yaml:"auth"`
 	Publish       Publish          `yaml:"publish"`
 	Stations      []aqwarn.Station `yaml:"stations"`
+	// Inspection is the inspection loop of compliance (inspection.go).
+	Inspection Inspection `yaml:"inspection"`
 
 	// Regions are the plan's: the county and its towns are defined once,
 	// in the plan file (its regions:), and stations refer to them.
@@ -389,6 +391,7 @@ func builtin() *Config {
 		Publish: Publish{SenderID: "aqwarn.jianghua", SenderNameZH: "江华瑶族自治县重污染天气应急指挥部办公室",
 			SenderNameEN: "Jianghua County heavy-pollution emergency command office", DivisionCode: "431129", AgencyCode: "000",
 			AckResendAfter: 15 * time.Minute, AckMaxResends: 2, AckEscalateAfter: 45 * time.Minute},
+		Inspection: inspectionDefaults,
 	}
 }
 
@@ -850,6 +853,7 @@ func (c *Config) checkPlan() []string {
 	}
 	c.Regions = plan.Regions
 	p := c.checkList(plan)
+	p = append(p, c.Inspection.check(plan)...)
 	isSource := func(id string) bool {
 		if c.list == nil {
 			return false
@@ -919,13 +923,7 @@ func (c *Config) checkList(plan *alert.Plan) []string {
 	if c.ReductionList == "" {
 		return nil
 	}
-	var b []byte
-	var err error
-	if name, ok := strings.CutPrefix(c.ReductionList, "embedded:"); ok {
-		b, err = fs.ReadFile(Lists, name)
-	} else {
-		b, err = os.ReadFile(c.ReductionList)
-	}
+	b, err := c.OpenList()
 	if err != nil {
 		return []string{fmt.Sprintf("reduction_list %s: %v", c.ReductionList, err)}
 	}

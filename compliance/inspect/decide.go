@@ -23,6 +23,9 @@ type Case struct {
 	// DuringResponse: one of its events was found during a warning's
 	// response (the event names a warning or a level).
 	DuringResponse bool
+	// Downgrading: a downgrade of the firm from this grade is already
+	// proposed or approved (not yet in the list in force): not again.
+	Downgrading bool
 	// Cases counts the firm's confirmed cases in the season of this one,
 	// this one included; SeasonFrom and SeasonTo bound the season.
 	Cases                int
@@ -48,7 +51,8 @@ type Decide func(c Case, rules *Consequences) []Decision
 //     the table that matches its rules and source type;
 //   - a firm of the downgrade's source types above its industry's lowest
 //     grade, with a violation during a response (when the rule asks for
-//     that), is proposed one grade down;
+//     that), is proposed one grade down, unless that step is already on
+//     its way;
 //   - the repeat count's confirmed case of a season, and every one after,
 //     proposes a stop order (屡查屡犯).
 func decideConsequences(c Case, r *Consequences) []Decision {
@@ -65,7 +69,7 @@ func decideConsequences(c Case, r *Consequences) []Decision {
 			break
 		}
 	}
-	if slices.Contains(r.Downgrade.SourceTypes, c.SourceType) && c.LowerGrade != "" && (c.DuringResponse || !r.Downgrade.DuringResponseOnly) {
+	if slices.Contains(r.Downgrade.SourceTypes, c.SourceType) && c.LowerGrade != "" && !c.Downgrading && (c.DuringResponse || !r.Downgrade.DuringResponseOnly) {
 		out = append(out, Decision{Kind: KindDowngrade, FromGrade: c.Grade, ToGrade: c.LowerGrade, Basis: Basis{Text: r.Downgrade.Text},
 			ReasonZH: fmt.Sprintf("绩效分级 %s 企业在应急响应期间违规（%s），降一级为 %s", c.Grade, rules, c.LowerGrade),
 			ReasonEN: fmt.Sprintf("a grade %s firm broke the rules during a response (%s): one grade down to %s", c.Grade, rules, c.LowerGrade)})

@@ -279,6 +279,13 @@ func (s *Service) CaseOf(ctx context.Context, in Inspection) (Case, error) {
 		c.Grade, _ = e.GradeAt(in.Since)
 		c.LowerGrade, _ = s.List.LowerGrade(e, c.Grade)
 	}
+	downs, err := s.Store.Consequences(ctx, ConsequenceFilter{Kind: KindDowngrade, Enterprise: in.Enterprise})
+	if err != nil {
+		return c, err
+	}
+	c.Downgrading = slices.ContainsFunc(downs, func(d Consequence) bool {
+		return d.Status != StatusRejected && d.FromGrade == c.Grade && d.Inspection != in.ID
+	})
 	c.SeasonFrom, c.SeasonTo = Season(in.Since, s.Rules.Repeat.SeasonStarts)
 	concluded := false
 	past, err := s.Store.Inspections(ctx, InspectionFilter{Enterprise: in.Enterprise, Open: &concluded})

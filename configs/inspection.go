@@ -1,0 +1,88 @@
+package configs
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aqwarn/aqwarn/alert"
+	"github.com/aqwarn/aqwarn/compliance/inspect"
+)
+
+// Compliance holds the inspection loop's data files (checklists.yaml,
+// consequences.yaml), for "embedded:compliance/NAME.yaml".
+//
+//go:embed compliance
+var Compliance embed.FS
+
+// Inspection configures the inspection loop of compliance
+// (compliance/inspect): its checklists and consequences files, and how
+// often the compliance engine is asked for events.
+type Inspection struct {
+	// Checklists and Consequences are paths, or "embedded:compliance/NAME.yaml".
+	Checklists   string `yaml:"checklists"`
+	Consequences string `yaml:"consequences"`
+	// Every is how often the engine's events are fetched (its data are
+	// 15-minute intervals).
+	Every time.Duration `yaml:"every"`
+
+	checklists   *inspect.Checklists
+	consequences *inspect.Consequences
+}
+
+var inspectionDefaults = Inspection{Checklists: "embedded:compliance/checklists.yaml",
+	Consequences: "embedded:compliance/consequences.yaml", Every: 15 * time.Minute}
+
+// ParsedChecklists and ParsedConsequences are the loop's files, parsed
+// and validated (against the plan's roles) at load.
+func (i *Inspection) ParsedChecklists() *inspect.Checklists     { return i.checklists }
+func (i *Inspection) ParsedConsequences() *inspect.Consequences { return i.consequences }
+
+// check parses both files against the plan; every problem is one line of
+// the configuration's one error.
+func (i *Inspection) check(plan *alert.Plan) []string {
+	var p []string
+	if i.Every <= 0 {
+		p = append(p, "inspection.every must be a positive duration (e.g. 15m)")
+	}
+	b, err := openData(Compliance, i.Checklists)
+	if err == nil {
+		i.checklists, err = inspect.ParseChecklists(b)
+	}
+	if err != nil {
+		p = append(p, fmt.Sprintf("inspection.checklists %s: %v", i.Checklists, err))
+	}
+	var roles []string
+	for _, r := range plan.Roles {
+		roles = append(roles, r.ID)
+	}
+	b, err = openData(Compliance, i.Consequences)
+	if err == nil {
+		i.consequences, err = inspect.ParseConsequences(b, roles)
+	}
+	if err != nil {
+		p = append(p, fmt.Sprintf("inspection.consequences %s: %v", i.Consequences, err))
+	}
+	return p
+}
+
+// openData reads a path, or "embedded:NAME" from fsys.
+func openData(fsys fs.FS, path string) ([]byte, error) {
+	if name, ok := strings.CutPrefix(path, "embedded:"); ok {
+		return fs.ReadFile(fsys, name)
+	}
+	return os.ReadFile(path)
+}
+
+// OpenList returns the text of the configured reduction list (nil when
+// none is configured): what a downgrade's draft edits when the year has
+// no version yet.
+func (c *Config) OpenList() ([]byte, error) {
+	if c.ReductionList == "" {
+		return nil, nil
+	}
+	return openData(Lists, c.ReductionList)
+}
