@@ -45,6 +45,9 @@ type Sources struct {
 	Forecasts Forecasts // optional: no forecast against observed without it
 	Followups Followups
 	Logger    *slog.Logger // optional: where a report without forecasts is told
+	// Compliance gives the listed sources' compliance section (optional:
+	// none without it).
+	Compliance ComplianceSource
 }
 
 // Gather collects the report of a warning's episode (from issue, or the
@@ -104,7 +107,23 @@ func Gather(ctx context.Context, src Sources, warningID int64, now time.Time) (I
 	if in.Tasks, err = src.Followups.Board(ctx, warningID); err != nil {
 		return in, err
 	}
+	if src.Compliance != nil {
+		if in.Compliance, err = src.Compliance.ComplianceSection(ctx, highestLevel(plan, wr), in.Start, in.End, now); err != nil {
+			return in, err
+		}
+	}
 	return in, nil
+}
+
+// highestLevel is the id of the highest level the warning reached.
+func highestLevel(plan *alert.Plan, wr lifecycle.Warning) string {
+	best, id := alert.LevelNone, wr.LevelID
+	for _, t := range wr.Transitions {
+		if l, ok := plan.LevelByID(t.ToID); ok && l > best {
+			best, id = l, t.ToID
+		}
+	}
+	return id
 }
 
 // dayForecasts are, per day of [from, to], the daily AQI forecast issued

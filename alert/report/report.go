@@ -77,6 +77,9 @@ type Input struct {
 	Units       []UnitName
 	Notices     []followup.Notice
 	Tasks       []followup.TaskState
+	// Compliance is the listed sources' compliance (compliance.go); nil:
+	// no such section.
+	Compliance *Compliance
 }
 
 // Stats are the acknowledgement and completion figures.
@@ -347,7 +350,7 @@ th{background:#eee}.late{color:#b00;font-weight:bold}.muted{color:#666}
 {{if .Stats.Late}}<table><tr><th>单位 Unit</th><th>事项 Item</th><th>时限 Due</th></tr>
 {{range .Stats.Late}}<tr class="late"><td>{{.NameZH}} {{.NameEN}}</td><td>{{if eq .What "ack"}}未叫应 no acknowledgement{{else}}{{.What}}{{end}}</td><td>{{clock .Due}}</td></tr>
 {{end}}</table>{{else}}<p>无 None.</p>{{end}}
-
+{{.Compliance}}
 <h2>任务明细 / Tasks</h2>
 <table><tr><th>单位 Unit</th><th>任务 Task</th><th>状态 State</th><th>时限 Due</th><th>更新 Updated</th><th>说明 Note</th></tr>
 {{range .In.Tasks}}<tr><td>{{.Unit}}</td><td>{{.TextZH}}</td><td>{{.State}}</td><td>{{clock .Due}}</td><td>{{clock .Updated}}</td><td>{{.Note}}</td></tr>
@@ -358,13 +361,18 @@ th{background:#eee}.late{color:#b00;font-weight:bold}.muted{color:#666}
 
 // HTML renders the printable report.
 func HTML(in Input) ([]byte, error) {
+	comp, err := complianceHTML(in)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
 	var b bytes.Buffer
-	err := page.Execute(&b, struct {
-		In    Input
-		Chart template.HTML
-		Days  []DayRow
-		Stats Stats
-	}{in, Chart(in), Days(in), Compute(in)})
+	err = page.Execute(&b, struct {
+		In         Input
+		Chart      template.HTML
+		Days       []DayRow
+		Stats      Stats
+		Compliance template.HTML
+	}{in, Chart(in), Days(in), Compute(in), comp})
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
@@ -405,6 +413,7 @@ func CSV(in Input) ([]byte, error) {
 		}
 		w.Write([]string{"task", clock(t.Updated), "", t.Unit, t.Task, t.State, strings.TrimSpace(late + " " + t.Note)})
 	}
+	complianceCSV(in, func(row []string) { w.Write(row) })
 	st := Compute(in)
 	w.Write([]string{"stats", clock(in.GeneratedAt), "", "", "notices", strconv.Itoa(st.Notices), ""})
 	w.Write([]string{"stats", clock(in.GeneratedAt), "", "", "acknowledged", strconv.Itoa(st.Acked), ""})

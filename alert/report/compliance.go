@@ -1,0 +1,297 @@
+package report
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"html/template"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// The compliance section of the plan-7 report ("应急措施的效果", "各部门的
+// 执行"): how many listed sources that had measures carried them out, by
+// grade and by type; the engine's findings by rule; the inspections done,
+// late and overdue; the consequences proposed. Its input comes through
+// ComplianceSource (compliance/inspect.Service), so this package stays a
+// pure function of Input.
+
+// ComplianceSource gives the compliance section of an episode: the
+// sources that had measures at level (the warning's highest) and what the
+// loop found, inspected and proposed for events that began in [from, to].
+type ComplianceSource interface {
+	ComplianceSection(ctx context.Context, level string, from, to, now time.Time) (*Compliance, error)
+}
+
+// Compliance is the compliance section's input.
+type Compliance struct {
+	Sources      []DutySource
+	Events       []ComplianceEvent
+	Inspections  []ComplianceInspection
+	Consequences []ComplianceConsequence
+}
+
+// DutySource is a listed source that had measures during the episode.
+type DutySource struct {
+	ID, NameZH, Type, Grade string // Grade: "" for ungraded (dust, transport)
+}
+
+// ComplianceEvent is one finding of the engine.
+type ComplianceEvent struct {
+	ID, Source, Rule, State string
+	Start, End              time.Time
+}
+
+// ComplianceInspection is one inspection of the episode's events.
+type ComplianceInspection struct {
+	ID             int64
+	Source, Unit   string
+	Due, Concluded time.Time // Concluded zero while open
+	Outcome        string    // confirmed | dismissed | "" open
+}
+
+// ComplianceConsequence is one proposal a confirmed case made.
+type ComplianceConsequence struct {
+	ID                 int64
+	Source, Kind       string
+	Status             string
+	FromGrade, ToGrade string
+}
+
+// RateRow is the compliance of a group of sources: those with measures,
+// those with a confirmed violation, and the share that carried them out.
+type RateRow struct {
+	Group               string
+	Sources, Violations int
+	Rate                float64 // percent
+}
+
+// RuleRow counts a rule's events by where they stand.
+type RuleRow struct {
+	Rule                                  string
+	Events, Open, Confirmed, Dismissed int
+}
+
+// InspectionStats count the inspections: concluded in time, concluded
+// late, open within time, open overdue.
+type InspectionStats struct {
+	Total, OnTime, Late, Open, Overdue int
+}
+
+// KindRow counts one consequence kind by status.
+type KindRow struct {
+	Kind                        string
+	Pending, Approved, Rejected int
+}
+
+// ComplianceStats are the section's figures.
+type ComplianceStats struct {
+	All          RateRow
+	ByGrade      []RateRow
+	ByType       []RateRow
+	Offenders    []SourceRow
+	ByRule       []RuleRow
+	Inspections  InspectionStats
+	Consequences []KindRow
+}
+
+// SourceRow is a source with findings: its events and confirmed ones.
+type SourceRow struct {
+	ID, NameZH, Type, Grade string
+	Events, Confirmed       int
+}
+
+// ComputeCompliance derives the section's figures at now.
+func ComputeCompliance(c *Compliance, now time.Time) ComplianceStats {
+	var st ComplianceStats
+	violated := map[string]bool{}
+	events := map[string][2]int{}
+	for _, e := range c.Events {
+		n := events[e.Source]
+		n[0]++
+		if e.State == "confirmed" {
+			n[1]++
+			violated[e.Source] = true
+		}
+		events[e.Source] = n
+	}
+	grades, types := map[string]*RateRow{}, map[string]*RateRow{}
+	add := func(m map[string]*RateRow, k string, v bool) {
+		r := m[k]
+		if r == nil {
+			r = &RateRow{Group: k}
+			m[k] = r
+		}
+		r.Sources++
+		if v {
+			r.Violations++
+		}
+	}
+	st.All.Group = "all"
+	for _, s := range c.Sources {
+		v := violated[s.ID]
+		st.All.Sources++
+		if v {
+			st.All.Violations++
+		}
+		add(grades, cmp.Or(s.Grade, "—"), v)
+		add(types, s.Type, v)
+		if n := events[s.ID]; n[0] > 0 {
+			st.Offenders = append(st.Offenders, SourceRow{ID: s.ID, NameZH: s.NameZH, Type: s.Type, Grade: s.Grade, Events: n[0], Confirmed: n[1]})
+		}
+	}
+	rate := func(r *RateRow) {
+		if r.Sources > 0 {
+			r.Rate = 100 * float64(r.Sources-r.Violations) / float64(r.Sources)
+		}
+	}
+	rate(&st.All)
+	st.ByGrade, st.ByType = rows(grades, rate), rows(types, rate)
+	slices.SortFunc(st.Offenders, func(a, b SourceRow) int { return cmp.Or(b.Confirmed-a.Confirmed, b.Events-a.Events, cmp.Compare(a.ID, b.ID)) })
+
+	rules := map[string]*RuleRow{}
+	for _, e := range c.Events {
+		r := rules[e.Rule]
+		if r == nil {
+			r = &RuleRow{Rule: e.Rule}
+			rules[e.Rule] = r
+		}
+		r.Events++
+		switch e.State {
+		case "confirmed":
+			r.Confirmed++
+		case "dismissed":
+			r.Dismissed++
+		default:
+			r.Open++
+		}
+	}
+	st.ByRule = rows(rules, func(*RuleRow) {})
+
+	for _, in := range c.Inspections {
+		st.Inspections.Total++
+		switch {
+		case !in.Concluded.IsZero() && in.Concluded.After(in.Due):
+			st.Inspections.Late++
+		case !in.Concluded.IsZero():
+			st.Inspections.OnTime++
+		case now.After(in.Due):
+			st.Inspections.Overdue++
+		default:
+			st.Inspections.Open++
+		}
+	}
+	kinds := map[string]*KindRow{}
+	for _, q := range c.Consequences {
+		k := kinds[q.Kind]
+		if k == nil {
+			k = &KindRow{Kind: q.Kind}
+			kinds[q.Kind] = k
+		}
+		switch q.Status {
+		case "approved":
+			k.Approved++
+		case "rejected":
+			k.Rejected++
+		default:
+			k.Pending++
+		}
+	}
+	st.Consequences = rows(kinds, func(*KindRow) {})
+	return st
+}
+
+// rows are a map's values ordered by key, each finished by fin.
+func rows[T any](m map[string]*T, fin func(*T)) []T {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	out := make([]T, 0, len(keys))
+	for _, k := range keys {
+		fin(m[k])
+		out = append(out, *m[k])
+	}
+	return out
+}
+
+func pct(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
+
+var complianceSection = template.Must(template.New("compliance").Funcs(template.FuncMap{"clock": clock, "pct": pct}).Parse(`
+<h2>减排措施执行与现场检查 / Compliance with the reduction list</h2>
+<p>有减排措施的清单源 Sources with measures: {{.All.Sources}} · 经检查认定违规 Confirmed violations: {{.All.Violations}} ·
+执行率 Compliance rate: <strong>{{pct .All.Rate}} %</strong></p>
+<table><tr><th>绩效等级 Grade</th><th>源 Sources</th><th>违规 Violations</th><th>执行率 Rate (%)</th></tr>
+{{range .ByGrade}}<tr><td>{{.Group}}</td><td>{{.Sources}}</td><td>{{.Violations}}</td><td>{{pct .Rate}}</td></tr>
+{{end}}</table>
+<table><tr><th>类型 Type</th><th>源 Sources</th><th>违规 Violations</th><th>执行率 Rate (%)</th></tr>
+{{range .ByType}}<tr><td>{{.Group}}</td><td>{{.Sources}}</td><td>{{.Violations}}</td><td>{{pct .Rate}}</td></tr>
+{{end}}</table>
+<h3>发现问题的企业 / Sources with findings</h3>
+{{if .Offenders}}<table><tr><th>企业 Source</th><th>类型 Type</th><th>等级 Grade</th><th>发现 Findings</th><th>属实 Confirmed</th></tr>
+{{range .Offenders}}<tr{{if .Confirmed}} class="late"{{end}}><td>{{.NameZH}} ({{.ID}})</td><td>{{.Type}}</td><td>{{.Grade}}</td><td>{{.Events}}</td><td>{{.Confirmed}}</td></tr>
+{{end}}</table>{{else}}<p>无 None.</p>{{end}}
+<h3>用电监控发现（按规则） / Findings by rule</h3>
+{{if .ByRule}}<table><tr><th>规则 Rule</th><th>发现 Findings</th><th>待查/核查中 Open</th><th>属实 Confirmed</th><th>不属实 Dismissed</th></tr>
+{{range .ByRule}}<tr><td>{{.Rule}}</td><td>{{.Events}}</td><td>{{.Open}}</td><td>{{.Confirmed}}</td><td>{{.Dismissed}}</td></tr>
+{{end}}</table>{{else}}<p>无 None.</p>{{end}}
+<h3>现场检查 / Inspections</h3>
+<table><tr><th>任务 Tasks</th><td>{{.Inspections.Total}}</td><th>按时办结 Concluded in time</th><td>{{.Inspections.OnTime}}</td>
+<th>超时办结 Concluded late</th><td>{{.Inspections.Late}}</td><th>办理中 Open</th><td>{{.Inspections.Open}}</td>
+<th>已超时未办结 Overdue</th><td{{if .Inspections.Overdue}} class="late"{{end}}>{{.Inspections.Overdue}}</td></tr></table>
+<h3>处理建议 / Consequences</h3>
+{{if .Consequences}}<table><tr><th>类别 Kind</th><th>待审批 Pending</th><th>已批准 Approved</th><th>已驳回 Rejected</th></tr>
+{{range .Consequences}}<tr><td>{{.Kind}}</td><td>{{.Pending}}</td><td>{{.Approved}}</td><td>{{.Rejected}}</td></tr>
+{{end}}</table>{{else}}<p>无 None.</p>{{end}}
+`))
+
+// complianceHTML renders the section ("" without a compliance input).
+func complianceHTML(in Input) (template.HTML, error) {
+	if in.Compliance == nil {
+		return "", nil
+	}
+	var b bytes.Buffer
+	if err := complianceSection.Execute(&b, ComputeCompliance(in.Compliance, in.GeneratedAt)); err != nil {
+		return "", err
+	}
+	return template.HTML(b.String()), nil
+}
+
+// complianceCSV is the section's rows of the CSV.
+func complianceCSV(in Input, write func([]string)) {
+	if in.Compliance == nil {
+		return
+	}
+	st := ComputeCompliance(in.Compliance, in.GeneratedAt)
+	at := clock(in.GeneratedAt)
+	rate := func(kind string, r RateRow) {
+		write([]string{"compliance", at, "", "", kind + ":" + r.Group, pct(r.Rate), strconv.Itoa(r.Sources-r.Violations) + "/" + strconv.Itoa(r.Sources)})
+	}
+	rate("rate", st.All)
+	for _, r := range st.ByGrade {
+		rate("rate_grade", r)
+	}
+	for _, r := range st.ByType {
+		rate("rate_type", r)
+	}
+	for _, s := range st.Offenders {
+		write([]string{"compliance", at, "", s.ID, "source_findings", strconv.Itoa(s.Confirmed), strconv.Itoa(s.Events) + " findings"})
+	}
+	for _, r := range st.ByRule {
+		write([]string{"compliance", at, "", "", "rule:" + r.Rule, strconv.Itoa(r.Events),
+			"open " + strconv.Itoa(r.Open) + ", confirmed " + strconv.Itoa(r.Confirmed) + ", dismissed " + strconv.Itoa(r.Dismissed)})
+	}
+	i := st.Inspections
+	for _, kv := range []struct {
+		k string
+		v int
+	}{{"inspections", i.Total}, {"inspections_on_time", i.OnTime}, {"inspections_late", i.Late}, {"inspections_open", i.Open}, {"inspections_overdue", i.Overdue}} {
+		write([]string{"compliance", at, "", "", kv.k, strconv.Itoa(kv.v), ""})
+	}
+	for _, k := range st.Consequences {
+		write([]string{"compliance", at, "", "", "consequence:" + k.Kind, strconv.Itoa(k.Pending + k.Approved + k.Rejected),
+			"pending " + strconv.Itoa(k.Pending) + ", approved " + strconv.Itoa(k.Approved) + ", rejected " + strconv.Itoa(k.Rejected)})
+	}
+}
