@@ -69,7 +69,7 @@ type RateRow struct {
 
 // RuleRow counts a rule's events by where they stand.
 type RuleRow struct {
-	Rule                                  string
+	Rule                               string
 	Events, Open, Confirmed, Dismissed int
 }
 
@@ -148,7 +148,9 @@ func ComputeCompliance(c *Compliance, now time.Time) ComplianceStats {
 	}
 	rate(&st.All)
 	st.ByGrade, st.ByType = rows(grades, rate), rows(types, rate)
-	slices.SortFunc(st.Offenders, func(a, b SourceRow) int { return cmp.Or(b.Confirmed-a.Confirmed, b.Events-a.Events, cmp.Compare(a.ID, b.ID)) })
+	slices.SortFunc(st.Offenders, func(a, b SourceRow) int {
+		return cmp.Or(b.Confirmed-a.Confirmed, b.Events-a.Events, cmp.Compare(a.ID, b.ID))
+	})
 
 	rules := map[string]*RuleRow{}
 	for _, e := range c.Events {
