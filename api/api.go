@@ -58,6 +58,8 @@ type Deps struct {
 	Reduction *ReductionDeps
 	// Lists is the reduction list's yearly revision (lists.go); nil: 503.
 	Lists *ListDeps
+	// Compliance is the inspection loop (compliance.go); nil: 503.
+	Compliance *ComplianceDeps
 
 	// Public HTTP (middleware.go, history.go).
 	History        AQIHistory // stored hourly AQI for /api/v1/aqi/history; nil: 503

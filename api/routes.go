@@ -16,6 +16,7 @@ func addRoutes(r *gin.Engine, d Deps) {
 	r.GET("/sources/:id/signboard", handleSignboard(rd))
 	r.GET("/verify", handleVerifyPage())
 	r.GET("/enterprise", handleEnterprisePage())
+	r.GET("/inspect", handleInspectPage())
 	r.GET("/assets/*file", handleAsset())
 	r.GET("/api/openapi.json", cacheControl(cacheDocs), handleOpenAPI())
 	r.GET("/healthz", handleHealthz())
@@ -80,4 +81,21 @@ func addRoutes(r *gin.Engine, d Deps) {
 	staff.GET("/reduction/versions/:id", handleListVersion(d.Lists))
 	staff.GET("/reduction/versions/:id/filing.csv", handleListFiling(d.Lists))
 	staff.POST("/reduction/versions/:id/:action", handleListStep(d.Lists))
+
+	// The inspection loop of compliance (compliance.go): findings and
+	// consequences for staff; inspections for staff or the inspecting
+	// unit's own token (checked per inspection).
+	cd := d.Compliance
+	staff.GET("/compliance/events", handleComplianceEvents(cd))
+	staff.GET("/compliance/events/:id", handleComplianceEvent(cd))
+	staff.GET("/compliance/consequences", handleConsequences(cd))
+	staff.POST("/compliance/consequences/:id/approve", handleConsequenceSign(cd, true))
+	staff.POST("/compliance/consequences/:id/reject", handleConsequenceSign(cd, false))
+	staff.GET("/compliance/cases.csv", handleCases(cd))
+	insp := v1.Group("/inspections", requireStaff(d.Staff))
+	insp.GET("", handleInspections(cd))
+	insp.GET("/:id", handleInspection(cd))
+	insp.POST("/:id/findings", handleFindings(cd))
+	insp.POST("/:id/photos", handleInspectionPhoto(cd))
+	insp.POST("/:id/conclude", handleConclude(cd))
 }

@@ -154,57 +154,14 @@
     return li;
   }
 
-  // photoInput sends a photo of the report (the camera on a phone). It is
-  // shrunk here to at most 1600 px as JPEG, so that it passes on a weak
-  // connection and within the service's body limit.
+  // photoInput sends a photo of the report, shrunk to at most 1600 px as
+  // JPEG first (photo.js).
   function photoInput(w, k) {
-    var label = el("label", { class: "photo" }, t("photo"));
-    var input = el("input", { type: "file", accept: "image/*", capture: "environment" });
-    label.appendChild(input);
-    input.addEventListener("change", function () {
-      var f = input.files && input.files[0];
-      if (!f || f.type.indexOf("image/") !== 0) { say(t("photoBad"), true); return; }
-      input.disabled = true;
-      shrink(f, 1600).then(function (blob) {
-        return fetch(fill("/api/v1/units/{unit}/tasks/{task}/photos", { unit: sourceID(), task: k.task }) + "?warning_id=" + encodeURIComponent(w.id), {
-          method: "POST", body: blob,
-          headers: { Authorization: "Bearer " + stored(TOKEN), Accept: "application/json", "Content-Type": "image/jpeg" }
-        }).then(function (r) {
-          return r.json().catch(function () { return {}; }).then(function (j) {
-            if (!r.ok) throw new Error((j.error && j.error.message) || ("HTTP " + r.status));
-          });
-        });
-      }).then(function () { say(t("photoSent") + " ✓"); return load(); }, function (e) { input.disabled = false; say(e.message, true); });
-    });
-    return label;
-  }
-
-  // shrink draws an image file onto a canvas no larger than max px a side
-  // and gives it back as JPEG. The file is read as a data: URL, which the
-  // pages' policy lets images load (blob: it does not).
-  function shrink(file, max) {
-    return new Promise(function (resolve, reject) {
-      var fail = function () { reject(new Error(t("photoBad"))); };
-      var reader = new FileReader();
-      reader.onerror = fail;
-      reader.onload = function () {
-        var img = new Image();
-        img.onerror = fail;
-        img.onload = function () {
-          var scale = Math.min(1, max / Math.max(img.naturalWidth, img.naturalHeight));
-          var c = document.createElement("canvas");
-          c.width = Math.max(1, Math.round(img.naturalWidth * scale));
-          c.height = Math.max(1, Math.round(img.naturalHeight * scale));
-          var g = c.getContext("2d");
-          g.fillStyle = "#fff";
-          g.fillRect(0, 0, c.width, c.height);
-          g.drawImage(img, 0, 0, c.width, c.height);
-          c.toBlob(function (b) { b ? resolve(b) : fail(); }, "image/jpeg", 0.82);
-        };
-        img.src = reader.result;
-      };
-      reader.readAsDataURL(file);
-    });
+    return window.aqwarnPhoto.input({ label: t("photo"), bad: t("photoBad"),
+      path: function () { return fill("/api/v1/units/{unit}/tasks/{task}/photos", { unit: sourceID(), task: k.task }) + "?warning_id=" + encodeURIComponent(w.id); },
+      token: function () { return stored(TOKEN); },
+      done: function () { say(t("photoSent") + " ✓"); return load(); },
+      fail: function (e) { say(e.message, true); } });
   }
 
   // deadlines reads the list's acknowledgement deadline from the source's
