@@ -149,7 +149,10 @@ func wantStatus(t *testing.T, what string, w *httptest.ResponseRecorder, status 
 // export. The answers are pinned in golden files.
 func TestComplianceAPI(t *testing.T) {
 	f := newComplianceFixture(t)
-	get := func(url, tok string) *httptest.ResponseRecorder { t.Helper(); return f.do(t, http.MethodGet, url, tok, "") }
+	get := func(url, tok string) *httptest.ResponseRecorder {
+		t.Helper()
+		return f.do(t, http.MethodGet, url, tok, "")
+	}
 
 	w := get("/api/v1/compliance/events", "tok-duty")
 	wantStatus(t, "events", w, 200, "")
@@ -227,7 +230,9 @@ func TestComplianceAPI(t *testing.T) {
 	if down.Kind != inspect.KindDowngrade || penalty.Kind != inspect.KindPenalty {
 		t.Fatalf("kinds %s, %s", down.Kind, penalty.Kind)
 	}
-	id := func(c inspect.Consequence) string { return "/api/v1/compliance/consequences/" + strings.TrimSpace(jsonNum(c.ID)) }
+	id := func(c inspect.Consequence) string {
+		return "/api/v1/compliance/consequences/" + strings.TrimSpace(jsonNum(c.ID))
+	}
 
 	// The chain: the head cannot sign the penalty before the brigade; the
 	// duty officer is not in the downgrade's chain; a unit's token is not staff.
