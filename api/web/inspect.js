@@ -238,7 +238,7 @@
   }
 
   function renderActions(box, in_) {
-    var pos = el("p", { class: "muted", id: "position-text" }, in_.position ?
+    var pos = el("p", { class: "muted", id: "position-text", "data-recorded": in_.position ? "yes" : "no" }, in_.position ?
       t("positionAt") + " " + (+in_.position.lat).toFixed(5) + ", " + (+in_.position.lon).toFixed(5) + " (±" + Math.round(in_.position.accuracy_m || 0) + " m)" : t("positionNone"));
     var n = (in_.photos || []).length;
     var photos = el("p", { class: "muted", id: "photos", "data-count": n }, t("photos", { n: n }));
