@@ -34,6 +34,7 @@ import (
 	"github.com/aqwarn/aqwarn/api"
 	"github.com/aqwarn/aqwarn/aqi"
 	"github.com/aqwarn/aqwarn/aqijob"
+	"github.com/aqwarn/aqwarn/compliance/inspect"
 	"github.com/aqwarn/aqwarn/broker"
 	"github.com/aqwarn/aqwarn/configs"
 	"github.com/aqwarn/aqwarn/ingest"
@@ -87,6 +88,10 @@ type App struct {
 
 	svc      *lifecycle.Service
 	delivery *delivery
+	// inspect is the inspection loop (inspect.go); events the compliance
+	// engine it asks for findings (nil: none wired, nothing to inspect).
+	inspect *inspect.Service
+	events  inspect.EventSource
 
 	srv      *http.Server
 	httpDone chan error
@@ -176,6 +181,7 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.newDelivery(ctx); err != nil {
 		return err
 	}
+	a.newInspection()
 	a.newHTTP()
 	return nil
 }
@@ -519,6 +525,7 @@ func (a *App) schedule() error {
 		{"warning-evaluation", gocron.DurationJob(evalEvery), a.evaluation(), true},
 		{"acknowledgements", every(time.Minute), a.delivery.checkAcks, false},
 		{"reduction-list-reminders", every(time.Hour), a.delivery.remindListRevision, true},
+		{"compliance-inspections", every(cfg.Inspection.Every), a.complianceJob(), true},
 	} {
 		opts := []gocron.JobOption{gocron.WithSingletonMode(gocron.LimitModeReschedule), gocron.WithName(j.name)}
 		if j.start {
@@ -616,6 +623,7 @@ func (a *App) newHTTP() {
 			Active: a.svc.Store, Primary: a.primaryPollutant},
 		Lists: &api.ListDeps{Store: a.db, Audit: a.db, InForce: a.delivery.list, Now: a.now,
 			Parse: func(b []byte) (*reduction.List, error) { return configs.ParseListFor(a.svc.Plan, b) }},
+		Compliance: &api.ComplianceDeps{Service: a.inspect, Now: a.now},
 	}), ReadHeaderTimeout: 10 * time.Second}
 }
 

@@ -245,7 +245,11 @@ func (a *App) newDelivery(ctx context.Context) error {
 	d.API = &api.PublishDeps{Store: dl, Units: recipients, BaseURL: base, Now: a.now, Replies: replies,
 		Verifier: nilIfNone(verifier), Evidence: a.db,
 		Report: func(ctx context.Context, id int64) (report.Input, error) {
-			return report.Gather(ctx, sources, id, a.now())
+			src := sources
+			if a.inspect != nil { // the listed sources' compliance (built after delivery)
+				src.Compliance = a.inspect
+			}
+			return report.Gather(ctx, src, id, a.now())
 		},
 		Feed: cap.FeedMeta{ID: "tag:" + pc.SenderID + ":warnings", Title: plan.NameZH + " 预警 / " + plan.NameEN + " warnings",
 			Author: pc.SenderNameZH},

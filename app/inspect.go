@@ -1,0 +1,51 @@
+package app
+
+import (
+	"context"
+	"sync"
+
+	"github.com/aqwarn/aqwarn/compliance/inspect"
+	"github.com/aqwarn/aqwarn/configs"
+	"github.com/aqwarn/aqwarn/reduction"
+)
+
+// newInspection builds the inspection loop of compliance on the store: the
+// reduction list in force, the configured checklists and consequences, the
+// plan's roles signing. An approved downgrade becomes a draft of the list
+// (the revision publishes it). The compliance engine is the EventSource
+// a.events; none is wired yet, so the loop inspects nothing until it is —
+// what it keeps (and its API) works all the same.
+func (a *App) newInspection() {
+	cfg, list := a.cfg, a.delivery.list
+	a.inspect = &inspect.Service{Store: a.db, Plan: a.svc.Plan, List: list, Checklists: cfg.Inspection.ParsedChecklists(),
+		Rules: cfg.Inspection.ParsedConsequences(), Now: a.now, Logger: a.log.With("component", "inspect")}
+	if list != nil {
+		a.inspect.Regrader = &inspect.ListDraft{Versions: a.db, Audit: a.db, InForce: list, Text: cfg.OpenList,
+			Parse: func(b []byte) (*reduction.List, error) { return configs.ParseListFor(a.svc.Plan, b) }}
+	}
+}
+
+// complianceJob is the inspection job: the engine's events in, inspection
+// tasks for the new ones, the drafts of approved downgrades. Without an
+// engine it says so once and only makes the drafts.
+func (a *App) complianceJob() func(context.Context) {
+	var mu sync.Mutex // the job is a singleton; this keeps the race detector sure of it
+	said := false
+	log := a.log.With("component", "inspect")
+	return func(ctx context.Context) {
+		mu.Lock()
+		defer mu.Unlock()
+		if a.events == nil && !said {
+			log.Info("no compliance engine is wired: the inspection loop gets no events (its store, API and pages work on what is kept)")
+			said = true
+		}
+		res, err := a.inspect.Poll(ctx, a.events)
+		if err != nil {
+			log.Error("compliance poll failed", "err", err)
+			return
+		}
+		if res.New > 0 || res.Inspections > 0 {
+			log.Info("compliance events kept", "new", res.New, "updated", res.Updated, "inspections", res.Inspections, "attached", res.Attached)
+		}
+	}
+}
