@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -317,14 +316,8 @@ func handleInspectionPhoto(d *ComplianceDeps) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		b, err := io.ReadAll(c.Request.Body)
-		if err != nil {
-			writeError(c, aqwarn.Errorf(codeTooLarge, "the photo could not be read (too large?): %v / 照片过大或读取失败", err))
-			return
-		}
-		ct := imageType(b)
-		if ct == "" {
-			writeError(c, aqwarn.Errorf(aqwarn.EINVALID, "send one JPEG or PNG photo as the body / 请上传 JPEG 或 PNG 照片"))
+		b, ct, ok := readPhoto(c)
+		if !ok {
 			return
 		}
 		p, err := d.Service.AddPhoto(c.Request.Context(), in.ID, staffOf(c).User, ct, b)

@@ -41,6 +41,22 @@ func imageType(b []byte) string {
 	return ""
 }
 
+// readPhoto reads the request's body as one JPEG or PNG photo, with its
+// type by its bytes; a body that is none is answered (false).
+func readPhoto(c *gin.Context) ([]byte, string, bool) {
+	b, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		writeError(c, aqwarn.Errorf(codeTooLarge, "the photo could not be read (too large?): %v / 照片过大或读取失败", err))
+		return nil, "", false
+	}
+	ct := imageType(b)
+	if ct == "" {
+		writeError(c, aqwarn.Errorf(aqwarn.EINVALID, "send one JPEG or PNG photo as the body / 请上传 JPEG 或 PNG 照片"))
+		return nil, "", false
+	}
+	return b, ct, true
+}
+
 // handleAddEvidence is POST /api/v1/units/{unit}/tasks/{task}/photos?warning_id=:
 // the body is one JPEG or PNG, for a task the unit has in that warning.
 func handleAddEvidence(p *PublishDeps) gin.HandlerFunc {
@@ -65,14 +81,8 @@ func handleAddEvidence(p *PublishDeps) gin.HandlerFunc {
 			writeError(c, aqwarn.Errorf(aqwarn.ENOTFOUND, "%s has no task %q in warning %d / 该预警下没有此任务", u.ID, task, id))
 			return
 		}
-		b, err := io.ReadAll(c.Request.Body)
-		if err != nil {
-			writeError(c, aqwarn.Errorf(codeTooLarge, "the photo could not be read (too large?): %v / 照片过大或读取失败", err))
-			return
-		}
-		ct := imageType(b)
-		if ct == "" {
-			writeError(c, aqwarn.Errorf(aqwarn.EINVALID, "send one JPEG or PNG photo as the body / 请上传 JPEG 或 PNG 照片"))
+		b, ct, ok := readPhoto(c)
+		if !ok {
 			return
 		}
 		e, err := p.Evidence.AddEvidence(ctx, sqlite.Evidence{WarningID: id, Unit: u.ID, Task: task, ContentType: ct, At: p.Now(), By: staffOf(c).User}, b)

@@ -25,16 +25,7 @@
   });
   var KEY = "aqwarn.token";
   function token() { try { return sessionStorage.getItem(KEY) || ""; } catch (e) { return ""; } }
-  function call(method, path, body) {
-    var opts = { method: method, headers: { Authorization: "Bearer " + token(), Accept: "application/json" } };
-    if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
-    return fetch(path, opts).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (j) {
-        if (!r.ok) throw new Error((j.error && j.error.message) || ("HTTP " + r.status));
-        return j;
-      });
-    });
-  }
+  function call(method, path, body) { return D.call(method, path, body, token()); }
   function time(s) { return D.fmtTime(s, "short"); }
   var panel = $("compliance-panel");
   var data = null, message = "", failed = false;

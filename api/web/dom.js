@@ -169,7 +169,24 @@ window.aqwarnDOM = (function () {
     button.addEventListener("click", function () { setLang(button.getAttribute("data-next"), true); });
   }
 
-  return { $: $, el: el, svgEl: svgEl, setText: setText, fmtTime: fmtTime, cstInstant: cstInstant, cstMidnights: cstMidnights,
+  // ---- the server -------------------------------------------------------
+
+  // call sends a request to this server as the bearer of token, with a
+  // JSON body when one is given, and resolves to the JSON answer; a
+  // failure rejects with the one error shape's message, after hints[status]
+  // when given (e.g. {401: "The token is not valid: "}).
+  function call(method, path, body, token, hints) {
+    var opts = { method: method, headers: { Authorization: "Bearer " + token, Accept: "application/json" } };
+    if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
+    return fetch(path, opts).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (j) {
+        if (!r.ok) throw new Error(((hints && hints[r.status]) || "") + ((j.error && j.error.message) || ("HTTP " + r.status)));
+        return j;
+      });
+    });
+  }
+
+  return { $: $, el: el, svgEl: svgEl, call: call, setText: setText, fmtTime: fmtTime, cstInstant: cstInstant, cstMidnights: cstMidnights,
     lang: currentLang, setLang: setLang, onLang: onLang, both: both, pick: pick, pair: pair, texts: texts, applyTexts: applyTexts,
     langButton: langButton };
 })();

@@ -58,17 +58,7 @@
   }
 
   function api(method, path, body) {
-    var opts = { method: method, headers: { Authorization: "Bearer " + token(), Accept: "application/json" } };
-    if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
-    return fetch(path, opts).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (j) {
-        if (!r.ok) {
-          var hint = { 401: t("err401") + ": ", 403: t("err403") + ": " }[r.status] || "";
-          throw new Error(hint + ((j.error && j.error.message) || ("HTTP " + r.status)));
-        }
-        return j;
-      });
-    });
+    return D.call(method, path, body, token(), { 401: t("err401") + ": ", 403: t("err403") + ": " });
   }
 
   function ruleName(r) { return (t("rules") || {})[r] || r; }
