@@ -397,12 +397,8 @@ func handleConsequenceSign(d *ComplianceDeps, approve bool) gin.HandlerFunc {
 		if !d.ready(c) {
 			return
 		}
-		id, ok := pathID(c)
+		id, req, ok := readSign(c)
 		if !ok {
-			return
-		}
-		var req signRequest
-		if c.Request.ContentLength != 0 && !bindJSON(c, &req) {
 			return
 		}
 		st := staffOf(c)

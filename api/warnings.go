@@ -359,17 +359,24 @@ type signRequest struct {
 	Role string `json:"role"`
 }
 
+// readSign reads a signature's request: the id of the path and the body
+// (optional); a bad one is answered (false).
+func readSign(c *gin.Context) (int64, signRequest, bool) {
+	var req signRequest
+	id, ok := pathID(c)
+	if !ok || (c.Request.ContentLength != 0 && !bindJSON(c, &req)) {
+		return 0, req, false
+	}
+	return id, req, true
+}
+
 func handleSign(a *AlertDeps, approve bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if !a.ready(c) {
 			return
 		}
-		id, ok := pathID(c)
+		id, req, ok := readSign(c)
 		if !ok {
-			return
-		}
-		var req signRequest
-		if c.Request.ContentLength != 0 && !bindJSON(c, &req) {
 			return
 		}
 		st := staffOf(c)
