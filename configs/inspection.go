@@ -1,7 +1,6 @@
 package configs
 
 import (
-	"embed"
 	"fmt"
 	"io/fs"
 	"os"
@@ -12,15 +11,10 @@ import (
 	"github.com/aqwarn/aqwarn/compliance/inspect"
 )
 
-// Compliance holds the inspection loop's data files (checklists.yaml,
-// consequences.yaml), for "embedded:compliance/NAME.yaml".
-//
-//go:embed compliance
-var Compliance embed.FS
-
 // Inspection configures the inspection loop of compliance
-// (compliance/inspect): its checklists and consequences files, and how
-// often the compliance engine is asked for events.
+// (compliance/inspect): its checklists and consequences files (embedded
+// with the engine's data in Compliance, "embedded:compliance/NAME.yaml"),
+// and how often the compliance engine is asked for events.
 type Inspection struct {
 	// Checklists and Consequences are paths, or "embedded:compliance/NAME.yaml".
 	Checklists   string `yaml:"checklists"`
