@@ -236,7 +236,7 @@ func (ev *evaluator) warning(w Warning) {
 		}
 		a, _ := ev.span(ws-int64(ev.p.Rules.R5.LookBefore.Seconds()), end.Unix())
 		for _, pr := range ev.pairs(f) {
-			need(f, append(slices.Clone(pr.prod), pr.treat...))
+			need(f, pr.allMeters())
 			ev.treatmentRules(win, pr, a, win.b, nil)
 		}
 		if len(subjects) > 0 {

@@ -393,75 +393,106 @@ func (ev *evaluator) limitRule(win window, s *subject) {
 	flush()
 }
 
-// pair is a production unit and a treatment unit it must run with.
+// pair is a treatment unit with the production units it must run with
+// (those that name it in linked_treatment and have meters).
 type pair struct {
-	prodUnit, treatUnit *reduction.Unit
-	prod, treat         []string // meters
-	f                   *firm
+	treatUnit *reduction.Unit
+	treat     []string // its meters
+	prodUnits []*reduction.Unit
+	prod      [][]string // their meters
+	f         *firm
 }
 
-// pairs are the firm's production units with meters and their linked
-// treatment units with meters.
+// allMeters are the pair's meters, production first.
+func (pr pair) allMeters() []string {
+	var out []string
+	for _, ms := range pr.prod {
+		out = append(out, ms...)
+	}
+	return append(out, pr.treat...)
+}
+
+// pairs are the firm's treatment units with meters and the production
+// units with meters linked to them.
 func (ev *evaluator) pairs(f *firm) []pair {
 	var out []pair
 	for i := range f.e.Units {
-		u := &f.e.Units[i]
-		if u.Kind != reduction.UnitProduction || len(f.unitMeters[u.ID]) == 0 {
+		t := &f.e.Units[i]
+		if t.Kind != reduction.UnitTreatment || len(f.unitMeters[t.ID]) == 0 {
 			continue
 		}
-		for _, t := range u.LinkedTreatment {
-			if tm := f.unitMeters[t]; len(tm) > 0 {
-				out = append(out, pair{prodUnit: u, treatUnit: f.unit(t), prod: f.unitMeters[u.ID], treat: tm, f: f})
+		pr := pair{treatUnit: t, treat: f.unitMeters[t.ID], f: f}
+		for j := range f.e.Units {
+			u := &f.e.Units[j]
+			if u.Kind == reduction.UnitProduction && len(f.unitMeters[u.ID]) > 0 && slices.Contains(u.LinkedTreatment, t.ID) {
+				pr.prodUnits = append(pr.prodUnits, u)
+				pr.prod = append(pr.prod, f.unitMeters[u.ID])
 			}
+		}
+		if len(pr.prodUnits) > 0 {
+			out = append(out, pr)
 		}
 	}
 	return out
 }
 
-// treatmentRules are R4 and R5 on a pair over intervals a..b (skip, when
-// set, leaves intervals out): treatment below treatment_off_pct % of its
-// running level while production is above production_running_pct % of
-// its own. When such a run ends with production shutting down it is R5
-// (treatment stopped first) if longer than R5's intervals; otherwise R4
-// when at least R4's intervals. An interval whose baseline already looks
-// like that is not counted (the meters' links are then not what the list
-// says).
+// treatmentRules are R4 and R5 on a treatment unit over intervals a..b
+// (skip, when set, leaves intervals out): the treatment below
+// treatment_off_pct % of its running level while a production unit it
+// serves is above production_running_pct % of its own. When such a run
+// ends with every such unit shutting down it is R5 (treatment stopped
+// first) if longer than R5's intervals; otherwise R4 when at least R4's
+// intervals. An interval whose baselines already look like that is not
+// counted (the meters' links are then not what the list says).
 func (ev *evaluator) treatmentRules(win window, pr pair, a, b int, skip func(int) bool) {
 	if b < a {
 		return
 	}
 	r4, r5 := ev.p.Rules.R4, ev.p.Rules.R5
-	bp := ev.subjectBaseline(pr.prod, [2]string{pr.f.e.ID, pr.prodUnit.ID}, win.anchor)
 	bt := ev.subjectBaseline(pr.treat, [2]string{pr.f.e.ID, pr.treatUnit.ID}, win.anchor)
-	for _, bl := range []struct {
-		b    *baseline
-		unit string
-	}{{bp, pr.prodUnit.ID}, {bt, pr.treatUnit.ID}} {
-		if !bl.b.ok {
-			ev.skip(win, pr.f, bl.unit, "", bl.b.reason)
+	if !bt.ok {
+		ev.skip(win, pr.f, pr.treatUnit.ID, "", bt.reason)
+		return
+	}
+	tOff := r4.TreatmentOffPct / 100 * bt.running
+	t := ev.values(pr.treat, a, b)
+	// running[k]: some production unit runs; baseRunning: in its baseline.
+	running := make([]bool, len(t))
+	baseRunning := make([]bool, len(t))
+	off := make([]bool, len(t)+2) // every production unit seen off
+	for k := range off {
+		off[k] = true
+	}
+	for j, u := range pr.prodUnits {
+		bp := ev.subjectBaseline(pr.prod[j], [2]string{pr.f.e.ID, u.ID}, win.anchor)
+		if !bp.ok {
+			ev.skip(win, pr.f, u.ID, "", bp.reason)
 			return
 		}
+		pOn := r4.ProductionRunningPct / 100 * bp.running
+		p := ev.values(pr.prod[j], a, b+2)
+		for k := range p {
+			if k < len(t) {
+				running[k] = running[k] || (!isNaN(p[k]) && p[k] > pOn)
+				baseRunning[k] = baseRunning[k] || ev.baselineAt(bp, a+k) > pOn
+			}
+			off[k] = off[k] && !isNaN(p[k]) && p[k] <= pOn && a+k <= b+2
+		}
 	}
-	pOn, tOff := r4.ProductionRunningPct/100*bp.running, r4.TreatmentOffPct/100*bt.running
-	p := ev.values(pr.prod, a, b)
-	t := ev.values(pr.treat, a, b)
-	cond := make([]bool, len(p))
-	for k := range p {
+	cond := make([]bool, len(t))
+	for k := range t {
 		if skip != nil && skip(a+k) {
 			continue
 		}
-		cond[k] = !isNaN(p[k]) && !isNaN(t[k]) && p[k] > pOn && t[k] < tOff &&
-			!(ev.baselineAt(bp, a+k) > pOn && ev.baselineAt(bt, a+k) < tOff)
+		cond[k] = running[k] && !isNaN(t[k]) && t[k] < tOff && !(baseRunning[k] && ev.baselineAt(bt, a+k) < tOff)
 	}
-	off := func(k int) bool { return k < len(p) && !isNaN(p[k]) && p[k] <= pOn }
 	for _, run := range runs(cond, ev.p.MergeGapIntervals, 1) {
 		n := run[1] - run[0] + 1
-		var obsP, obsT float64
+		var obsT float64
 		for k := run[0]; k <= run[1]; k++ {
-			obsP += p[k]
 			obsT += t[k]
 		}
-		if off(run[1]+1) && off(run[1]+2) {
+		if run[1]+2 < len(off) && off[run[1]+1] && off[run[1]+2] {
 			if n > r5.Intervals {
 				early := float64(n) * Interval.Minutes()
 				ev.pairEvent(win, pr, RuleTreatmentStoppedEarly, a+run[0], a+run[1], early, float64(r5.Intervals)*Interval.Minutes())

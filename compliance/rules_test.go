@@ -353,3 +353,43 @@ func TestReadings(t *testing.T) {
 		t.Errorf("grid %+v, %v", r, err)
 	}
 }
+
+// TestSharedTreatment: a filter serving two lines is one finding, not one
+// per line; it is off while one line runs (R4), or it stops before the
+// last line does (R5).
+func TestSharedTreatment(t *testing.T) {
+	e := ruleFirm(false, nil)
+	e.Monitoring.Meters = []string{"p1", "p2", "t1"}
+	e.Units = append(e.Units, reduction.Unit{ID: "line2", Kind: reduction.UnitProduction, NameZH: "二线", LinkedTreatment: []string{"bag1"}, Meters: []string{"p2"}})
+	for _, tc := range []struct {
+		name       string
+		p1, p2, tr profile
+		want       []string
+	}{
+		// Filter off for an hour while both lines run: one R4.
+		{"both run", nil, nil, between(6, 7, 0.02), []string{"R4 6–7"}},
+		// Line 1 stopped, line 2 runs, filter off: still R4.
+		{"one runs", between(5, 24, 0.02), nil, then(between(6, 7, 0.02), between(5, 24, 0.6)), []string{"R4 6–7"}},
+		// Line 1 stops at 5, line 2 at 7, the filter at 6.5: it stopped
+		// 30 min before the last line: R5.
+		{"stops before the last line", between(5, 24, 0.02), between(7, 24, 0.02), between(6.5, 24, 0.02), []string{"R5 6.5–7"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := ruleInput(t, e, tc.p1, tc.tr)
+			p2 := tc.p2
+			if p2 == nil {
+				p2 = func(time.Time) float64 { return 1 }
+			}
+			col := make([]float32, in.Readings.Len)
+			for i := range col {
+				col[i] = float32(nomProd * p2(ruleFirst.Add(time.Duration(i-1)*compliance.Interval)))
+			}
+			if err := in.Readings.SetColumn("p2", col); err != nil {
+				t.Fatal(err)
+			}
+			if got := found(params(t).Evaluate(in).Events); !slices.Equal(got, tc.want) {
+				t.Errorf("events %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -151,8 +151,6 @@ func TestScenarioEvents(t *testing.T) {
 // idUnit is the unit part of an event's id (see the engine's event).
 func idUnit(e compliance.Event) string {
 	switch e.Rule {
-	case compliance.RuleTreatmentOff, compliance.RuleTreatmentStoppedEarly:
-		return e.Unit + "|line1"
 	case compliance.RuleDataGap:
 		return e.Unit + "|" + e.Meter
 	case compliance.RuleEmissionsUp:

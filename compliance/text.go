@@ -2,6 +2,7 @@ package compliance
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aqwarn/aqwarn/reduction"
 )
@@ -132,7 +133,7 @@ func (ev *evaluator) unitEvent(win window, s *subject, rule Rule, i0, i1 int, ob
 
 // pairEvent records R4 or R5: the event is the treatment unit's.
 func (ev *evaluator) pairEvent(win window, pr pair, rule Rule, i0, i1 int, obs, exp float64) {
-	e := ev.event(win, rule, pr.f, pr.treatUnit.ID, pr.treatUnit.ID+"|"+pr.prodUnit.ID, "", i0, i1, obs, exp)
+	e := ev.event(win, rule, pr.f, pr.treatUnit.ID, pr.treatUnit.ID, "", i0, i1, obs, exp)
 	if len(pr.treat) == 1 {
 		e.Meter = pr.treat[0]
 	}
@@ -140,7 +141,12 @@ func (ev *evaluator) pairEvent(win window, pr pair, rule Rule, i0, i1 int, obs, 
 	if fe == "" {
 		fe = pr.f.e.ID
 	}
-	pz, pe := unitNames(pr.prodUnit)
+	var pzs, pes []string
+	for _, u := range pr.prodUnits {
+		z, e := unitNames(u)
+		pzs, pes = append(pzs, z), append(pes, e)
+	}
+	pz, pe := strings.Join(pzs, "、"), strings.Join(pes, ", ")
 	tz, te := unitNames(pr.treatUnit)
 	from, to := e.Start.Format(clock), e.End.Format(clock)
 	r4 := ev.p.Rules.R4
@@ -154,13 +160,13 @@ func (ev *evaluator) pairEvent(win window, pr pair, rule Rule, i0, i1 int, obs, 
 		e.TextZH = fmt.Sprintf("治污设施提前停运：%s %s于%s停运，比%s停产（%s）早%.0f分钟（最多允许%.0f分钟）。", fz, tz, from, pz, to, obs, exp)
 		e.TextEN = fmt.Sprintf("Treatment stopped early: at %s, %s stopped at %s, %.0f minutes before %s shut down at %s (at most %.0f allowed).", fe, te, from, obs, pe, to, exp)
 	}
-	for _, side := range []struct {
-		u      *reduction.Unit
-		meters []string
-	}{{pr.prodUnit, pr.prod}, {pr.treatUnit, pr.treat}} {
-		for _, m := range side.meters {
-			e.Evidence = append(e.Evidence, ev.evidence(win, pr.f, side.u.ID, m, side.u.Kind, i0, i1))
+	for j, u := range pr.prodUnits {
+		for _, m := range pr.prod[j] {
+			e.Evidence = append(e.Evidence, ev.evidence(win, pr.f, u.ID, m, u.Kind, i0, i1))
 		}
+	}
+	for _, m := range pr.treat {
+		e.Evidence = append(e.Evidence, ev.evidence(win, pr.f, pr.treatUnit.ID, m, pr.treatUnit.Kind, i0, i1))
 	}
 	ev.events = append(ev.events, e)
 }

@@ -29,7 +29,7 @@ var (
 
 // scenarioFiles writes the generated scenario (seed 1) once, as the
 // command reads it.
-func scenarioFiles(t *testing.T) string {
+func scenarioFiles(t testing.TB) string {
 	t.Helper()
 	filesOnce.Do(func() {
 		var l *reduction.List
