@@ -174,8 +174,8 @@ func ParseInventory(b []byte) (*Inventory, error) {
 			c.add(at("sectors"), "sectors: no %s at all; a county total of 0 cannot be cut by a share", pollutantLabels[p])
 		}
 	}
-	if len(c.problems) > 0 {
-		return nil, &ConfigError{Message: fmt.Sprintf("invalid emission inventory: %d problem(s)", len(c.problems)), Problems: c.problems}
+	if err := c.err("emission inventory"); err != nil {
+		return nil, err
 	}
 	return &inv, nil
 }

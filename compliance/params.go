@@ -317,10 +317,18 @@ func ParseParams(b []byte) (*Params, error) {
 	}
 	c := checker{root: root, problems: problems}
 	p.check(&c)
-	if len(c.problems) > 0 {
-		return nil, &ConfigError{Message: fmt.Sprintf("invalid compliance parameters: %d problem(s)", len(c.problems)), Problems: c.problems}
+	if err := c.err("compliance parameters"); err != nil {
+		return nil, err
 	}
 	return &p, nil
+}
+
+// err is the problems found as one error, nil when there are none.
+func (c *checker) err(what string) error {
+	if len(c.problems) == 0 {
+		return nil
+	}
+	return &ConfigError{Message: fmt.Sprintf("invalid %s: %d problem(s)", what, len(c.problems)), Problems: c.problems}
 }
 
 func at(steps ...any) []any { return steps }

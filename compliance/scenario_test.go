@@ -47,11 +47,7 @@ func scenarioList(t testing.TB) *reduction.List {
 
 func params(t testing.TB) *compliance.Params {
 	t.Helper()
-	b, err := os.ReadFile("../configs/compliance/defaults.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := compliance.ParseParams(b)
+	p, err := compliancetest.DefaultParams()
 	if err != nil {
 		t.Fatal(err)
 	}

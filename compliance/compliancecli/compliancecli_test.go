@@ -132,7 +132,10 @@ func TestSameAsEngine(t *testing.T) {
 	}
 	l, _ := LoadList(scenarioList, DefaultPlan)
 	s, _ := compliancetest.Generate(l, 1)
-	p := params(t)
+	p, err := compliancetest.DefaultParams()
+	if err != nil {
+		t.Fatal(err)
+	}
 	res := p.Evaluate(s.Input)
 	if len(res.Events) != len(rep.Events) {
 		t.Fatalf("files give %d events, memory %d", len(rep.Events), len(res.Events))
@@ -142,19 +145,6 @@ func TestSameAsEngine(t *testing.T) {
 			t.Errorf("event %d: files %s %v, memory %s %v", i, rep.Events[i].ID, rep.Events[i].Observed, res.Events[i].ID, res.Events[i].Observed)
 		}
 	}
-}
-
-func params(t *testing.T) *compliance.Params {
-	t.Helper()
-	b, err := os.ReadFile("../../configs/compliance/defaults.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := compliance.ParseParams(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 // TestPowerCSVErrors: every bad row with its line and what is wrong.

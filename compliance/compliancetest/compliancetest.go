@@ -13,6 +13,7 @@ package compliancetest
 
 import (
 	"fmt"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/aqwarn/aqwarn/aqi"
 	"github.com/aqwarn/aqwarn/compliance"
+	"github.com/aqwarn/aqwarn/configs"
 	"github.com/aqwarn/aqwarn/reduction"
 )
 
@@ -352,6 +354,16 @@ func unitOf(e reduction.Enterprise, meter string) *reduction.Unit {
 		}
 	}
 	return nil
+}
+
+// DefaultParams are the shipped parameters (configs/compliance/defaults.yaml,
+// as embedded in the binary).
+func DefaultParams() (*compliance.Params, error) {
+	b, err := fs.ReadFile(configs.Compliance, "compliance/defaults.yaml")
+	if err != nil {
+		return nil, err
+	}
+	return compliance.ParseParams(b)
 }
 
 // EnterpriseOf returns the firm a meter belongs to in the list.
