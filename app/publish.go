@@ -217,7 +217,7 @@ func (a *App) newDelivery(ctx context.Context) error {
 			return policy
 		}
 		recipients = append(slices.Clip(recipients), src.Recipients(list.County)...)
-		verifier = &publish.Verifier{CAPs: dl, Sent: dl, Key: pub.NoticeKey, Sources: func() []string {
+		verifier = &publish.Verifier{CAPs: dl, Sent: dl, Key: pub.NoticeKey, Guesses: &publish.Guesses{}, Now: a.now, Sources: func() []string {
 			ids := make([]string, len(list.Enterprises))
 			for i, e := range list.Enterprises {
 				ids[i] = e.ID

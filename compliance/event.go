@@ -73,6 +73,9 @@ type Series struct {
 	Role     string  `json:"role"` // production, treatment, auxiliary, main
 	Points   []Point `json:"points"`
 	Baseline []Point `json:"baseline,omitempty"`
+	// Quantity says what Points hold when it is not kWh: an online
+	// monitor's pollutant and unit ("NOx kg/h", R8, Role hj212).
+	Quantity string `json:"quantity,omitempty"`
 }
 
 // Event is one finding of the engine.

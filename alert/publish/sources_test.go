@@ -127,6 +127,21 @@ func TestListedSourcesToldTheirOwnMeasures(t *testing.T) {
 			t.Errorf("Verify(%q, %q) = %v, want not found", tc.serial, tc.code, err)
 		}
 	}
+	// Guessing: with a limit of 3 wrong codes a serial, the fourth check
+	// of the serial is refused even with the right code; another's is not.
+	verify.Guesses = &publish.Guesses{Max: 3}
+	for range 3 {
+		if _, err := verify.Verify(ctx, real.Serial, wrong); aqwarn.ErrorCode(err) != aqwarn.ENOTFOUND {
+			t.Fatalf("wrong code: %v, want not found", err)
+		}
+	}
+	if _, err := verify.Verify(ctx, real.Serial, real.VerifyCode); aqwarn.ErrorCode(err) != "rate_limited" {
+		t.Errorf("after 3 wrong codes: %v, want rate_limited", err)
+	}
+	other := entries(t, f, "coat-u")[0].Message
+	if chk, err := verify.Verify(ctx, other.Serial, other.VerifyCode); err != nil || !chk.Genuine {
+		t.Errorf("another serial: %+v, %v", chk, err)
+	}
 }
 
 // An unacknowledged source is reminded at 30 min, reported to its

@@ -19,6 +19,10 @@ type Verifier struct {
 	Sent    SentLog
 	Sources func() []string // the listed sources' ids
 	Key     []byte
+	// Guesses, when set, limits wrong codes per serial (nil: only the
+	// HTTP rate limit bounds guessing); Now is its clock.
+	Guesses *Guesses
+	Now     func() time.Time
 }
 
 // NoticeCheck is what a genuine notice's check shows: enough to compare
@@ -50,7 +54,18 @@ func errNoSuchNotice(serial string) error {
 // Verify checks serial and code.
 func (v *Verifier) Verify(ctx context.Context, serial, code string) (NoticeCheck, error) {
 	id, ok := SerialWarning(serial)
-	if !ok || len(code) != 6 || !hmac.Equal([]byte(NoticeCode(v.Key, serial)), []byte(code)) {
+	if !ok {
+		return NoticeCheck{}, errNoSuchNotice(serial)
+	}
+	now := time.Now
+	if v.Now != nil {
+		now = v.Now
+	}
+	if err := v.Guesses.Allow(serial, now()); err != nil {
+		return NoticeCheck{}, err
+	}
+	if len(code) != 6 || !hmac.Equal([]byte(NoticeCode(v.Key, serial)), []byte(code)) {
+		v.Guesses.Wrong(serial, now())
 		return NoticeCheck{}, errNoSuchNotice(serial)
 	}
 	caps, err := v.CAPs.WarningCAPs(ctx, id)

@@ -33,6 +33,7 @@ Usage:
   aqwarn aqi [flags]       compute AQI from JSON lines (stdin) or station CSV files
   aqwarn replay [flags]    run the warning engine over station CSV history (auto-approving)
   aqwarn stats [flags]     a year's air-quality statistics (good days, heavy days, PM2.5 annual mean) over station CSV files
+  aqwarn compliance [flags] did listed firms really stop? power-based rules R1–R8 over a list, a power CSV and warnings
   aqwarn simulate [flags]  publish station data over MQTT as stations do (demo episode or CSV files)
   aqwarn broker-acl [flags] write a Mosquitto password file, ACL and settings for the stations and units
   aqwarn help              this text
@@ -55,6 +56,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runReplay(ctx, args, stdout, stderr)
 	case "stats":
 		return runStats(ctx, args, stdout, stderr)
+	case "compliance":
+		return runCompliance(ctx, args, stdout, stderr)
 	case "simulate":
 		return runSimulate(ctx, args, stdout, stderr)
 	case "broker-acl":
