@@ -64,14 +64,14 @@ type Config struct {
 	// ReductionList is the emission-reduction list (重污染天气应急减排清单,
 	// package reduction): a path, or "embedded:reduction/NAME.yaml";
 	// empty: no list, and only the plan's member units are told.
-	ReductionList string           `yaml:"reduction_list"`
+	ReductionList string `yaml:"reduction_list"`
 	// Targets are the county's yearly air-quality targets (package stats,
 	// configs/targets/): a path, or "embedded:targets/NAME.yaml"; empty:
 	// none, and GET /api/v1/targets says so.
-	Targets string `yaml:"targets"`
-	Auth          Auth             `yaml:"auth"`
-	Publish       Publish          `yaml:"publish"`
-	Stations      []aqwarn.Station `yaml:"stations"`
+	Targets  string           `yaml:"targets"`
+	Auth     Auth             `yaml:"auth"`
+	Publish  Publish          `yaml:"publish"`
+	Stations []aqwarn.Station `yaml:"stations"`
 
 	// Regions are the plan's: the county and its towns are defined once,
 	// in the plan file (its regions:), and stations refer to them.
