@@ -46,7 +46,10 @@ type StatsDeps struct {
 	// replayed year), and TargetsNote says so.
 	TargetsYear int
 	TargetsNote string
-	Now         func() time.Time
+	// DataNoteZH and DataNoteEN say what the data are when they are not
+	// all measured (the demo's simulated year); shown with every answer.
+	DataNoteZH, DataNoteEN string
+	Now                    func() time.Time
 }
 
 func (s *StatsDeps) ready(c *gin.Context) bool {
@@ -179,6 +182,10 @@ type StatsResponse struct {
 	// Bands are the categories with their official colours and AQI
 	// ranges: what the calendar colours days by.
 	Bands []statsreport.Band `json:"bands"`
+	// DataNoteZH and DataNoteEN say when the data are not all measured
+	// (the demo's simulated year).
+	DataNoteZH string `json:"data_note_zh,omitempty"`
+	DataNoteEN string `json:"data_note_en,omitempty"`
 }
 
 // statsView computes a scope's period: its days, summary, last year and
@@ -194,7 +201,7 @@ func (s *StatsDeps) view(ctx context.Context, d Deps, sc stats.Scope, nameZH, na
 		return statsView{}, err
 	}
 	v := statsView{StatsResponse: StatsResponse{Scope: sc, NameZH: nameZH, NameEN: nameEN, Period: p, Days: days,
-		Complete: len(days) == p.Days(), Bands: statsreport.Bands()}}
+		Complete: len(days) == p.Days(), Bands: statsreport.Bands(), DataNoteZH: s.DataNoteZH, DataNoteEN: s.DataNoteEN}}
 	if n := len(days); n > 0 {
 		v.AsOf = days[n-1].Date.In(CST).Format(time.DateOnly)
 	}

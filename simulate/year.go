@@ -28,7 +28,7 @@ var yearTable []byte
 // The result is simulated, not measured: the shape of Beijing's year at
 // another county's level.
 var YearScale = [aqi.NumPollutants]float64{
-	aqi.SO2: 0.6, aqi.NO2: 0.5, aqi.PM10: 0.42, aqi.CO: 0.6, aqi.O3: 0.6, aqi.PM25: 0.37,
+	aqi.SO2: 0.6, aqi.NO2: 0.5, aqi.PM10: 0.40, aqi.CO: 0.6, aqi.O3: 0.55, aqi.PM25: 0.34,
 }
 
 // yearProfiles are the hour-of-day shapes (index 0: the hour ending 01:00)

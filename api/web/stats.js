@@ -240,7 +240,8 @@
     renderFilters();
     renderFigures($("year-figures"), state.year);
     var ed = state.year ? state.year.summary.editions.map(function (e) { return e.name + " " + e.from + " … " + e.to; }).join(" · ") : "";
-    D.setText($("year-notes"), ed);
+    var note = state.year ? pick(state.year, "data_note") : "";
+    D.setText($("year-notes"), note ? note + " " + ed : ed);
     renderCalendar();
     renderMonth();
     renderTargets();

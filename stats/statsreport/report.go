@@ -225,7 +225,7 @@ func (in Input) svgDays() template.HTML {
 		switch {
 		case in.Kind == Annual && d.Day() == 1:
 			label = d.Format("1月")
-		case in.Kind != Annual && (i == 0 || d.Weekday() == time.Monday):
+		case in.Kind != Annual && (i == 0 || (i >= 3 && d.Weekday() == time.Monday)):
 			label = d.Format("01-02")
 		}
 		if label != "" {
