@@ -432,26 +432,32 @@ func handleStatsReport(s *StatsDeps, d Deps, kind string) gin.HandlerFunc {
 		if s.Targets != nil {
 			in.Illustrative, in.TargetsNote = s.Targets.Illustrative, s.TargetsNote
 		}
-		name := fmt.Sprintf("%s-%s-%s", kind, sc.ID, p.Label)
-		if format == "csv" {
-			b, err := statsreport.CSV(in)
-			if err != nil {
-				writeError(c, err)
-				return
-			}
-			c.Header("Content-Disposition", `attachment; filename="`+name+`.csv"`)
-			c.Data(http.StatusOK, "text/csv; charset=utf-8", b)
-			return
-		}
-		b, err := statsreport.HTML(in)
+		writeReport(c, format == "csv", fmt.Sprintf("%s-%s-%s", kind, sc.ID, p.Label),
+			func() ([]byte, error) { return statsreport.HTML(in) }, func() ([]byte, error) { return statsreport.CSV(in) })
+	}
+}
+
+// writeReport answers with a report: as a CSV attachment named name.csv,
+// or as printable HTML with its own policy (its own styles, no script, no
+// frame).
+func writeReport(c *gin.Context, csv bool, name string, html, csvOf func() ([]byte, error)) {
+	if csv {
+		b, err := csvOf()
 		if err != nil {
 			writeError(c, err)
 			return
 		}
-		// Printable, self-contained: its own styles, no script, no frame.
-		c.Header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; frame-ancestors 'none'")
-		c.Data(http.StatusOK, "text/html; charset=utf-8", b)
+		c.Header("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+		c.Data(http.StatusOK, "text/csv; charset=utf-8", b)
+		return
 	}
+	b, err := html()
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; frame-ancestors 'none'")
+	c.Data(http.StatusOK, "text/html; charset=utf-8", b)
 }
 
 // handleStatsPage serves the public statistics page (/stats).

@@ -928,13 +928,7 @@ func (c *Config) checkList(plan *alert.Plan) []string {
 	if c.ReductionList == "" {
 		return nil
 	}
-	var b []byte
-	var err error
-	if name, ok := strings.CutPrefix(c.ReductionList, "embedded:"); ok {
-		b, err = fs.ReadFile(Lists, name)
-	} else {
-		b, err = os.ReadFile(c.ReductionList)
-	}
+	b, err := readFileOr(Lists, c.ReductionList)
 	if err != nil {
 		return []string{fmt.Sprintf("reduction_list %s: %v", c.ReductionList, err)}
 	}

@@ -23,6 +23,14 @@ var TargetFiles embed.FS
 // regions and the station registry at load; nil when none are named.
 func (c *Config) ParsedTargets() *stats.Targets { return c.targets }
 
+// readFileOr reads "embedded:NAME" from files, any other path from disk.
+func readFileOr(files fs.FS, path string) ([]byte, error) {
+	if name, ok := strings.CutPrefix(path, "embedded:"); ok {
+		return fs.ReadFile(files, name)
+	}
+	return os.ReadFile(path)
+}
+
 // checkTargets reads the targets file strictly (package stats: unknown
 // keys, values out of range, every problem with its line) and checks its
 // scopes against the plan's regions and the configured stations.
@@ -31,13 +39,7 @@ func (c *Config) checkTargets(plan *alert.Plan) []string {
 	if c.Targets == "" {
 		return nil
 	}
-	var b []byte
-	var err error
-	if name, ok := strings.CutPrefix(c.Targets, "embedded:"); ok {
-		b, err = fs.ReadFile(TargetFiles, name)
-	} else {
-		b, err = os.ReadFile(c.Targets)
-	}
+	b, err := readFileOr(TargetFiles, c.Targets)
 	if err != nil {
 		return []string{fmt.Sprintf("targets %s: %v", c.Targets, err)}
 	}

@@ -20,8 +20,8 @@
       heavyNone: "本月无重污染天。", heavyDay: "{date} AQI {aqi}，首要污染物 {p}", noWarning: "未发布预警",
       warned: "{level}（{when}）", ahead: "提前发布", sameDay: "当日发布", primaryNone: "无",
       status: { on_track: "进度正常", at_risk: "有风险", out_of_reach: "已无法实现", unknown: "无法评估" },
-      soFar: "目前 {v}", projection: "预计全年 {v}", illustrative: "示意", noTargets: "未配置年度目标。",
-      pp: "个百分点", days: "天"
+      soFar: "目前 {v}", projection: "预计全年 {v}", illustrative: "示意",
+      pp: "个百分点"
     },
     en: {
       title: "Air-quality statistics", pageTitle: "Air-quality statistics", home: "← Air quality now", region: "Area", year: "Year",
@@ -36,8 +36,8 @@
       heavyNone: "No heavy-pollution day this month.", heavyDay: "{date} AQI {aqi}, primary {p}", noWarning: "no warning issued",
       warned: "{level} ({when})", ahead: "issued ahead", sameDay: "issued that day", primaryNone: "none",
       status: { on_track: "on track", at_risk: "at risk", out_of_reach: "out of reach", unknown: "cannot be evaluated" },
-      soFar: "so far {v}", projection: "projected {v}", illustrative: "illustrative", noTargets: "No targets are configured.",
-      pp: " points", days: " days"
+      soFar: "so far {v}", projection: "projected {v}", illustrative: "illustrative",
+      pp: " points"
     }
   });
   // Names of the evaluated terms as the API sends them.

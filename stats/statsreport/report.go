@@ -106,28 +106,11 @@ func (in Input) pollutants() []pollutantRow {
 			r.ValidText = "无效 not valid: " + strings.Join(st.Invalid, "; ")
 		}
 		if in.LastYear != nil {
-			r.Change, r.HasChange = lastYearMean(in.LastYear, t), true
+			r.Change, r.HasChange = *in.LastYear.Means.Of(t), true
 		}
 		out = append(out, r)
 	}
 	return out
-}
-
-func lastYearMean(c *stats.Comparison, t aqi.Term) stats.Change {
-	m := c.Means
-	switch t {
-	case aqi.TermSO2:
-		return m.SO2
-	case aqi.TermNO2:
-		return m.NO2
-	case aqi.TermPM10:
-		return m.PM10
-	case aqi.TermPM25:
-		return m.PM25
-	case aqi.TermCO:
-		return m.CO
-	}
-	return m.O3_8h
 }
 
 // categoryRow is one category with its count and colour.
@@ -379,7 +362,7 @@ func CSV(in Input) ([]byte, error) {
 		ch("good_ratio", c.GoodRatio, 1, "%")
 		ch("heavy_days", c.HeavyDays, 0, "days")
 		for _, t := range stats.Indicators {
-			ch(t.String()+"_mean", lastYearMean(c, t), decimalsOf(t), "")
+			ch(t.String()+"_mean", *c.Means.Of(t), decimalsOf(t), "")
 		}
 	}
 	for _, p := range in.Targets {

@@ -101,9 +101,9 @@ func TestRelated(t *testing.T) {
 		want []string
 	}{
 		{stats.Scope{Kind: "region", ID: "county"}, []string{"a", "a1", "b", "county"}}, // the county's year has its towns' warnings
-		{stats.Scope{Kind: "region", ID: "a"}, []string{"a", "a1", "county"}},          // a town: its own, its sub-town's, the county's
-		{stats.Scope{Kind: "station", ID: "s"}, []string{"a", "county"}},               // a station: its town and the county
-		{stats.Scope{Kind: "station", ID: "gone"}, []string{}},                         // not configured: nothing
+		{stats.Scope{Kind: "region", ID: "a"}, []string{"a", "a1", "county"}},           // a town: its own, its sub-town's, the county's
+		{stats.Scope{Kind: "station", ID: "s"}, []string{"a", "county"}},                // a station: its town and the county
+		{stats.Scope{Kind: "station", ID: "gone"}, []string{}},                          // not configured: nothing
 	} {
 		var got []string
 		for r := range Related(regions, stations, c.sc) {
