@@ -387,6 +387,10 @@ func handleStatsReport(s *StatsDeps, d Deps, kind string) gin.HandlerFunc {
 			writeError(c, badRequest("format=%q: want html or csv / 格式应为 html 或 csv", format))
 			return
 		}
+		if c.Query("station") != "" && c.Query("region") != "" {
+			writeError(c, badRequest("give region= or station=, not both / 区域与监测站只能选一"))
+			return
+		}
 		q := func(k string) string {
 			switch k {
 			case "scope":

@@ -274,6 +274,8 @@ func TestStatsOpenAPI(t *testing.T) {
 		{"/api/v1/reports/monthly?month=2026-11", 200},
 		{"/api/v1/reports/annual?year=2026&format=csv", 200},
 		{"/api/v1/reports/annual?year=26", 400},
+		{"/api/v1/reports/monthly?month=2026-11&region=county&station=sa", 400}, // one scope only
+		{"/api/v1/reports/monthly?month=2026-11&station=sa", 200},
 		{"/stats", 200},
 	} {
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+c.path, nil)
