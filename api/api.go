@@ -58,6 +58,8 @@ type Deps struct {
 	Reduction *ReductionDeps
 	// Lists is the reduction list's yearly revision (lists.go); nil: 503.
 	Lists *ListDeps
+	// Stats are the statistics and the county's targets (stats.go); nil: 503.
+	Stats *StatsDeps
 
 	// Public HTTP (middleware.go, history.go).
 	History        AQIHistory // stored hourly AQI for /api/v1/aqi/history; nil: 503

@@ -16,6 +16,7 @@ func addRoutes(r *gin.Engine, d Deps) {
 	r.GET("/sources/:id/signboard", handleSignboard(rd))
 	r.GET("/verify", handleVerifyPage())
 	r.GET("/enterprise", handleEnterprisePage())
+	r.GET("/stats", handleStatsPage())
 	r.GET("/assets/*file", handleAsset())
 	r.GET("/api/openapi.json", cacheControl(cacheDocs), handleOpenAPI())
 	r.GET("/healthz", handleHealthz())
@@ -80,4 +81,11 @@ func addRoutes(r *gin.Engine, d Deps) {
 	staff.GET("/reduction/versions/:id", handleListVersion(d.Lists))
 	staff.GET("/reduction/versions/:id/filing.csv", handleListFiling(d.Lists))
 	staff.POST("/reduction/versions/:id/:action", handleListStep(d.Lists))
+
+	// Statistics, the county's targets and the reports handed in (stats.go).
+	sd := d.Stats.withNow(d.Now)
+	v1.GET("/stats", cacheControl(cacheHistory), handleStats(sd, d))
+	v1.GET("/targets", cacheControl(cacheHistory), handleTargets(sd))
+	staff.GET("/reports/monthly", handleMonthlyReport(sd, d))
+	staff.GET("/reports/annual", handleAnnualReport(sd, d))
 }

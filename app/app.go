@@ -42,6 +42,7 @@ import (
 	"github.com/aqwarn/aqwarn/internal/guard"
 	"github.com/aqwarn/aqwarn/reduction"
 	"github.com/aqwarn/aqwarn/simulate"
+	"github.com/aqwarn/aqwarn/stats/statsvc"
 	"github.com/aqwarn/aqwarn/store/influx"
 	"github.com/aqwarn/aqwarn/store/sqlite"
 )
@@ -77,13 +78,16 @@ type App struct {
 	checks     []api.Check
 	mqttURL    string
 
-	job    *aqijob.Job
-	pipe   *ingest.Pipeline
-	recv   *ingest.Receiver
-	mq     *ingestmqtt.Client
-	health *ingest.Health
-	hj212  *hj212.Server
-	wake   chan struct{} // new durable data for the AQI job
+	job   *aqijob.Job
+	stats *statsvc.Service
+	// demoDataNote says which of the demo's days are simulated (zh, en).
+	demoDataNote [2]string
+	pipe         *ingest.Pipeline
+	recv         *ingest.Receiver
+	mq           *ingestmqtt.Client
+	health       *ingest.Health
+	hj212        *hj212.Server
+	wake         chan struct{} // new durable data for the AQI job
 
 	svc      *lifecycle.Service
 	delivery *delivery
@@ -159,6 +163,14 @@ func (a *App) build(ctx context.Context) error {
 	}
 	a.db.Now = a.now
 	a.closers.push(func() { a.db.Close() })
+	if cfg.Demo.Enabled && cfg.Store.Readings == "embedded" {
+		// The year before the replay, for the statistics (demo_year.go);
+		// the demo's clock starts once it is written.
+		if err := a.backfillDemoYear(ctx, a.db); err != nil {
+			return err
+		}
+		a.clock.Origin = time.Now()
+	}
 	if err := a.newAlert(); err != nil {
 		return err
 	}
@@ -218,6 +230,7 @@ func (a *App) Start(ctx context.Context) error {
 		return err
 	}
 	a.wakeAQIOnData()
+	a.warmStats(ctx)
 
 	if cfg.HTTP.TLSCert != "" {
 		a.srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
@@ -354,7 +367,10 @@ func (a *App) newIngest(ctx context.Context) error {
 	pipe.Logger = log.With("component", "ingest")
 	pipe.Now = a.now
 	pipe.BatchSize, pipe.BatchWait, pipe.Writers = cfg.Ingest.BatchSize, cfg.Ingest.BatchWait, cfg.Ingest.Writers
-	pipe.OnStored = a.job.Forget // their hours are read again, also hours the job had settled
+	a.newStats(primary) // stats.go
+	// Their hours are read again, also hours the job had settled; their
+	// days are computed again.
+	pipe.OnStored = func(rs []aqwarn.Reading) { a.job.Forget(rs); a.stats.Forget(rs) }
 	a.pipe = pipe
 	a.recv = &ingest.Receiver{Pipeline: pipe, Registry: ingest.NewRegistry(cfg.Stations), Now: a.now,
 		Limits: ingest.Limits{MaxFuture: cfg.Ingest.MaxFuture, Retention: cfg.Ingest.Retention},
@@ -616,6 +632,7 @@ func (a *App) newHTTP() {
 			Active: a.svc.Store, Primary: a.primaryPollutant},
 		Lists: &api.ListDeps{Store: a.db, Audit: a.db, InForce: a.delivery.list, Now: a.now,
 			Parse: func(b []byte) (*reduction.List, error) { return configs.ParseListFor(a.svc.Plan, b) }},
+		Stats: a.statsDeps(),
 	}), ReadHeaderTimeout: 10 * time.Second}
 }
 
