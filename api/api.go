@@ -60,6 +60,8 @@ type Deps struct {
 	Lists *ListDeps
 	// Compliance is the inspection loop (compliance.go); nil: 503.
 	Compliance *ComplianceDeps
+	// Stats are the statistics and the county's targets (stats.go); nil: 503.
+	Stats *StatsDeps
 
 	// Public HTTP (middleware.go, history.go).
 	History        AQIHistory // stored hourly AQI for /api/v1/aqi/history; nil: 503

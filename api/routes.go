@@ -17,6 +17,7 @@ func addRoutes(r *gin.Engine, d Deps) {
 	r.GET("/verify", handleVerifyPage())
 	r.GET("/enterprise", handleEnterprisePage())
 	r.GET("/inspect", handleInspectPage())
+	r.GET("/stats", handleStatsPage())
 	r.GET("/assets/*file", handleAsset())
 	r.GET("/api/openapi.json", cacheControl(cacheDocs), handleOpenAPI())
 	r.GET("/healthz", handleHealthz())
@@ -98,4 +99,11 @@ func addRoutes(r *gin.Engine, d Deps) {
 	insp.POST("/:id/findings", handleFindings(cd))
 	insp.POST("/:id/photos", handleInspectionPhoto(cd))
 	insp.POST("/:id/conclude", handleConclude(cd))
+
+	// Statistics, the county's targets and the reports handed in (stats.go).
+	sd := d.Stats.withNow(d.Now)
+	v1.GET("/stats", cacheControl(cacheHistory), handleStats(sd, d))
+	v1.GET("/targets", cacheControl(cacheHistory), handleTargets(sd))
+	staff.GET("/reports/monthly", handleMonthlyReport(sd, d))
+	staff.GET("/reports/annual", handleAnnualReport(sd, d))
 }

@@ -292,24 +292,8 @@ func handleReport(p *PublishDeps) gin.HandlerFunc {
 			writeError(c, err)
 			return
 		}
-		if c.Query("format") == "csv" {
-			b, err := report.CSV(in)
-			if err != nil {
-				writeError(c, err)
-				return
-			}
-			c.Header("Content-Disposition", `attachment; filename="episode-`+strconv.FormatInt(id, 10)+`.csv"`)
-			c.Data(http.StatusOK, "text/csv; charset=utf-8", b)
-			return
-		}
-		b, err := report.HTML(in)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		// Printable, self-contained: its own styles, no script, no frame.
-		c.Header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; frame-ancestors 'none'")
-		c.Data(http.StatusOK, "text/html; charset=utf-8", b)
+		writeReport(c, c.Query("format") == "csv", "episode-"+strconv.FormatInt(id, 10),
+			func() ([]byte, error) { return report.HTML(in) }, func() ([]byte, error) { return report.CSV(in) })
 	}
 }
 

@@ -43,6 +43,7 @@ import (
 	"github.com/aqwarn/aqwarn/internal/guard"
 	"github.com/aqwarn/aqwarn/reduction"
 	"github.com/aqwarn/aqwarn/simulate"
+	"github.com/aqwarn/aqwarn/stats/statsvc"
 	"github.com/aqwarn/aqwarn/store/influx"
 	"github.com/aqwarn/aqwarn/store/sqlite"
 )
@@ -78,13 +79,16 @@ type App struct {
 	checks     []api.Check
 	mqttURL    string
 
-	job    *aqijob.Job
-	pipe   *ingest.Pipeline
-	recv   *ingest.Receiver
-	mq     *ingestmqtt.Client
-	health *ingest.Health
-	hj212  *hj212.Server
-	wake   chan struct{} // new durable data for the AQI job
+	job   *aqijob.Job
+	stats *statsvc.Service
+	// demoDataNote says which of the demo's days are simulated (zh, en).
+	demoDataNote [2]string
+	pipe         *ingest.Pipeline
+	recv         *ingest.Receiver
+	mq           *ingestmqtt.Client
+	health       *ingest.Health
+	hj212        *hj212.Server
+	wake         chan struct{} // new durable data for the AQI job
 
 	svc      *lifecycle.Service
 	delivery *delivery
@@ -164,6 +168,14 @@ func (a *App) build(ctx context.Context) error {
 	}
 	a.db.Now = a.now
 	a.closers.push(func() { a.db.Close() })
+	if cfg.Demo.Enabled && cfg.Store.Readings == "embedded" {
+		// The year before the replay, for the statistics (demo_year.go);
+		// the demo's clock starts once it is written.
+		if err := a.backfillDemoYear(ctx, a.db); err != nil {
+			return err
+		}
+		a.clock.Origin = time.Now()
+	}
 	if err := a.newAlert(); err != nil {
 		return err
 	}
@@ -224,6 +236,7 @@ func (a *App) Start(ctx context.Context) error {
 		return err
 	}
 	a.wakeAQIOnData()
+	a.warmStats(ctx)
 
 	if cfg.HTTP.TLSCert != "" {
 		a.srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
@@ -360,7 +373,10 @@ func (a *App) newIngest(ctx context.Context) error {
 	pipe.Logger = log.With("component", "ingest")
 	pipe.Now = a.now
 	pipe.BatchSize, pipe.BatchWait, pipe.Writers = cfg.Ingest.BatchSize, cfg.Ingest.BatchWait, cfg.Ingest.Writers
-	pipe.OnStored = a.job.Forget // their hours are read again, also hours the job had settled
+	a.newStats(primary) // stats.go
+	// Their hours are read again, also hours the job had settled; their
+	// days are computed again.
+	pipe.OnStored = func(rs []aqwarn.Reading) { a.job.Forget(rs); a.stats.Forget(rs) }
 	a.pipe = pipe
 	a.recv = &ingest.Receiver{Pipeline: pipe, Registry: ingest.NewRegistry(cfg.Stations), Now: a.now,
 		Limits: ingest.Limits{MaxFuture: cfg.Ingest.MaxFuture, Retention: cfg.Ingest.Retention},
@@ -624,6 +640,7 @@ func (a *App) newHTTP() {
 		Lists: &api.ListDeps{Store: a.db, Audit: a.db, InForce: a.delivery.list, Now: a.now,
 			Parse: func(b []byte) (*reduction.List, error) { return configs.ParseListFor(a.svc.Plan, b) }},
 		Compliance: &api.ComplianceDeps{Service: a.inspect, Now: a.now},
+		Stats:      a.statsDeps(),
 	}), ReadHeaderTimeout: 10 * time.Second}
 }
 

@@ -171,14 +171,19 @@ func (j *Job) compute(rs []aqwarn.Reading, from, end time.Time, recompute int) (
 }
 
 // stationsIn returns the stations of a region and of its sub-regions.
-func (j *Job) stationsIn(region string) []string {
+func (j *Job) stationsIn(region string) []string { return StationsIn(j.Regions, j.Stations, region) }
+
+// StationsIn returns the ids of the stations of a region and of its
+// sub-regions, in registry order: the stations a region's hours are the
+// mean of.
+func StationsIn(regions []aqwarn.Region, stations []aqwarn.Station, region string) []string {
 	parent := map[string]string{}
-	for _, r := range j.Regions {
+	for _, r := range regions {
 		parent[r.ID] = r.Parent
 	}
 	var out []string
-	for _, s := range j.Stations {
-		for r := s.Region; r != ""; r = parent[r] {
+	for _, s := range stations {
+		for r, n := s.Region, 0; r != "" && n <= len(regions); r, n = parent[r], n+1 {
 			if r == region {
 				out = append(out, s.ID)
 				break
@@ -188,7 +193,11 @@ func (j *Job) stationsIn(region string) []string {
 	return out
 }
 
-func optionsOf(s aqwarn.Station) aqi.Options {
+func optionsOf(s aqwarn.Station) aqi.Options { return StationOptions(s) }
+
+// StationOptions are the AQI options of a station: the pollutants it does
+// not measure (none listed: it measures all six).
+func StationOptions(s aqwarn.Station) aqi.Options {
 	if len(s.Pollutants) == 0 {
 		return aqi.Options{}
 	}

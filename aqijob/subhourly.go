@@ -83,19 +83,25 @@ func (j *Job) readHours(ctx context.Context, from, end, settled time.Time) ([]aq
 	return append(out, rs...), nil
 }
 
-// hourlyReadings returns the hourly readings of the window (from, end]:
+// hourlyReadings returns the hourly readings of the window (from, end]
+// (HourlyReadings).
+func (j *Job) hourlyReadings(ctx context.Context, from, end time.Time) ([]aqwarn.Reading, error) {
+	return HourlyReadings(ctx, j.Readings, from, end)
+}
+
+// HourlyReadings returns the hourly readings of the window (from, end]:
 // those the stations sent, and for the hours they did not send, the means of
 // their 1- and 5-minute data where the hour has enough valid minutes (see
 // HourlyMeans and MergeHourly, hourly.go). A station's own hourly value
-// always wins.
-func (j *Job) hourlyReadings(ctx context.Context, from, end time.Time) ([]aqwarn.Reading, error) {
-	sent, err := j.Readings.Readings(ctx, time.Hour, from, end)
+// always wins. The statistics (stats/statsvc) read hours the same way.
+func HourlyReadings(ctx context.Context, r Readings, from, end time.Time) ([]aqwarn.Reading, error) {
+	sent, err := r.Readings(ctx, time.Hour, from, end)
 	if err != nil {
 		return nil, err
 	}
 	var sub []aqwarn.Reading
 	for _, iv := range subHourly {
-		rs, err := j.Readings.Readings(ctx, iv, from, end)
+		rs, err := r.Readings(ctx, iv, from, end)
 		if err != nil {
 			return nil, err
 		}

@@ -34,6 +34,7 @@ import (
 	"github.com/aqwarn/aqwarn/alert"
 	"github.com/aqwarn/aqwarn/broker"
 	"github.com/aqwarn/aqwarn/reduction"
+	"github.com/aqwarn/aqwarn/stats"
 )
 
 //go:embed default.yaml production.yaml
@@ -63,10 +64,14 @@ type Config struct {
 	// ReductionList is the emission-reduction list (重污染天气应急减排清单,
 	// package reduction): a path, or "embedded:reduction/NAME.yaml";
 	// empty: no list, and only the plan's member units are told.
-	ReductionList string           `yaml:"reduction_list"`
-	Auth          Auth             `yaml:"auth"`
-	Publish       Publish          `yaml:"publish"`
-	Stations      []aqwarn.Station `yaml:"stations"`
+	ReductionList string `yaml:"reduction_list"`
+	// Targets are the county's yearly air-quality targets (package stats,
+	// configs/targets/): a path, or "embedded:targets/NAME.yaml"; empty:
+	// none, and GET /api/v1/targets says so.
+	Targets  string           `yaml:"targets"`
+	Auth     Auth             `yaml:"auth"`
+	Publish  Publish          `yaml:"publish"`
+	Stations []aqwarn.Station `yaml:"stations"`
 	// Inspection is the inspection loop of compliance (inspection.go).
 	Inspection Inspection `yaml:"inspection"`
 
@@ -79,6 +84,8 @@ type Config struct {
 
 	plan *alert.Plan     // parsed and checked with the rest (ParsedPlan)
 	list *reduction.List // likewise (ParsedList)
+	// targets likewise (ParsedTargets, targets.go)
+	targets *stats.Targets
 }
 
 // ParsedList is the emission-reduction list the configuration names,
@@ -436,6 +443,7 @@ func (c *Config) envVars() []envVar {
 		{"DEMO_AUTO_APPROVE", &c.Demo.AutoApprove},
 		{"PLAN", &c.Plan},
 		{"REDUCTION_LIST", &c.ReductionList},
+		{"TARGETS", &c.Targets},
 		{"PUBLISH_BASE_URL", &c.Publish.BaseURL},
 		{"PUBLISH_SMTP_ADDR", &c.Publish.SMTP.Addr},
 		{"PUBLISH_SMTP_FROM", &c.Publish.SMTP.From},
@@ -853,6 +861,7 @@ func (c *Config) checkPlan() []string {
 	}
 	c.Regions = plan.Regions
 	p := c.checkList(plan)
+	p = append(p, c.checkTargets(plan)...)
 	p = append(p, c.Inspection.check(plan)...)
 	isSource := func(id string) bool {
 		if c.list == nil {
@@ -923,7 +932,7 @@ func (c *Config) checkList(plan *alert.Plan) []string {
 	if c.ReductionList == "" {
 		return nil
 	}
-	b, err := c.OpenList()
+	b, err := readFileOr(Lists, c.ReductionList)
 	if err != nil {
 		return []string{fmt.Sprintf("reduction_list %s: %v", c.ReductionList, err)}
 	}

@@ -2,9 +2,6 @@ package configs
 
 import (
 	"fmt"
-	"io/fs"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/aqwarn/aqwarn/alert"
@@ -42,7 +39,7 @@ func (i *Inspection) check(plan *alert.Plan) []string {
 	if i.Every <= 0 {
 		p = append(p, "inspection.every must be a positive duration (e.g. 15m)")
 	}
-	b, err := openData(Compliance, i.Checklists)
+	b, err := readFileOr(Compliance, i.Checklists)
 	if err == nil {
 		i.checklists, err = inspect.ParseChecklists(b)
 	}
@@ -53,7 +50,7 @@ func (i *Inspection) check(plan *alert.Plan) []string {
 	for _, r := range plan.Roles {
 		roles = append(roles, r.ID)
 	}
-	b, err = openData(Compliance, i.Consequences)
+	b, err = readFileOr(Compliance, i.Consequences)
 	if err == nil {
 		i.consequences, err = inspect.ParseConsequences(b, roles)
 	}
@@ -63,14 +60,6 @@ func (i *Inspection) check(plan *alert.Plan) []string {
 	return p
 }
 
-// openData reads a path, or "embedded:NAME" from fsys.
-func openData(fsys fs.FS, path string) ([]byte, error) {
-	if name, ok := strings.CutPrefix(path, "embedded:"); ok {
-		return fs.ReadFile(fsys, name)
-	}
-	return os.ReadFile(path)
-}
-
 // OpenList returns the text of the configured reduction list (nil when
 // none is configured): what a downgrade's draft edits when the year has
 // no version yet.
@@ -78,5 +67,5 @@ func (c *Config) OpenList() ([]byte, error) {
 	if c.ReductionList == "" {
 		return nil, nil
 	}
-	return openData(Lists, c.ReductionList)
+	return readFileOr(Lists, c.ReductionList)
 }

@@ -57,12 +57,13 @@ func Compare(now, last Summary) Comparison {
 		if t == aqi.TermCO {
 			dec = 2
 		}
-		*c.Means.of(t) = change(a.Mean, b.Mean, true, a.Valid && b.Valid, dec)
+		*c.Means.Of(t) = change(a.Mean, b.Mean, true, a.Valid && b.Valid, dec)
 	}
 	return c
 }
 
-func (m *MeanChanges) of(t aqi.Term) *Change {
+// Of is the change of an indicator's mean (TermO3_8h for any other term).
+func (m *MeanChanges) Of(t aqi.Term) *Change {
 	switch t {
 	case aqi.TermSO2:
 		return &m.SO2

@@ -20,7 +20,8 @@
       staleStation: "延迟", scaleLabel: "图中颜色：空气质量类别",
       live: "{name}：AQI {aqi}，{cat}", liveNA: "{name}：无数据",
       trendTitle: "近 72 小时 AQI 趋势图", trendDesc: "小时 AQI 最新 {last}（{cat}），72 小时内最高 {max}，最低 {min}。",
-      trendHour: "{time}：小时 AQI {aqi}，{cat}", mapTitle: "各监测站位置图，标注小时 AQI"
+      trendHour: "{time}：小时 AQI {aqi}，{cat}", mapTitle: "各监测站位置图，标注小时 AQI",
+      statsLink: "空气质量统计与年度目标"
     },
     en: {
       title: "Air quality now", pageTitle: "Air quality now", county: "County", aqiHourly: "Hourly AQI", trend: "Last 72 hours",
@@ -37,7 +38,8 @@
       staleStation: "late", scaleLabel: "Colours on this page: AQI categories",
       live: "{name}: AQI {aqi}, {cat}", liveNA: "{name}: no data",
       trendTitle: "AQI over the last 72 hours", trendDesc: "Hourly AQI: latest {last} ({cat}); highest {max}, lowest {min} in 72 hours.",
-      trendHour: "{time}: hourly AQI {aqi}, {cat}", mapTitle: "Map of the stations with their hourly AQI"
+      trendHour: "{time}: hourly AQI {aqi}, {cat}", mapTitle: "Map of the stations with their hourly AQI",
+      statsLink: "Air-quality statistics and the year's targets"
     }
   };
   var t = D.texts(T);
@@ -49,17 +51,7 @@
 
   var state = { current: null, stations: null, history: null, warnings: [], error: false };
 
-  // Dark text on light colours (yellow, green), light text on dark ones.
-  function textOn(hex) {
-    var m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex || "");
-    if (!m) return "#1d2329";
-    var l = 0.299 * parseInt(m[1], 16) + 0.587 * parseInt(m[2], 16) + 0.114 * parseInt(m[3], 16);
-    return l > 150 ? "#1d2329" : "#fff";
-  }
-  function paint(node, color) {
-    node.style.background = color || "#e3e7ea";
-    node.style.color = textOn(color);
-  }
+  var textOn = D.textOn, paint = D.paint; // dom.js
   function primaryText(v) {
     if (!v || !v.primary || !v.primary.length) return t("none");
     return v.primary.map(function (p) { return POLLUTANT[p] || p; }).join(", ");

@@ -22,6 +22,20 @@ window.aqwarnDOM = (function () {
     if (node.textContent !== text) node.textContent = text;
   }
 
+  // Dark text on light colours (yellow, green), light text on dark ones.
+  function textOn(hex) {
+    var m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex || "");
+    if (!m) return "#1d2329";
+    var l = 0.299 * parseInt(m[1], 16) + 0.587 * parseInt(m[2], 16) + 0.114 * parseInt(m[3], 16);
+    return l > 150 ? "#1d2329" : "#fff";
+  }
+  // paint gives a node a category's colour (as the API sends it) with
+  // text that stays readable on it.
+  function paint(node, color) {
+    node.style.background = color || "#e3e7ea";
+    node.style.color = textOn(color);
+  }
+
   // ---- China time -------------------------------------------------------
   // Every time on the pages is China Standard Time, whatever the browser's
   // zone: one formatter, the time zone database's Asia/Shanghai.
@@ -186,7 +200,7 @@ window.aqwarnDOM = (function () {
     });
   }
 
-  return { $: $, el: el, svgEl: svgEl, call: call, setText: setText, fmtTime: fmtTime, cstInstant: cstInstant, cstMidnights: cstMidnights,
+  return { $: $, el: el, svgEl: svgEl, call: call, setText: setText, textOn: textOn, paint: paint, fmtTime: fmtTime, cstInstant: cstInstant, cstMidnights: cstMidnights,
     lang: currentLang, setLang: setLang, onLang: onLang, both: both, pick: pick, pair: pair, texts: texts, applyTexts: applyTexts,
     langButton: langButton };
 })();

@@ -31,7 +31,6 @@ const (
 type Store struct {
 	client influxdb2.Client
 	write  api.WriteAPIBlocking
-	query  api.QueryAPI
 	bucket string
 	org    string
 }
@@ -54,11 +53,16 @@ func Open(c Config) *Store {
 	return &Store{
 		client: client,
 		write:  client.WriteAPIBlocking(c.Org, c.Bucket),
-		query:  client.QueryAPI(c.Org),
 		bucket: c.Bucket,
 		org:    c.Org,
 	}
 }
+
+// queryAPI is a query client of its own for each query: the library's
+// query client sets its URL on first use without holding its lock, a data
+// race when two goroutines query first at once (the AQI job and the
+// statistics at start). It is a small value over the shared HTTP service.
+func (s *Store) queryAPI() api.QueryAPI { return s.client.QueryAPI(s.org) }
 
 // Close releases the client's connections.
 func (s *Store) Close() { s.client.Close() }
@@ -174,7 +178,7 @@ func (s *Store) Readings(ctx context.Context, interval time.Duration, from, to t
   |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")`,
 		s.bucket, from.Add(time.Second).UTC().Format(time.RFC3339), to.Add(time.Second).UTC().Format(time.RFC3339),
 		MeasurementReading, interval.String())
-	res, err := s.query.Query(ctx, q)
+	res, err := s.queryAPI().Query(ctx, q)
 	if err != nil {
 		return nil, &aqwarn.Error{Code: aqwarn.EUNAVAILABLE, Op: "influx.Readings", Message: "InfluxDB query failed", Err: err}
 	}
@@ -241,7 +245,7 @@ func (s *Store) CountReadings(ctx context.Context, from, to time.Time) (map[stri
   |> filter(fn: (r) => r._measurement == %q and r._field == "pm25")
   |> group(columns: ["station"])
   |> count()`, s.bucket, from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), MeasurementReading)
-	res, err := s.query.Query(ctx, q)
+	res, err := s.queryAPI().Query(ctx, q)
 	if err != nil {
 		return nil, err
 	}

@@ -63,6 +63,12 @@ func Run(t *testing.T, open Open) {
 			run  func(t *testing.T, s lifecycle.Store)
 		}{"Forecasts", forecasts})
 	}
+	if _, ok := probe.(lifecycle.WarningHistory); ok {
+		rules = append(rules, struct {
+			name string
+			run  func(t *testing.T, s lifecycle.Store)
+		}{"WarningsBetween", warningsBetween})
+	}
 	for _, r := range rules {
 		t.Run(r.name, func(t *testing.T) {
 			t.Parallel()
