@@ -11,6 +11,7 @@ import (
 
 	"github.com/aqwarn/aqwarn/aqi"
 	"github.com/aqwarn/aqwarn/compliance"
+	"github.com/aqwarn/aqwarn/configs"
 	"github.com/aqwarn/aqwarn/reduction"
 )
 
@@ -173,4 +174,19 @@ func TestDemoAccounting(t *testing.T) {
 			t.Errorf("%s: %d pollutants, %d sources", l.Level, len(l.Pollutants), len(l.Sources))
 		}
 	}
+}
+
+// demoList is the demo's reduction list, validated against the county plan.
+func demoList(t *testing.T) *reduction.List {
+	t.Helper()
+	scenarioList(t) // loads the plan
+	b, err := os.ReadFile("../configs/reduction/jianghua-2026.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := configs.ParseListFor(plan, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
 }

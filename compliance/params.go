@@ -24,7 +24,7 @@ const Interval = 15 * time.Minute
 
 // Params are the engine's numbers, as data (configs/compliance/defaults.yaml,
 // notes §7 P1): every threshold and duration of the rules, the baseline,
-// the accounting's required shares and the consequences. Load them with
+// the accounting's required shares. Load them with
 // ParseParams, which refuses unknown keys and values out of range.
 type Params struct {
 	// ID names the parameter set.
@@ -47,9 +47,8 @@ type Params struct {
 	Baseline BaselineParams `yaml:"baseline"`
 	Rules    RuleParams     `yaml:"rules"`
 	// Units are per-unit values that replace StandbyKW and FixedLoadShare.
-	Units        []UnitParams      `yaml:"units"`
-	Accounting   AccountingParams  `yaml:"accounting"`
-	Consequences ConsequenceParams `yaml:"consequences"`
+	Units      []UnitParams     `yaml:"units"`
+	Accounting AccountingParams `yaml:"accounting"`
 }
 
 // BaselineParams define a meter's normal use (notes §7 P1).
@@ -462,7 +461,6 @@ func (p *Params) check(c *checker) {
 		c.source(up("source"), fmt.Sprintf("units[%d]", i), u.Source)
 	}
 	p.Accounting.check(c)
-	p.Consequences.check(c)
 }
 
 // CheckList reports the units of Params.Units the list does not have, so a

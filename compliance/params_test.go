@@ -51,7 +51,6 @@ func TestDefaultsAreTheNotes(t *testing.T) {
 		{"yellow SO2 %", p.Accounting.RequiredPct["yellow"].SO2, 10},
 		{"orange VOCs %", p.Accounting.RequiredPct["orange"].VOCs, 20},
 		{"red PM %", p.Accounting.RequiredPct["red"].PM, 30},
-		{"stop order occasions", float64(p.Consequences.StopOrder.Occasions), 2},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s: %v, notes say %v", c.name, c.got, c.want)
@@ -99,10 +98,6 @@ func TestParamsRefused(t *testing.T) {
 		{"day types", "day_types: weekday_weekend", "day_types: weekdays", "day_types: weekday_weekend", `baseline.day_types: "weekdays"`},
 		// A level that does not exist in the required shares.
 		{"level", "    red: {so2: 30", "    purple: {so2: 30", "red: {so2: 30", `"purple" is not a level`},
-		// A grade that does not exist in the downgrade chain.
-		{"grade", "B: C, B-: C", "B: E, B-: C", "next_grade:", `"E" is not a grade`},
-		// A penalty basis for a rule that is not a violation.
-		{"basis rule", "rules: [R4_treatment_off, R5_treatment_stopped_early]", "rules: [R7_data_gap]", "rules: [R4_treatment_off", `"R7_data_gap" is not a violation rule`},
 		// A number without its source.
 		{"source", "    source: notes §7 P1 R1; fully", "    source: \"\"\n    x_source: notes §7 P1 R1; fully", "source: notes §7 P1 R1; fully", "r1_stop_not_executed.source: missing"},
 	} {

@@ -72,18 +72,3 @@ func (l *List) defaultRow(e *Enterprise, grade string) (*GradeRow, string) {
 	}
 	return r, t.Industry + "/" + r.Grade
 }
-
-// LowestGrade returns the lowest grade of an industry's grade table (what
-// an unrated firm counts as, notes §7 [V G2]), "" when the list has no
-// table for it. A firm at its industry's lowest grade cannot be
-// downgraded (plan 8.5).
-func (l *List) LowestGrade(industry string) string {
-	t := l.table(industry)
-	if t == nil {
-		return ""
-	}
-	if r := t.row(""); r != nil {
-		return r.Grade
-	}
-	return ""
-}
