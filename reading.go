@@ -112,10 +112,13 @@ type Region struct {
 func (r Region) Warned() bool { return r.Warnings == nil || *r.Warnings }
 
 // SpoolBatch is a run of spooled readings, oldest first, with the id of the
-// last one so it can be dropped once the primary store has it.
+// last one so it can be dropped once the primary store has it. The listed
+// sources' meter and emission readings share the spool with the stations'.
 type SpoolBatch struct {
-	Readings []Reading
-	LastID   int64
+	Readings  []Reading
+	Power     []PowerReading
+	Emissions []EmissionReading
+	LastID    int64
 }
 
 // StationStatus is what duty staff see of one station.

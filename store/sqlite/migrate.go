@@ -25,7 +25,8 @@ import (
 // which NewDeliveries used to make outside the version (IF NOT EXISTS for
 // the same reason); change 3 the delivery claims' lease; change 4 a
 // notice's count of escalations; change 5 the reduction list's versions;
-// change 6 the photos of execution reports.
+// change 6 the photos of execution reports; change 7 the listed sources'
+// meter and emission readings.
 //
 //go:embed migrations/*.sql
 var migrationFiles embed.FS

@@ -119,7 +119,7 @@ func freshSchema(t *testing.T) []string {
 // build is refused.
 func TestSqliteSchemaVersions(t *testing.T) {
 	ctx := context.Background()
-	if sqlite.SchemaVersion != 6 {
+	if sqlite.SchemaVersion != 7 {
 		t.Errorf("SchemaVersion = %d: a new change needs its own case in TestSqliteOpensStoresOfOldCode", sqlite.SchemaVersion)
 	}
 	fresh := freshSchema(t)
