@@ -34,8 +34,9 @@ const (
 // air pollution sources (ST=31) only from the listed sources' monitors.
 func (rc *Receiver) DecodeOptions() hj212.DecodeOptions {
 	o := rc.Registry.DecodeOptions()
-	srcs := rc.Sources
-	o.AllowSystem = func(st, mn string) bool { return st == hj212.STAirSource && srcs.isMonitor(mn) }
+	// rc.Sources is read at each frame: the app fills it once the list in
+	// force is known, after building the listener.
+	o.AllowSystem = func(st, mn string) bool { return st == hj212.STAirSource && rc.Sources.isMonitor(mn) }
 	return o
 }
 
