@@ -93,18 +93,6 @@ func powerFlag(f string) (string, bool) {
 	return flagName([]byte(f)), true
 }
 
-// EncodePower is the payload of a reading, as a meter's collector sends it
-// (the simulator and tests use it).
-func EncodePower(r aqwarn.PowerReading) []byte {
-	b, _ := json.Marshal(PowerJSON{Time: r.Time.In(time.FixedZone("CST", 8*3600)).Format(time.RFC3339), KWh: &r.KWh, KW: r.KW, Flag: r.Flag})
-	return b
-}
-
-// PowerTopic is the topic of a source's meter.
-func PowerTopic(prefix, source, meter string) string {
-	return prefix + "/power/" + source + "/" + meter
-}
-
 // HandlePower takes a meter's reading received on <prefix>/power/{source}/{meter}:
 // queued (acknowledged once durable) or kept as a dead letter
 // (acknowledged once kept).
