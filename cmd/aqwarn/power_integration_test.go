@@ -141,7 +141,7 @@ func TestPowerAndEmissionsEndToEnd(t *testing.T) {
 		})
 	}
 	for name, want := range map[string]float64{
-		`aqwarn_ingest_source_readings_accepted_total{kind="power"}`:                         float64(len(sent) + 1), // the first one twice at least
+		`aqwarn_ingest_source_readings_accepted_total{kind="power"}`:                        float64(len(sent) + 1), // the first one twice at least
 		`aqwarn_ingest_source_readings_rejected_total{kind="power",reason="power_invalid"}`: 1,
 		`aqwarn_ingest_source_readings_rejected_total{kind="power",reason="unknown_meter"}`: 1,
 	} {
