@@ -84,19 +84,7 @@ func (r EmissionReading) Rate(p string) (kgPerHour float64, ok bool) {
 // SortEmissionValues orders values as EmissionPollutants, so that equal
 // readings compare equally.
 func SortEmissionValues(vs []EmissionValue) {
-	rank := func(p string) int {
-		for i, q := range EmissionPollutants {
-			if p == q {
-				return i
-			}
-		}
-		return len(EmissionPollutants)
-	}
-	for i := 1; i < len(vs); i++ {
-		for j := i; j > 0 && rank(vs[j].Pollutant) < rank(vs[j-1].Pollutant); j-- {
-			vs[j], vs[j-1] = vs[j-1], vs[j]
-		}
-	}
+	sortByOrder(vs, func(v EmissionValue) string { return v.Pollutant }, EmissionPollutants)
 }
 
 // Len counts what a spool batch holds.

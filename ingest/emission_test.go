@@ -1,9 +1,7 @@
 package ingest
 
 import (
-	"bufio"
 	"context"
-	"net"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,7 +9,6 @@ import (
 
 	"github.com/aqwarn/aqwarn"
 	"github.com/aqwarn/aqwarn/ingest/hj212"
-	"github.com/aqwarn/aqwarn/store/sqlite"
 )
 
 const (
@@ -187,29 +184,10 @@ func TestReceiverEmissionHJ212(t *testing.T) {
 func TestEmissionHJ212OverTCP(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	db, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	p := NewPipeline(db, 100)
-	p.DeadLetters = db
-	p.BatchWait = time.Millisecond
-	go p.Run(ctx)
+	db, p := sqlitePipeline(t, ctx)
 	rc := &Receiver{Pipeline: p, Registry: hjRegistry, Sources: testSources, Now: func() time.Time { return hjNow }, Ctx: ctx}
 	h := &HJ212Handler{Receiver: rc, Lockout: HJ212Lockout{MaxFailures: 2}}
-	srv := &hj212.Server{Addr: "127.0.0.1:0", Handler: h, Decode: rc.DecodeOptions()}
-	if err := srv.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Shutdown(context.Background())
-	conn, err := net.Dial("tcp", srv.Address())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(30 * time.Second))
-	rd := bufio.NewReader(conn)
+	conn, rd := dialHJ212(t, ctx, h, rc.DecodeOptions())
 	frame := func(qn, pw string, so2 float64) []byte {
 		return hj212.Encode(hj212.Frame{QN: qn, ST: "31", CN: hj212.CNHourly, PW: pw, MN: mnCemA, Version: 2017, WantsAck: true,
 			DataTime: bjt(2026, 1, 15, 9, 0), Values: map[string]hj212.Value{"a21026": {Avg: f64(so2), Cou: f64(0.7), Flag: "N"}}})

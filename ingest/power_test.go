@@ -10,7 +10,6 @@ import (
 
 	"github.com/aqwarn/aqwarn"
 	ingestmqtt "github.com/aqwarn/aqwarn/ingest/mqtt"
-	"github.com/aqwarn/aqwarn/store/sqlite"
 )
 
 var testSources = NewSources([]ListedSource{
@@ -99,18 +98,8 @@ func TestDecodePower(t *testing.T) {
 // only once durable; a topic of another shape under power/ and a bad
 // payload are kept as dead letters, acknowledged, and counted by kind.
 func TestSourceRoutesPower(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	db, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	p := NewPipeline(db, 10)
-	p.DeadLetters = db
-	p.BatchWait = time.Millisecond
-	done := make(chan struct{})
-	go func() { p.Run(ctx); close(done) }()
+	ctx := context.Background()
+	db, p := sqlitePipeline(t, ctx)
 	rc := &Receiver{Pipeline: p, Registry: NewRegistry(nil), Sources: testSources, Now: func() time.Time { return powerNow }, Ctx: ctx}
 	routes := SourceRoutes("aq", rc)
 	var mu sync.Mutex
@@ -158,8 +147,6 @@ func TestSourceRoutesPower(t *testing.T) {
 		t.Errorf("metrics: accepted %v, unknown_meter %v, power_invalid %v", m.SourceAccepted(KindPower),
 			m.SourceRejected(KindPower, ReasonUnknownMeter), m.SourceRejected(KindPower, ReasonPowerInvalid))
 	}
-	cancel()
-	<-done
 }
 
 // sourceStore is a primary store of readings and source readings that can
@@ -182,40 +169,39 @@ var errDown = errors.New("store down")
 
 func (s *sourceStore) setDown(v bool) { s.mu.Lock(); s.down = v; s.mu.Unlock() }
 
-func (s *sourceStore) WriteReadings(_ context.Context, rs []aqwarn.Reading) error {
+// write runs f under the lock unless the store is down.
+func (s *sourceStore) write(f func()) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.down {
 		return errDown
 	}
-	for _, r := range rs {
-		s.readings[r.Key()] = r
-	}
+	f()
 	return nil
+}
+
+func (s *sourceStore) WriteReadings(_ context.Context, rs []aqwarn.Reading) error {
+	return s.write(func() {
+		for _, r := range rs {
+			s.readings[r.Key()] = r
+		}
+	})
 }
 
 func (s *sourceStore) WritePower(_ context.Context, ps []aqwarn.PowerReading) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.down {
-		return errDown
-	}
-	for _, p := range ps {
-		s.power[p.Key()] = p
-	}
-	return nil
+	return s.write(func() {
+		for _, p := range ps {
+			s.power[p.Key()] = p
+		}
+	})
 }
 
 func (s *sourceStore) WriteEmissions(_ context.Context, es []aqwarn.EmissionReading) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.down {
-		return errDown
-	}
-	for _, e := range es {
-		s.emissions[e.MN+"|"+e.Time.String()] = e
-	}
-	return nil
+	return s.write(func() {
+		for _, e := range es {
+			s.emissions[e.MN+"|"+e.Time.String()] = e
+		}
+	})
 }
 
 func (s *sourceStore) Spool(_ context.Context, rs []aqwarn.Reading) error {

@@ -48,17 +48,8 @@ func (s *Store) WritePower(ctx context.Context, ps []aqwarn.PowerReading) error 
 			sb.WriteString(",unit=")
 			sb.WriteString(escapeTag(p.Unit))
 		}
-		sb.WriteString(" kwh=")
-		sb.WriteString(strconv.FormatFloat(p.KWh, 'g', -1, 64))
-		if p.KW != nil {
-			sb.WriteString(",kw=")
-			sb.WriteString(strconv.FormatFloat(*p.KW, 'g', -1, 64))
-		}
-		sb.WriteByte(',')
-		sb.WriteString(flagField(p.Flag))
-		sb.WriteByte(' ')
-		sb.WriteString(strconv.FormatInt(p.Time.Unix(), 10))
-		lines = append(lines, sb.String())
+		kwh := p.KWh
+		lines = append(lines, fieldsAndTime(&sb, []field{{"kwh", &kwh}, {"kw", p.KW}}, p.Flag, p.Time))
 	}
 	if err := s.write.WriteRecord(ctx, lines...); err != nil {
 		return &aqwarn.Error{Code: aqwarn.EUNAVAILABLE, Op: "influx.WritePower", Message: "InfluxDB write failed", Err: err}
@@ -83,22 +74,7 @@ func (s *Store) WriteEmissions(ctx context.Context, es []aqwarn.EmissionReading)
 			sb.WriteString(escapeTag(e.MN))
 			sb.WriteString(",pollutant=")
 			sb.WriteString(escapeTag(v.Pollutant))
-			sb.WriteByte(' ')
-			for _, f := range []struct {
-				name string
-				v    *float64
-			}{{"avg", v.Avg}, {"zs_avg", v.ZsAvg}, {"cou", v.Cou}} {
-				if f.v != nil {
-					sb.WriteString(f.name)
-					sb.WriteByte('=')
-					sb.WriteString(strconv.FormatFloat(*f.v, 'g', -1, 64))
-					sb.WriteByte(',')
-				}
-			}
-			sb.WriteString(flagField(v.Flag))
-			sb.WriteByte(' ')
-			sb.WriteString(strconv.FormatInt(e.Time.Unix(), 10))
-			lines = append(lines, sb.String())
+			lines = append(lines, fieldsAndTime(&sb, []field{{"avg", v.Avg}, {"zs_avg", v.ZsAvg}, {"cou", v.Cou}}, v.Flag, e.Time))
 		}
 	}
 	if len(lines) == 0 {
@@ -110,9 +86,31 @@ func (s *Store) WriteEmissions(ctx context.Context, es []aqwarn.EmissionReading)
 	return nil
 }
 
-// flagField is the string field flag, written on every point so that a
-// corrected flag replaces the old one.
-func flagField(flag string) string { return `flag="` + flagEscaper.Replace(flag) + `"` }
+// field is a float field of a point; nil is not written.
+type field struct {
+	name string
+	v    *float64
+}
+
+// fieldsAndTime ends a point's line after its tags: the fields that are
+// set, the string field flag — written on every point, so that a corrected
+// flag replaces the old one — and the time in seconds.
+func fieldsAndTime(sb *strings.Builder, fs []field, flag string, t time.Time) string {
+	sb.WriteByte(' ')
+	for _, f := range fs {
+		if f.v != nil {
+			sb.WriteString(f.name)
+			sb.WriteByte('=')
+			sb.WriteString(strconv.FormatFloat(*f.v, 'g', -1, 64))
+			sb.WriteByte(',')
+		}
+	}
+	sb.WriteString(`flag="`)
+	sb.WriteString(flagEscaper.Replace(flag))
+	sb.WriteString(`" `)
+	sb.WriteString(strconv.FormatInt(t.Unix(), 10))
+	return sb.String()
+}
 
 // sourceQuery runs a Flux query over one source's points of a measurement
 // whose time lies in (from, to], one row per point with its fields.

@@ -222,14 +222,7 @@ func TestSqliteOpensStoresOfOldCode(t *testing.T) {
 			}
 			s.Close()
 
-			db = raw(t, dir)
-			defer db.Close()
-			if v := userVersion(t, db); v != sqlite.SchemaVersion {
-				t.Errorf("version %d after the upgrade, want %d", v, sqlite.SchemaVersion)
-			}
-			if got := schema(t, db); !slices.Equal(got, fresh) {
-				t.Errorf("the upgraded schema differs from a new file's:\n%s", diff(got, fresh))
-			}
+			checkUpgraded(t, dir, fresh)
 		})
 	}
 }
@@ -302,10 +295,17 @@ func TestSqliteVersion3NoticesCountTheirEscalation(t *testing.T) {
 		t.Errorf("escalations after the upgrade: %v, want cement-b 1, brick-a 0", got)
 	}
 	s.Close()
-	db = raw(t, dir)
+	checkUpgraded(t, dir, fresh)
+}
+
+// checkUpgraded checks that the closed store in dir is at the schema of a
+// new file (fresh), version and all.
+func checkUpgraded(t *testing.T, dir string, fresh []string) {
+	t.Helper()
+	db := raw(t, dir)
 	defer db.Close()
 	if v := userVersion(t, db); v != sqlite.SchemaVersion {
-		t.Errorf("version %d, want %d", v, sqlite.SchemaVersion)
+		t.Errorf("version %d after the upgrade, want %d", v, sqlite.SchemaVersion)
 	}
 	if got := schema(t, db); !slices.Equal(got, fresh) {
 		t.Errorf("the upgraded schema differs from a new file's:\n%s", diff(got, fresh))

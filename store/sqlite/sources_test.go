@@ -2,7 +2,6 @@ package sqlite_test
 
 import (
 	"context"
-	"slices"
 	"testing"
 	"time"
 
@@ -104,12 +103,5 @@ func TestSqliteVersion6KeepsReadingsAndSpool(t *testing.T) {
 		t.Errorf("power after the upgrade: %v", err)
 	}
 	s.Close()
-	db = raw(t, dir)
-	defer db.Close()
-	if v := userVersion(t, db); v != sqlite.SchemaVersion {
-		t.Errorf("version %d, want %d", v, sqlite.SchemaVersion)
-	}
-	if got := schema(t, db); !slices.Equal(got, fresh) {
-		t.Errorf("the upgraded schema differs from a new file's:\n%s", diff(got, fresh))
-	}
+	checkUpgraded(t, dir, fresh)
 }
