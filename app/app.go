@@ -408,7 +408,7 @@ func (a *App) newIngest(ctx context.Context) error {
 			Handler: ingest.NewHJ212Handler(a.recv, ingest.HJ212Lockout{MaxFailures: cfg.HJ212.AuthMaxFailures,
 				Window: cfg.HJ212.AuthWindow, Block: cfg.HJ212.AuthBlock}, hlog, a.reg),
 			Decode: a.recv.DecodeOptions(), Now: a.now, Logger: hlog, Registerer: a.reg,
-			MaxConns: cfg.HJ212.MaxConns, ExpectedLoggers: len(cfg.Stations), MaxConnsPerIP: cfg.HJ212.MaxConnsPerIP,
+			MaxConns: cfg.HJ212.MaxConns, ExpectedLoggers: len(cfg.Stations) + len(cfg.HJ212.Monitors), MaxConnsPerIP: cfg.HJ212.MaxConnsPerIP,
 			FirstFrameTimeout: cfg.HJ212.FirstFrameTimeout, FrameTimeout: cfg.HJ212.FrameTimeout, IdleTimeout: cfg.HJ212.IdleTimeout}
 	}
 	return nil
