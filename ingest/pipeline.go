@@ -311,7 +311,7 @@ func (b *batch) sources() bool { return len(b.power)+len(b.emissions) > 0 }
 
 // flush makes a batch durable and acknowledges it.
 func (p *Pipeline) flush(ctx context.Context, items []Item) {
-	var b batch
+	b := batch{readings: make([]aqwarn.Reading, 0, len(items))}
 	for _, it := range items {
 		switch {
 		case it.Power != nil:
