@@ -112,10 +112,13 @@ type Region struct {
 func (r Region) Warned() bool { return r.Warnings == nil || *r.Warnings }
 
 // SpoolBatch is a run of spooled readings, oldest first, with the id of the
-// last one so it can be dropped once the primary store has it.
+// last one so it can be dropped once the primary store has it. The listed
+// sources' meter and emission readings share the spool with the stations'.
 type SpoolBatch struct {
-	Readings []Reading
-	LastID   int64
+	Readings  []Reading
+	Power     []PowerReading
+	Emissions []EmissionReading
+	LastID    int64
 }
 
 // StationStatus is what duty staff see of one station.
@@ -131,17 +134,25 @@ type StationStatus struct {
 // SortMeasures orders values by Pollutants, so that equal readings render
 // (and compare) equally.
 func SortMeasures(ms []Measure) {
-	rank := func(p string) int {
-		for i, q := range Pollutants {
-			if q == p {
+	sortByOrder(ms, func(m Measure) string { return m.Pollutant }, Pollutants)
+}
+
+// sortByOrder sorts xs stably by where name(x) stands in order (names not
+// in it last): an insertion sort, as the lists are a handful long and
+// this allocates nothing.
+func sortByOrder[T any](xs []T, name func(T) string, order []string) {
+	rank := func(x T) int {
+		n := name(x)
+		for i, q := range order {
+			if q == n {
 				return i
 			}
 		}
-		return len(Pollutants)
+		return len(order)
 	}
-	for i := 1; i < len(ms); i++ {
-		for j := i; j > 0 && rank(ms[j].Pollutant) < rank(ms[j-1].Pollutant); j-- {
-			ms[j], ms[j-1] = ms[j-1], ms[j]
+	for i := 1; i < len(xs); i++ {
+		for j := i; j > 0 && rank(xs[j]) < rank(xs[j-1]); j-- {
+			xs[j], xs[j-1] = xs[j-1], xs[j]
 		}
 	}
 }

@@ -193,6 +193,9 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.newDelivery(ctx); err != nil {
 		return err
 	}
+	// The list in force is known now: ingest takes its sources' meters
+	// and monitors (app/sources.go).
+	a.recv.Sources = ingestSources(a.delivery.list, cfg.HJ212.Monitors)
 	a.newInspection()
 	a.newHTTP()
 	return nil
@@ -410,6 +413,7 @@ func (a *App) newIngest(ctx context.Context) error {
 	maxBytes := cmp.Or(cfg.MQTT.MaxMessageBytes, broker.DefaultMaxMessageBytes)
 	routes := append(ingest.StationRoutes(prefix, a.recv),
 		ingest.ForecastRoute(prefix, a.svc, pipe.Reject, log.With("component", "alert")))
+	routes = append(routes, ingest.SourceRoutes(prefix, a.recv)...) // the listed sources' power and emissions
 	a.mq = ingestmqtt.New(ingestmqtt.Config{URL: a.mqttURL, ClientID: cfg.MQTT.ClientID, Username: cfg.MQTT.Username,
 		Password: cfg.MQTT.Password, SharedGroup: cfg.MQTT.SharedGroup, Logger: log.With("component", "mqtt"),
 		OnConnectionLost: mqttLost.Inc, TLS: mqttTLS, MaxMessageBytes: maxBytes, OnOversize: ingest.Oversize(a.recv, maxBytes)}, routes)
@@ -425,8 +429,8 @@ func (a *App) newIngest(ctx context.Context) error {
 		a.hj212 = &hj212.Server{Addr: cfg.HJ212.Addr,
 			Handler: ingest.NewHJ212Handler(a.recv, ingest.HJ212Lockout{MaxFailures: cfg.HJ212.AuthMaxFailures,
 				Window: cfg.HJ212.AuthWindow, Block: cfg.HJ212.AuthBlock}, hlog, a.reg),
-			Decode: a.recv.Registry.DecodeOptions(), Now: a.now, Logger: hlog, Registerer: a.reg,
-			MaxConns: cfg.HJ212.MaxConns, ExpectedLoggers: len(cfg.Stations), MaxConnsPerIP: cfg.HJ212.MaxConnsPerIP,
+			Decode: a.recv.DecodeOptions(), Now: a.now, Logger: hlog, Registerer: a.reg,
+			MaxConns: cfg.HJ212.MaxConns, ExpectedLoggers: len(cfg.Stations) + len(cfg.HJ212.Monitors), MaxConnsPerIP: cfg.HJ212.MaxConnsPerIP,
 			FirstFrameTimeout: cfg.HJ212.FirstFrameTimeout, FrameTimeout: cfg.HJ212.FrameTimeout, IdleTimeout: cfg.HJ212.IdleTimeout}
 	}
 	return nil

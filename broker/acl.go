@@ -10,16 +10,20 @@ import (
 // topics (ACL); the same rules drive the embedded broker and the Mosquitto
 // ACL that `aqwarn broker-acl` writes.
 const (
-	RoleIngest     = "ingest"     // the service's ingest client: reads readings, forecasts; writes dead letters
+	RoleIngest     = "ingest"     // the service's ingest client: reads readings, forecasts, listed sources' power and emissions; writes dead letters
 	RolePublish    = "publish"    // the service's delivery client: writes warnings and unit tasks, reads acks
 	RoleStation    = "station"    // one monitoring station: writes its own readings
 	RoleForecaster = "forecaster" // the city's forecast centre: writes forecasts
 	RoleUnit       = "unit"       // one member unit: writes its acks, reads its tasks
 	RoleObserver   = "observer"   // reads the public warnings
+	// RoleSource is one source of the emission-reduction list: what a unit
+	// may (its acks, its tasks), and it writes its own meters' power
+	// readings and its online monitors' HJ 212 frames.
+	RoleSource = "source"
 )
 
 // Roles lists the roles an account may have.
-var Roles = []string{RoleIngest, RolePublish, RoleStation, RoleForecaster, RoleUnit, RoleObserver}
+var Roles = []string{RoleIngest, RolePublish, RoleStation, RoleForecaster, RoleUnit, RoleSource, RoleObserver}
 
 // Account is one MQTT login. Subject names the station or unit of a
 // station or unit account. PasswordSHA256 is the hex SHA-256 of the
@@ -54,7 +58,7 @@ func RulesFor(prefix string, a Account) ([]Rule, error) {
 	switch a.Role {
 	case RoleIngest:
 		return []Rule{{Read, p + "stations/+/readings"}, {Read, p + "stations/+/hj212"}, {Read, p + "forecasts/+"},
-			{Write, p + "deadletter"}}, nil
+			{Read, p + "power/#"}, {Read, p + "emissions/+/hj212"}, {Write, p + "deadletter"}}, nil
 	case RolePublish:
 		// Reads its own retained warnings to notice (and heal) an overwrite.
 		return []Rule{{ReadWrite, p + "warnings/+"}, {Write, p + "units/+/tasks"}, {Read, p + "units/+/ack"}}, nil
@@ -70,6 +74,12 @@ func RulesFor(prefix string, a Account) ([]Rule, error) {
 			return nil, fmt.Errorf("unit account %s: subject must be the unit id", a.Username)
 		}
 		return []Rule{{Write, p + "units/" + a.Subject + "/ack"}, {Read, p + "units/" + a.Subject + "/tasks"}}, nil
+	case RoleSource:
+		if a.Subject == "" || strings.ContainsAny(a.Subject, "+#/") {
+			return nil, fmt.Errorf("source account %s: subject must be the listed source's id", a.Username)
+		}
+		return []Rule{{Write, p + "units/" + a.Subject + "/ack"}, {Read, p + "units/" + a.Subject + "/tasks"},
+			{Write, p + "power/" + a.Subject + "/#"}, {Write, p + "emissions/" + a.Subject + "/hj212"}}, nil
 	case RoleObserver:
 		return []Rule{{Read, p + "warnings/+"}}, nil
 	}

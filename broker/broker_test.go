@@ -18,6 +18,7 @@ import (
 func TestRules(t *testing.T) {
 	st := Account{Username: "tuojiang-1", Role: RoleStation, Subject: "tuojiang-1"}
 	unit := Account{Username: "unit-education", Role: RoleUnit, Subject: "education"}
+	src := Account{Username: "source-cem-a", Role: RoleSource, Subject: "cem-a"}
 	for _, tc := range []struct {
 		acct  Account
 		topic string
@@ -39,11 +40,29 @@ func TestRules(t *testing.T) {
 		{unit, "aq/units/education/tasks", false, true},
 		{unit, "aq/units/+/tasks", false, false},
 		{unit, "#", false, false},
+		// A listed source acknowledges and reads its tasks like a unit …
+		{src, "aq/units/cem-a/ack", true, true},
+		{src, "aq/units/cem-a/tasks", false, true},
+		// … and writes its own meters' power and its monitors' frames, at any depth under its id …
+		{src, "aq/power/cem-a/cem-a-m1", true, true},
+		{src, "aq/power/cem-a/x/y", true, true},
+		{src, "aq/emissions/cem-a/hj212", true, true},
+		// … never another firm's, nor a station's.
+		{src, "aq/power/cem-b/cem-b-m1", true, false},
+		{src, "aq/emissions/cem-b/hj212", true, false},
+		{src, "aq/stations/tuojiang-1/hj212", true, false},
+		{src, "aq/power/+/cem-b-m1", false, false},
+		// A member unit writes no power data.
+		{unit, "aq/power/education/m1", true, false},
 		// The ingest client subscribes to every station's readings, also shared.
 		{Account{Role: RoleIngest}, "aq/stations/+/readings", false, true},
 		{Account{Role: RoleIngest}, "$share/aqwarn/aq/stations/+/readings", false, true},
 		{Account{Role: RoleIngest}, "aq/stations/#", false, false},
 		{Account{Role: RoleIngest}, "aq/warnings/jianghua", true, false},
+		// … and to everything under power/ and the monitors' frames.
+		{Account{Role: RoleIngest}, "aq/power/#", false, true},
+		{Account{Role: RoleIngest}, "aq/emissions/+/hj212", false, true},
+		{Account{Role: RoleIngest}, "aq/power/cem-a/m1", true, false},
 		// Only the delivery client writes warnings and tasks.
 		{Account{Role: RolePublish}, "aq/warnings/jianghua", true, true},
 		{Account{Role: RolePublish}, "aq/units/education/tasks", true, true},
@@ -68,6 +87,9 @@ func TestRules(t *testing.T) {
 	}
 	if _, err := RulesFor("aq", Account{Username: "x", Role: RoleStation, Subject: "#"}); err == nil {
 		t.Error("a station account with a wildcard subject was accepted")
+	}
+	if _, err := RulesFor("aq", Account{Username: "x", Role: RoleSource, Subject: "+"}); err == nil {
+		t.Error("a source account with a wildcard subject was accepted")
 	}
 }
 

@@ -253,6 +253,16 @@ type HJ212 struct {
 	AuthMaxFailures int           `yaml:"auth_max_failures"`
 	AuthWindow      time.Duration `yaml:"auth_window"`
 	AuthBlock       time.Duration `yaml:"auth_block"`
+	// Monitors are the HJ 212 passwords of the listed sources' online
+	// emission monitors (the reduction list's monitoring.hj212_mn), over
+	// TCP and MQTT alike: a monitor with none is refused (bad_password).
+	Monitors []HJ212Monitor `yaml:"monitors"`
+}
+
+// HJ212Monitor is one online emission monitor's HJ 212 password.
+type HJ212Monitor struct {
+	MN       string `yaml:"mn"`
+	Password string `yaml:"password"`
 }
 
 // hj212Defaults are the HJ212 settings of the built-in configuration.
@@ -802,6 +812,11 @@ func (c *Config) demoSecrets() []string {
 			p = append(p, fmt.Sprintf("station %s: HJ 212 password %q is an example or factory default; set the logger's own", s.ID, s.Password))
 		}
 	}
+	for _, m := range c.HJ212.Monitors {
+		if m.Password != "" && weakPasswords[m.Password] {
+			p = append(p, fmt.Sprintf("hj212.monitors MN %s: HJ 212 password %q is an example or factory default; set the logger's own", m.MN, m.Password))
+		}
+	}
 	return p
 }
 
@@ -893,6 +908,29 @@ func (c *Config) checkPlan() []string {
 		if a.Role == broker.RoleUnit && !slices.ContainsFunc(plan.Units, func(u alert.Unit) bool { return u.ID == a.Subject }) && !isSource(a.Subject) {
 			p = append(p, fmt.Sprintf("mqtt.accounts[%d] (%s): unit %q is not a member unit of plan %s nor a source of the reduction list", i, a.Username, a.Subject, plan.ID))
 		}
+		if a.Role == broker.RoleSource && !isSource(a.Subject) {
+			p = append(p, fmt.Sprintf("mqtt.accounts[%d] (%s): %q is not a source of the reduction list", i, a.Username, a.Subject))
+		}
+	}
+	listed := map[string]bool{}
+	if c.list != nil {
+		for _, e := range c.list.Enterprises {
+			for _, mn := range e.Monitoring.HJ212MN {
+				listed[mn] = true
+			}
+		}
+	}
+	seenMN := map[string]bool{}
+	for i, m := range c.HJ212.Monitors {
+		switch {
+		case !listed[m.MN]:
+			p = append(p, fmt.Sprintf("hj212.monitors[%d]: MN %q is no listed source's online monitor (monitoring.hj212_mn of the reduction list)", i, m.MN))
+		case seenMN[m.MN]:
+			p = append(p, fmt.Sprintf("hj212.monitors[%d]: MN %q is listed twice", i, m.MN))
+		case m.Password == "":
+			p = append(p, fmt.Sprintf("hj212.monitors[%d]: MN %q has no password", i, m.MN))
+		}
+		seenMN[m.MN] = true
 	}
 	if len(p) == 0 {
 		c.plan = plan

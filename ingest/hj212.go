@@ -103,6 +103,9 @@ func FromHJ212(f hj212.Frame, topicStation string, reg *Registry, lim Limits, op
 	if rej != nil {
 		return aqwarn.Reading{}, rej
 	}
+	if f.ST != hj212.STAmbientAir {
+		return aqwarn.Reading{}, reject(ReasonUnsupported, st.ID, "MN %s is a station: its data are ST=22 (ambient air quality), not ST=%s", f.MN, f.ST)
+	}
 	var iv, shift time.Duration
 	suffix := "Avg"
 	switch f.CN {
@@ -171,7 +174,7 @@ func hj212Station(f hj212.Frame, topicStation string, reg *Registry) (aqwarn.Sta
 // station: decoded, checked against the registry, queued (acknowledged once
 // durable) or kept as a dead letter (acknowledged once kept).
 func (rc *Receiver) HandleHJ212(source, station string, payload []byte, ack func()) {
-	f, err := hj212.Decode(payload, rc.Registry.DecodeOptions())
+	f, err := hj212.Decode(payload, rc.DecodeOptions())
 	if err != nil {
 		rc.RejectRaw(source, payload, HJ212Rejection(rc.Registry, payload, err), ack)
 		return
@@ -309,7 +312,15 @@ func (h *HJ212Handler) HandleFrame(ctx context.Context, f hj212.Frame, raw []byt
 		}
 		return hj212.ErrBlocked
 	}
-	st, rej := hj212Station(f, "", rc.Registry)
+	_, rej := hj212Station(f, "", rc.Registry)
+	mon, isMonitor := Monitor{}, false
+	if rej != nil && rej.Reason == ReasonUnknownStation {
+		// Not a station: a listed source's online emission monitor, with
+		// the same authentication and lockout.
+		if mon, isMonitor = rc.Sources.Monitor(f.MN); isMonitor {
+			rej = monitorPassword(f, mon)
+		}
+	}
 	if rej != nil {
 		h.failures.WithLabelValues(rej.Reason).Inc()
 		mn := "" // unknown MNs are not counted one by one: that would let noise grow the table
@@ -330,16 +341,26 @@ func (h *HJ212Handler) HandleFrame(ctx context.Context, f hj212.Frame, raw []byt
 		}
 		return errors.Join(hj212.ErrUnauthenticated, rej, err)
 	}
-	h.guard.succeed(who, st.MN, now)
+	h.guard.succeed(who, f.MN, now)
 	if !hj212.IsData(f.CN) {
 		return nil
 	}
-	r, rej := FromHJ212(f, "", rc.Registry, rc.Limits, rc.HJ212, rc.Now())
-	if rej != nil {
-		return rc.Pipeline.Reject(ctx, source, raw, rej)
-	}
 	durable := make(chan struct{})
-	if err := rc.Pipeline.Submit(ctx, Item{Reading: r, Ack: func() { close(durable) }}); err != nil {
+	it := Item{Ack: func() { close(durable) }}
+	if isMonitor {
+		e, rej := emissionReading(f, mon, rc.Limits, rc.HJ212, rc.Now())
+		if rej != nil {
+			return rc.Pipeline.Reject(ctx, source, raw, rej)
+		}
+		it.Emission = &e
+	} else {
+		r, rej := FromHJ212(f, "", rc.Registry, rc.Limits, rc.HJ212, rc.Now())
+		if rej != nil {
+			return rc.Pipeline.Reject(ctx, source, raw, rej)
+		}
+		it.Reading = r
+	}
+	if err := rc.Pipeline.Submit(ctx, it); err != nil {
 		return err
 	}
 	select {
@@ -356,7 +377,11 @@ func (h *HJ212Handler) HandleFrame(ctx context.Context, f hj212.Frame, raw []byt
 // must not lock its own logger out.
 func (h *HJ212Handler) HandleInvalid(ctx context.Context, raw []byte, err error) {
 	rc := h.Receiver
-	_ = rc.Pipeline.Reject(ctx, "tcp:"+hj212.PeerAddr(ctx), raw, HJ212Rejection(rc.Registry, raw, err))
+	rej := HJ212Rejection(rc.Registry, raw, err)
+	if rc.Sources.isMonitor(rawMN(raw)) {
+		rej.Kind = KindEmission
+	}
+	_ = rc.Pipeline.Reject(ctx, "tcp:"+hj212.PeerAddr(ctx), raw, rej)
 }
 
 // lockout counts authentication failures per peer and per MN and blocks

@@ -226,18 +226,7 @@ func TestHJ212OverTCP(t *testing.T) {
 	p.BatchWait = time.Millisecond
 	go p.Run(ctx)
 	rc := &Receiver{Pipeline: p, Registry: hjRegistry, Now: func() time.Time { return hjNow }, Ctx: ctx}
-	srv := &hj212.Server{Addr: "127.0.0.1:0", Handler: &HJ212Handler{Receiver: rc}, Decode: hjRegistry.DecodeOptions()}
-	if err := srv.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Shutdown(context.Background())
-	conn, err := net.Dial("tcp", srv.Address())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(30 * time.Second))
-	rd := bufio.NewReader(conn)
+	conn, rd := dialHJ212(t, ctx, &HJ212Handler{Receiver: rc}, hjRegistry.DecodeOptions())
 
 	acked := make(chan hj212.Frame, 1)
 	go func() {

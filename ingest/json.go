@@ -174,12 +174,18 @@ func flagName(b []byte) string {
 }
 
 func checkTime(r aqwarn.Reading, lim Limits, now time.Time) *Rejection {
-	if lim.MaxFuture > 0 && r.Time.Sub(now) > lim.MaxFuture {
-		return reject(ReasonFutureTime, r.Station, "time %s is %s ahead of the receiver's clock (limit %s)",
-			r.Time.Format(time.RFC3339), r.Time.Sub(now).Round(time.Second), lim.MaxFuture)
+	return checkAt(r.Time, r.Station, lim, now)
+}
+
+// checkAt rejects a time (an interval's end) too far ahead of now or older
+// than the retention; station names the sender in the rejection.
+func checkAt(t time.Time, station string, lim Limits, now time.Time) *Rejection {
+	if lim.MaxFuture > 0 && t.Sub(now) > lim.MaxFuture {
+		return reject(ReasonFutureTime, station, "time %s is %s ahead of the receiver's clock (limit %s)",
+			t.Format(time.RFC3339), t.Sub(now).Round(time.Second), lim.MaxFuture)
 	}
-	if lim.Retention > 0 && now.Sub(r.Time) > lim.Retention {
-		return reject(ReasonTooOld, r.Station, "time %s is older than the retention of %s", r.Time.Format(time.RFC3339), lim.Retention)
+	if lim.Retention > 0 && now.Sub(t) > lim.Retention {
+		return reject(ReasonTooOld, station, "time %s is older than the retention of %s", t.Format(time.RFC3339), lim.Retention)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -25,6 +26,19 @@ type Spool interface {
 	DropSpool(ctx context.Context, lastID int64) error
 }
 
+// SourceWriter makes the listed sources' meter and emission readings
+// durable in the primary store. Writing a reading again replaces it.
+type SourceWriter interface {
+	WritePower(ctx context.Context, ps []aqwarn.PowerReading) error
+	WriteEmissions(ctx context.Context, es []aqwarn.EmissionReading) error
+}
+
+// SourceSpool is a Spool that also keeps meter and emission readings;
+// PeekSpool hands them back with the stations' readings, in one order.
+type SourceSpool interface {
+	SpoolSources(ctx context.Context, ps []aqwarn.PowerReading, es []aqwarn.EmissionReading) error
+}
+
 // DeadLetters keeps rejected input for inspection.
 type DeadLetters interface {
 	AddDeadLetter(ctx context.Context, d aqwarn.DeadLetter) (int64, error)
@@ -33,16 +47,36 @@ type DeadLetters interface {
 // Item is one accepted reading and the acknowledgement that tells its
 // sender (the MQTT broker, an HJ 212 logger) it is safe. Ack is called
 // exactly once, only after the reading is durable.
+//
+// An item carries a station's Reading, or — when Power or Emission is set —
+// a listed source's meter or monitor reading instead: they ride the same
+// queue, batches and spool, with the same guarantees.
 type Item struct {
-	Reading aqwarn.Reading
-	Ack     func()
+	Reading  aqwarn.Reading
+	Power    *aqwarn.PowerReading
+	Emission *aqwarn.EmissionReading
+	Ack      func()
+}
+
+// kind is the item's source-readings label ("" for a station's reading).
+func (it Item) kind() string {
+	switch {
+	case it.Power != nil:
+		return KindPower
+	case it.Emission != nil:
+		return KindEmission
+	}
+	return ""
 }
 
 // Pipeline batches readings into the primary store, spilling to the spool
 // when the store fails and replaying in order when it is back.
 type Pipeline struct {
-	Writer      Writer
-	Spool       Spool // nil: no fallback, a failed batch is retried until it succeeds
+	Writer Writer
+	// Sources stores meter and emission readings (nil: the Writer, when it
+	// is a SourceWriter, as both stores are).
+	Sources     SourceWriter
+	Spool       Spool // nil: no fallback, a failed batch is retried until it succeeds; a SourceSpool also spools meter data
 	DeadLetters DeadLetters
 	Metrics     *Metrics
 	Logger      *slog.Logger
@@ -91,6 +125,9 @@ func (p *Pipeline) init() {
 		if p.Metrics == nil {
 			p.Metrics = NewMetrics(nil)
 		}
+		if p.Sources == nil {
+			p.Sources, _ = p.Writer.(SourceWriter)
+		}
 		if p.BatchSize <= 0 {
 			p.BatchSize = 2000
 		}
@@ -118,6 +155,9 @@ func (p *Pipeline) Submit(ctx context.Context, it Item) error {
 	select {
 	case p.in <- it:
 		p.Metrics.queued.Inc()
+		if k := it.kind(); k != "" {
+			p.Metrics.sourceAccepted.WithLabelValues(k).Inc()
+		}
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -131,6 +171,9 @@ func (p *Pipeline) Reject(ctx context.Context, source string, payload []byte, re
 	p.init()
 	now := p.Now().UTC()
 	p.Metrics.rejected.WithLabelValues(rej.Reason).Inc() // exact, kept or not
+	if rej.Kind != "" {
+		p.Metrics.sourceRejected.WithLabelValues(rej.Kind, rej.Reason).Inc()
+	}
 	keep, dropped := p.sample.allow(source, rej.Reason, now)
 	if dropped > 0 {
 		p.Logger.Warn("rejections not kept (repeated from one source)", "source", sourceClass(source), "reason", rej.Reason,
@@ -192,7 +235,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	if p.Spool != nil {
 		// A spool left by an earlier run is replayed first.
-		if b, err := p.Spool.PeekSpool(ctx, 1); err == nil && len(b.Readings) > 0 {
+		if b, err := p.Spool.PeekSpool(ctx, 1); err == nil && b.Len() > 0 {
 			p.setSpooling(true)
 		}
 		wg.Add(1)
@@ -254,21 +297,40 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	}
 }
 
+// batch is what a flush makes durable, split by kind; done marks the
+// parts already durable, so a retry does not write them again.
+type batch struct {
+	readings     []aqwarn.Reading
+	power        []aqwarn.PowerReading
+	emissions    []aqwarn.EmissionReading
+	readingsDone bool
+	sourcesDone  bool
+}
+
+func (b *batch) sources() bool { return len(b.power)+len(b.emissions) > 0 }
+
 // flush makes a batch durable and acknowledges it.
 func (p *Pipeline) flush(ctx context.Context, items []Item) {
-	rs := make([]aqwarn.Reading, len(items))
-	for i, it := range items {
-		rs[i] = it.Reading
+	b := batch{readings: make([]aqwarn.Reading, 0, len(items))}
+	for _, it := range items {
+		switch {
+		case it.Power != nil:
+			b.power = append(b.power, *it.Power)
+		case it.Emission != nil:
+			b.emissions = append(b.emissions, *it.Emission)
+		default:
+			b.readings = append(b.readings, it.Reading)
+		}
 	}
 	start := p.Now()
 	for {
-		err := p.writeOrSpool(ctx, rs)
+		err := p.writeOrSpool(ctx, &b)
 		if err == nil {
 			break
 		}
 		// Neither store took the batch: keep it (nothing is acknowledged)
 		// and try again; if we are shutting down the broker redelivers.
-		p.Logger.Error("batch not durable, retrying", "n", len(rs), "err", err)
+		p.Logger.Error("batch not durable, retrying", "n", len(items), "err", err)
 		select {
 		case <-ctx.Done():
 			return
@@ -276,36 +338,78 @@ func (p *Pipeline) flush(ctx context.Context, items []Item) {
 		}
 	}
 	p.Metrics.writeSeconds.Observe(p.Now().Sub(start).Seconds())
-	p.Metrics.durable.Add(float64(len(rs)))
+	p.Metrics.durable.Add(float64(len(items)))
 	for _, it := range items {
 		if it.Ack != nil {
 			it.Ack()
 		}
 	}
-	if p.OnDurable != nil {
-		p.OnDurable(rs)
+	if p.OnDurable != nil && len(b.readings) > 0 {
+		p.OnDurable(b.readings)
 	}
 }
 
-func (p *Pipeline) writeOrSpool(ctx context.Context, rs []aqwarn.Reading) error {
+func (p *Pipeline) writeOrSpool(ctx context.Context, b *batch) error {
 	if !p.isSpooling() {
-		err := p.Writer.WriteReadings(ctx, rs)
-		if err == nil && p.OnStored != nil {
-			p.OnStored(rs)
-		}
+		err := p.writePrimary(ctx, b)
 		if err == nil || p.Spool == nil {
 			return err
 		}
-		p.Logger.Warn("primary store failed, spooling", "n", len(rs), "err", err)
+		p.Logger.Warn("primary store failed, spooling", "n", len(b.readings)+len(b.power)+len(b.emissions), "err", err)
 		p.setSpooling(true)
 	}
-	if err := p.Spool.Spool(ctx, rs); err != nil {
-		return err
+	n := 0
+	if len(b.readings) > 0 && !b.readingsDone {
+		if err := p.Spool.Spool(ctx, b.readings); err != nil {
+			return err
+		}
+		b.readingsDone, n = true, len(b.readings)
 	}
-	p.Metrics.spooled.Add(float64(len(rs)))
+	if b.sources() && !b.sourcesDone {
+		ss, ok := p.Spool.(SourceSpool)
+		if !ok {
+			return errors.New("the spool cannot keep meter and emission readings")
+		}
+		if err := ss.SpoolSources(ctx, b.power, b.emissions); err != nil {
+			return err
+		}
+		b.sourcesDone = true
+		n += len(b.power) + len(b.emissions)
+	}
+	p.Metrics.spooled.Add(float64(n))
 	select {
 	case p.wake <- struct{}{}:
 	default:
+	}
+	return nil
+}
+
+// writePrimary writes what of b is not durable yet to the primary store.
+func (p *Pipeline) writePrimary(ctx context.Context, b *batch) error {
+	if len(b.readings) > 0 && !b.readingsDone {
+		if err := p.Writer.WriteReadings(ctx, b.readings); err != nil {
+			return err
+		}
+		b.readingsDone = true
+		if p.OnStored != nil {
+			p.OnStored(b.readings)
+		}
+	}
+	if b.sources() && !b.sourcesDone {
+		if p.Sources == nil {
+			return errors.New("the primary store cannot keep meter and emission readings")
+		}
+		if len(b.power) > 0 {
+			if err := p.Sources.WritePower(ctx, b.power); err != nil {
+				return err
+			}
+		}
+		if len(b.emissions) > 0 {
+			if err := p.Sources.WriteEmissions(ctx, b.emissions); err != nil {
+				return err // the power part is written again with it: writes are idempotent
+			}
+		}
+		b.sourcesDone = true
 	}
 	return nil
 }
@@ -343,12 +447,12 @@ func (p *Pipeline) replayLoop(ctx context.Context) {
 			}
 		}
 		b, err := p.Spool.PeekSpool(ctx, 5000)
-		if err == nil && len(b.Readings) == 0 {
+		if err == nil && b.Len() == 0 {
 			p.mu.Lock()
 			// Re-check under the lock: a batch may have been spooled since.
 			p.spooling = false
 			p.mu.Unlock()
-			if b2, err2 := p.Spool.PeekSpool(ctx, 1); err2 == nil && len(b2.Readings) > 0 {
+			if b2, err2 := p.Spool.PeekSpool(ctx, 1); err2 == nil && b2.Len() > 0 {
 				p.setSpooling(true)
 				continue
 			}
@@ -358,13 +462,10 @@ func (p *Pipeline) replayLoop(ctx context.Context) {
 			continue
 		}
 		if err == nil {
-			err = p.Writer.WriteReadings(ctx, b.Readings)
+			err = p.writePrimary(ctx, &batch{readings: b.Readings, power: b.Power, emissions: b.Emissions})
 			if err == nil {
-				if p.OnStored != nil {
-					p.OnStored(b.Readings)
-				}
 				err = p.Spool.DropSpool(ctx, b.LastID)
-				p.Metrics.replayed.Add(float64(len(b.Readings)))
+				p.Metrics.replayed.Add(float64(b.Len()))
 				backoff = p.Backoff
 				continue
 			}
@@ -390,6 +491,9 @@ type Metrics struct {
 	replayed     prometheus.Counter
 	spooling     prometheus.Gauge
 	writeSeconds prometheus.Histogram
+	// The listed sources' meter and emission readings, also counted above.
+	sourceAccepted *prometheus.CounterVec
+	sourceRejected *prometheus.CounterVec
 }
 
 // NewMetrics registers the ingest metrics with reg (nil: a private registry).
@@ -416,9 +520,29 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "1 while readings go to the spool instead of the primary store."}),
 		writeSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "aqwarn_ingest_batch_write_seconds",
 			Help: "Time to make one batch durable.", Buckets: prometheus.DefBuckets}),
+		sourceAccepted: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "aqwarn_ingest_source_readings_accepted_total",
+			Help: "Listed sources' meter (power) and online-monitor (emission) readings accepted into the ingest queue, by kind."}, []string{"kind"}),
+		sourceRejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "aqwarn_ingest_source_readings_rejected_total",
+			Help: "Listed sources' meter (power) and online-monitor (emission) messages rejected, by kind and reason."}, []string{"kind", "reason"}),
 	}
-	reg.MustRegister(m.rejected, m.sampledOut, m.unkept, m.queued, m.durable, m.spooled, m.replayed, m.spooling, m.writeSeconds)
+	for _, k := range []string{KindPower, KindEmission} {
+		m.sourceAccepted.WithLabelValues(k)
+	}
+	reg.MustRegister(m.rejected, m.sampledOut, m.unkept, m.queued, m.durable, m.spooled, m.replayed, m.spooling, m.writeSeconds,
+		m.sourceAccepted, m.sourceRejected)
 	return m
+}
+
+// SourceAccepted returns the count of accepted meter or emission readings
+// (kind KindPower or KindEmission).
+func (m *Metrics) SourceAccepted(kind string) float64 {
+	return testutil.ToFloat64(m.sourceAccepted.WithLabelValues(kind))
+}
+
+// SourceRejected returns the count of rejected meter or emission messages
+// of a kind for a reason.
+func (m *Metrics) SourceRejected(kind, reason string) float64 {
+	return testutil.ToFloat64(m.sourceRejected.WithLabelValues(kind, reason))
 }
 
 // Rejected returns the count of rejections for a reason.

@@ -27,6 +27,20 @@ const (
 	ReasonNoValues        = "no_values"        // nothing we measure in the message
 	ReasonUnsupported     = "unsupported"      // a valid frame of a kind we do not take (e.g. ST, CN)
 	ReasonTooLarge        = "too_large"        // a message over mqtt.max_message_bytes (its first KiB kept)
+
+	// The listed sources' meters and online emission monitors (power.go,
+	// emission.go).
+	ReasonUnknownMeter   = "unknown_meter"   // the topic names a source or meter the reduction list does not have
+	ReasonPowerInvalid   = "power_invalid"   // kwh missing, negative or implausible; time not on a 15-minute boundary; a bad kw or flag
+	ReasonUnknownMonitor = "unknown_monitor" // an HJ 212 MN that is no listed source's online monitor
+	ReasonSourceMismatch = "source_mismatch" // the topic names another source than the monitor's
+)
+
+// Kinds of what listed sources send, the label of the source-readings
+// metrics (station readings have none).
+const (
+	KindPower    = "power"
+	KindEmission = "emission"
 )
 
 // Rejection explains why a message was turned away.
@@ -34,6 +48,9 @@ type Rejection struct {
 	Reason  string
 	Message string
 	Station string
+	// Kind is KindPower or KindEmission for what a listed source sent
+	// ("" for stations): such rejections are also counted per kind.
+	Kind string
 }
 
 func (r *Rejection) Error() string { return r.Reason + ": " + r.Message }

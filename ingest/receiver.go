@@ -11,9 +11,12 @@ import (
 type Receiver struct {
 	Pipeline *Pipeline
 	Registry *Registry
-	Limits   Limits
-	HJ212    HJ212Options
-	Now      func() time.Time
+	// Sources are the reduction list's meters and online emission
+	// monitors (nil: none; their data are refused).
+	Sources *Sources
+	Limits  Limits
+	HJ212   HJ212Options
+	Now     func() time.Time
 	// Ctx bounds blocking on a full queue; cancelled at shutdown, after
 	// which un-queued messages stay un-acknowledged and come back.
 	Ctx context.Context

@@ -72,8 +72,9 @@ const (
 // ingest (mqtt.client_id) and publish (client_id-publish) logins bound to
 // their client ids, the forecast centre, one per station, one per member
 // unit of the plan (unit-ID; not the upstream command), one per source of
-// the reduction list (source-ID: it reads its notices and acknowledges on
-// the same topics as a unit), and the accounts of mqtt.accounts whose
+// the reduction list (source-ID, role source: it reads its notices and
+// acknowledges on the same topics as a unit, and writes its own power
+// readings and emission frames), and the accounts of mqtt.accounts whose
 // usernames are not taken (their hashes dropped).
 func Accounts(cfg *configs.Config, plan *alert.Plan, forecaster string) []broker.Account {
 	id := cfg.MQTT.ClientID
@@ -93,7 +94,7 @@ func Accounts(cfg *configs.Config, plan *alert.Plan, forecaster string) []broker
 	}
 	if list := cfg.ParsedList(); list != nil {
 		for _, e := range list.Enterprises {
-			as = append(as, broker.Account{Username: "source-" + e.ID, Role: broker.RoleUnit, Subject: e.ID})
+			as = append(as, broker.Account{Username: "source-" + e.ID, Role: broker.RoleSource, Subject: e.ID})
 		}
 	}
 	seen := map[string]bool{}

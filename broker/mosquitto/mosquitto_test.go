@@ -150,7 +150,8 @@ func TestBrokerACLFiles(t *testing.T) {
 
 	acl := read(t, dir, ACLFile)
 	for _, block := range []string{
-		"\n# ingest\nuser svc\ntopic read aq/stations/+/readings\ntopic read aq/stations/+/hj212\ntopic read aq/forecasts/+\ntopic write aq/deadletter\n",
+		"\n# ingest\nuser svc\ntopic read aq/stations/+/readings\ntopic read aq/stations/+/hj212\ntopic read aq/forecasts/+\n" +
+			"topic read aq/power/#\ntopic read aq/emissions/+/hj212\ntopic write aq/deadletter\n",
 		"\n# publish\nuser svc-publish\ntopic readwrite aq/warnings/+\ntopic write aq/units/+/tasks\ntopic read aq/units/+/ack\n",
 		"\n# forecaster\nuser forecaster\ntopic write aq/forecasts/+\n",
 		"\n# station sa\nuser sa\ntopic write aq/stations/sa/readings\ntopic write aq/stations/sa/hj212\n",
@@ -374,7 +375,7 @@ func TestBrokerACLAccountsForListedSources(t *testing.T) {
 	for _, a := range as {
 		if strings.HasPrefix(a.Username, "source-") {
 			sources++
-			if a.Role != broker.RoleUnit || a.Username != "source-"+a.Subject {
+			if a.Role != broker.RoleSource || a.Username != "source-"+a.Subject {
 				t.Errorf("source account %+v", a)
 			}
 		}
@@ -382,8 +383,23 @@ func TestBrokerACLAccountsForListedSources(t *testing.T) {
 	if n := len(cfg.ParsedList().Enterprises); sources != n || n == 0 {
 		t.Errorf("%d source accounts for %d listed sources", sources, n)
 	}
-	rules, err := broker.RulesFor("aq", broker.Account{Username: "source-cem-b", Role: broker.RoleUnit, Subject: "cem-b"})
+	rules, err := broker.RulesFor("aq", broker.Account{Username: "source-cem-b", Role: broker.RoleSource, Subject: "cem-b"})
 	if err != nil || !strings.Contains(fmt.Sprint(rules), "aq/units/cem-b/ack") {
 		t.Errorf("cem-b's rules: %v %v", rules, err)
+	}
+	// A source writes its own meters' power and its monitors' frames, no other firm's.
+	for _, c := range []struct {
+		topic string
+		want  bool
+	}{
+		{"aq/power/cem-b/cem-b-m1", true},
+		{"aq/emissions/cem-b/hj212", true},
+		{"aq/power/cem-a/cem-a-m1", false},
+		{"aq/emissions/cem-a/hj212", false},
+		{"aq/stations/tuojiang-1/readings", false},
+	} {
+		if got := broker.Allowed(rules, c.topic, true); got != c.want {
+			t.Errorf("source-cem-b writes %s: %v, want %v", c.topic, got, c.want)
+		}
 	}
 }

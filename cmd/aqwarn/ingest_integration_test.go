@@ -81,6 +81,8 @@ type loadGen struct {
 	base    time.Time
 	next    int
 	pending []pendingPub
+	// msg is message k (nil: station readings, loadReading round-robin).
+	msg func(k int) (topic string, payload []byte)
 }
 
 type pendingPub struct {
@@ -104,6 +106,11 @@ func newLoadGen(t *testing.T, brokerURL string, base time.Time) *loadGen {
 }
 
 func (g *loadGen) send(k int) {
+	if g.msg != nil {
+		topic, payload := g.msg(k)
+		g.pending = append(g.pending, pendingPub{k, g.c.PublishAsync(topic, payload)})
+		return
+	}
 	r := loadReading(g.base, k%nlStations, k/nlStations)
 	g.pending = append(g.pending, pendingPub{k, g.c.PublishAsync("aq/stations/"+r.Station+"/readings", simulate.EncodeJSON(r))})
 }

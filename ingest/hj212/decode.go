@@ -27,6 +27,11 @@ type DecodeOptions struct {
 	// to send CRC-16/MODBUS instead of the HJ 212 CRC. nil: no station is.
 	// It is a function rather than a bool so the choice stays per station.
 	AllowModbusCRC func(mn string) bool
+	// AllowSystem reports whether data uploads of system st from the
+	// device mn are taken, for st other than 22 (ambient air quality,
+	// always taken): e.g. 31 (air pollution source) from the online
+	// emission monitors the deployment knows. nil: none are.
+	AllowSystem func(st, mn string) bool
 }
 
 // Decode parses one frame: "##", the four-digit length, the data segment,
@@ -35,7 +40,8 @@ type DecodeOptions struct {
 // with one of the Reason constants when any is wrong. It never panics.
 //
 // Accepted commands are the data uploads (2011, 2051, 2061, 2031), which
-// must carry ST=22 and a DataTime, and the replies 9011–9014. Header fields
+// must carry ST=22 (or a system opt.AllowSystem allows) and a DataTime, and
+// the replies 9011–9014. Header fields
 // it does not know are ignored; unknown CP fields and suffixes are kept in
 // Frame.Extra and Value.Other.
 func Decode(frame []byte, opt DecodeOptions) (Frame, error) {
@@ -64,7 +70,7 @@ func Decode(frame []byte, opt DecodeOptions) (Frame, error) {
 	default:
 		return Frame{}, errorf(ReasonBadCRC, fmt.Sprintf("CRC %04X does not match the data segment (HJ 212 CRC %04X)", sent, want))
 	}
-	f, err := parseSegment(string(seg))
+	f, err := parseSegment(string(seg), opt)
 	if err != nil {
 		return Frame{}, err
 	}
@@ -75,7 +81,7 @@ func Decode(frame []byte, opt DecodeOptions) (Frame, error) {
 // header field keys, as bits so duplicates are cheap to spot.
 var headerKeys = map[string]int{"QN": 1, "ST": 2, "CN": 4, "PW": 8, "MN": 16, "Flag": 32, "PNUM": 64, "PNO": 128}
 
-func parseSegment(s string) (Frame, error) {
+func parseSegment(s string, opt DecodeOptions) (Frame, error) {
 	var cp int
 	if strings.HasPrefix(s, "CP=&&") {
 		cp = 0
@@ -112,7 +118,7 @@ func parseSegment(s string) (Frame, error) {
 	}
 	f.QN, f.ST, f.CN, f.PW, f.MN = raw["QN"], raw["ST"], raw["CN"], raw["PW"], raw["MN"]
 
-	if err := checkHeader(&f, raw); err != nil {
+	if err := checkHeader(&f, raw, opt); err != nil {
 		return Frame{}, err
 	}
 	if err := parseCP(&f, content); err != nil {
@@ -124,7 +130,7 @@ func parseSegment(s string) (Frame, error) {
 	return f, nil
 }
 
-func checkHeader(f *Frame, raw map[string]string) error {
+func checkHeader(f *Frame, raw map[string]string, opt DecodeOptions) error {
 	for _, k := range []string{"ST", "CN", "MN"} {
 		if raw[k] == "" {
 			return errorf(ReasonBadField, k+" missing")
@@ -137,7 +143,7 @@ func checkHeader(f *Frame, raw map[string]string) error {
 	}
 	switch {
 	case IsData(f.CN):
-		if f.ST != STAmbientAir {
+		if f.ST != STAmbientAir && (opt.AllowSystem == nil || !opt.AllowSystem(f.ST, f.MN)) {
 			return errorf(ReasonUnsupportedSystem, fmt.Sprintf("ST=%s is not ambient air quality (22)", f.ST))
 		}
 	case isReply(f.CN):

@@ -223,6 +223,9 @@ func TestDecodeErrors(t *testing.T) {
 
 		// System and command.
 		{"pollution source ST=31", wrap("QN=20260115103000123;ST=31;CN=2011;PW=1;MN=m;Flag=5;CP=&&" + ok + "&&"), DecodeOptions{}, ReasonUnsupportedSystem},
+		// AllowSystem lets ST=31 in from the devices it names, and only those.
+		{"ST=31 from another device", wrap("QN=20260115103000123;ST=31;CN=2011;PW=1;MN=m;Flag=5;CP=&&" + ok + "&&"),
+			DecodeOptions{AllowSystem: func(st, mn string) bool { return st == "31" && mn == "monitor" }}, ReasonUnsupportedSystem},
 		{"spec vector CN=1062", []byte("##0101" + specSegment + "1C80\r\n"), DecodeOptions{}, ReasonUnsupportedCommand},
 
 		// Fields.
@@ -280,5 +283,14 @@ func BenchmarkDecode(b *testing.B) {
 		if _, err := Decode(frame, DecodeOptions{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A listed emission monitor's ST=31 data decode when AllowSystem names it.
+func TestDecodeAllowSystem(t *testing.T) {
+	f := wrap("QN=20260115103000123;ST=31;CN=2061;PW=1;MN=monitor;Flag=5;CP=&&DataTime=20260115100000;a21026-Avg=35,a21026-Cou=0.9&&")
+	got, err := Decode(f, DecodeOptions{AllowSystem: func(st, mn string) bool { return st == STAirSource && mn == "monitor" }})
+	if err != nil || got.ST != "31" || got.Values["a21026"].Cou == nil || *got.Values["a21026"].Cou != 0.9 {
+		t.Fatalf("%+v %v", got, err)
 	}
 }

@@ -4,7 +4,8 @@ import "time"
 
 // System codes (ST).
 const (
-	STAmbientAir = "22" // ambient air quality: the only system whose data this receiver accepts
+	STAmbientAir = "22" // ambient air quality: the stations' system
+	STAirSource  = "31" // air pollution source: online emission monitors (taken when DecodeOptions.AllowSystem says so)
 	STSystem     = "91" // system interaction, used by replies
 )
 

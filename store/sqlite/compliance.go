@@ -18,7 +18,7 @@ import (
 )
 
 // The inspection loop of compliance (inspect.Store): events, inspections
-// with their photos, consequences. Schema change 7; its triggers keep all
+// with their photos, consequences. Schema change 8; its triggers keep all
 // of it five years.
 
 var _ inspect.Store = (*DB)(nil)

@@ -25,8 +25,9 @@ import (
 // which NewDeliveries used to make outside the version (IF NOT EXISTS for
 // the same reason); change 3 the delivery claims' lease; change 4 a
 // notice's count of escalations; change 5 the reduction list's versions;
-// change 6 the photos of execution reports; change 7 the inspection loop
-// of compliance, with the triggers that keep its evidence five years.
+// change 6 the photos of execution reports; change 7 the listed sources'
+// meter and emission readings; change 8 the inspection loop of compliance,
+// with the triggers that keep its evidence five years.
 //
 //go:embed migrations/*.sql
 var migrationFiles embed.FS

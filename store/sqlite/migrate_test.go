@@ -119,7 +119,7 @@ func freshSchema(t *testing.T) []string {
 // build is refused.
 func TestSqliteSchemaVersions(t *testing.T) {
 	ctx := context.Background()
-	if sqlite.SchemaVersion != 7 {
+	if sqlite.SchemaVersion != 8 {
 		t.Errorf("SchemaVersion = %d: a new change needs its own case in TestSqliteOpensStoresOfOldCode", sqlite.SchemaVersion)
 	}
 	fresh := freshSchema(t)
@@ -222,14 +222,7 @@ func TestSqliteOpensStoresOfOldCode(t *testing.T) {
 			}
 			s.Close()
 
-			db = raw(t, dir)
-			defer db.Close()
-			if v := userVersion(t, db); v != sqlite.SchemaVersion {
-				t.Errorf("version %d after the upgrade, want %d", v, sqlite.SchemaVersion)
-			}
-			if got := schema(t, db); !slices.Equal(got, fresh) {
-				t.Errorf("the upgraded schema differs from a new file's:\n%s", diff(got, fresh))
-			}
+			checkUpgraded(t, dir, fresh)
 		})
 	}
 }
@@ -302,20 +295,27 @@ func TestSqliteVersion3NoticesCountTheirEscalation(t *testing.T) {
 		t.Errorf("escalations after the upgrade: %v, want cement-b 1, brick-a 0", got)
 	}
 	s.Close()
-	db = raw(t, dir)
+	checkUpgraded(t, dir, fresh)
+}
+
+// checkUpgraded checks that the closed store in dir is at the schema of a
+// new file (fresh), version and all.
+func checkUpgraded(t *testing.T, dir string, fresh []string) {
+	t.Helper()
+	db := raw(t, dir)
 	defer db.Close()
 	if v := userVersion(t, db); v != sqlite.SchemaVersion {
-		t.Errorf("version %d, want %d", v, sqlite.SchemaVersion)
+		t.Errorf("version %d after the upgrade, want %d", v, sqlite.SchemaVersion)
 	}
 	if got := schema(t, db); !slices.Equal(got, fresh) {
 		t.Errorf("the upgraded schema differs from a new file's:\n%s", diff(got, fresh))
 	}
 }
 
-// Change 7: a file at version 6 (photos of task reports, no inspection
-// loop) opens at the new schema with its photos, which the new triggers
+// Change 8: a file at version 7 (photos of task reports, meter readings,
+// no inspection loop) opens at the new schema with its photos, which the new triggers
 // then keep five years like the inspections' own.
-func TestSqliteVersion6GetsTheInspectionLoop(t *testing.T) {
+func TestSqliteVersion7GetsTheInspectionLoop(t *testing.T) {
 	ctx := context.Background()
 	fresh := freshSchema(t)
 	dir := t.TempDir()
@@ -326,12 +326,12 @@ func TestSqliteVersion6GetsTheInspectionLoop(t *testing.T) {
 		`DROP TABLE inspection_photos`, `DROP TABLE compliance_consequences`, `DROP TABLE compliance_events`, `DROP TABLE compliance_inspections`,
 		fmt.Sprintf(`INSERT INTO evidence (sha256, content_type, size, data, created) VALUES ('ab', 'image/png', 4, X'89504E47', %d)`, time.Now().UnixMilli()),
 		fmt.Sprintf(`INSERT INTO task_evidence (warning_id, unit, task, sha256, at, by) VALUES (1, 'cem-b', 'stop', 'ab', %d, 'x')`, time.Now().UnixMilli()),
-		`PRAGMA user_version = 6`)
+		`PRAGMA user_version = 7`)
 	db.Close()
 
 	s := open(t, dir)
 	if es, err := s.TaskEvidence(ctx, 1, "cem-b"); err != nil || len(es) != 1 {
-		t.Errorf("the version 6 photo after the upgrade: %+v %v", es, err)
+		t.Errorf("the version 7 photo after the upgrade: %+v %v", es, err)
 	}
 	if _, err := s.SQL().ExecContext(ctx, `DELETE FROM task_evidence`); err == nil {
 		t.Error("the upgraded store let a photo of today be deleted")

@@ -18,7 +18,7 @@ func (s *DB) Spool(ctx context.Context, rs []aqwarn.Reading) error {
 	}
 	defer tx.Rollback()
 	for _, r := range rs {
-		b, err := json.Marshal(spooled{r.Station, r.Time, int64(r.Interval / time.Second), r.Values})
+		b, err := json.Marshal(spooled{Station: r.Station, Time: r.Time, Interval: int64(r.Interval / time.Second), Values: r.Values})
 		if err != nil {
 			return err
 		}
@@ -32,34 +32,59 @@ func (s *DB) Spool(ctx context.Context, rs []aqwarn.Reading) error {
 	return nil
 }
 
+// spooled is one spool row: a station's reading (Kind "", the rows of
+// every version), or a listed source's meter or emission reading.
 type spooled struct {
-	Station  string           `json:"s"`
-	Time     time.Time        `json:"t"`
-	Interval int64            `json:"i"`
-	Values   []aqwarn.Measure `json:"v"`
+	Kind     string                  `json:"k,omitempty"`
+	Station  string                  `json:"s,omitempty"`
+	Time     time.Time               `json:"t,omitzero"`
+	Interval int64                   `json:"i,omitempty"`
+	Values   []aqwarn.Measure        `json:"v,omitempty"`
+	Power    *aqwarn.PowerReading    `json:"p,omitempty"`
+	Emission *aqwarn.EmissionReading `json:"e,omitempty"`
 }
 
-// PeekSpool returns up to n of the oldest spooled readings.
+// Kinds of spool rows besides a station's reading.
+const (
+	spoolPower    = "p"
+	spoolEmission = "e"
+)
+
+// PeekSpool returns up to n of the oldest spooled readings, of every kind.
 func (s *DB) PeekSpool(ctx context.Context, n int) (aqwarn.SpoolBatch, error) {
-	var last int64 // the id of the newest row scanned
-	rs, err := queryAll(ctx, s.db, "sqlite.PeekSpool", func(rows *sql.Rows, r *aqwarn.Reading) error {
+	var b aqwarn.SpoolBatch
+	_, err := queryAll(ctx, s.db, "sqlite.PeekSpool", func(rows *sql.Rows, _ *struct{}) error {
 		var id int64
 		var txt string
 		if err := rows.Scan(&id, &txt); err != nil {
 			return err
 		}
 		var sp spooled
-		if err := json.Unmarshal([]byte(txt), &sp); err != nil {
+		err := json.Unmarshal([]byte(txt), &sp)
+		switch {
+		case err != nil:
+		case sp.Kind == "":
+			b.Readings = append(b.Readings, aqwarn.Reading{Station: sp.Station, Time: sp.Time.UTC(),
+				Interval: time.Duration(sp.Interval) * time.Second, Values: sp.Values})
+		case sp.Kind == spoolPower && sp.Power != nil:
+			sp.Power.Time = sp.Power.Time.UTC()
+			b.Power = append(b.Power, *sp.Power)
+		case sp.Kind == spoolEmission && sp.Emission != nil:
+			sp.Emission.Time = sp.Emission.Time.UTC()
+			b.Emissions = append(b.Emissions, *sp.Emission)
+		default:
+			err = fmt.Errorf("unknown kind %q", sp.Kind)
+		}
+		if err != nil {
 			return &aqwarn.Error{Code: aqwarn.EINTERNAL, Op: "sqlite.PeekSpool", Message: fmt.Sprintf("corrupt spool row %d", id), Err: err}
 		}
-		*r = aqwarn.Reading{Station: sp.Station, Time: sp.Time.UTC(), Interval: time.Duration(sp.Interval) * time.Second, Values: sp.Values}
-		last = id
+		b.LastID = id
 		return nil
 	}, `SELECT id, reading FROM spool ORDER BY id LIMIT ?`, n)
 	if err != nil {
 		return aqwarn.SpoolBatch{}, err
 	}
-	return aqwarn.SpoolBatch{Readings: rs, LastID: last}, nil
+	return b, nil
 }
 
 // DropSpool deletes spooled readings up to and including id.

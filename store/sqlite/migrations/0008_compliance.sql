@@ -1,4 +1,4 @@
--- 7: the inspection loop of compliance (package compliance/inspect): the
+-- 8: the inspection loop of compliance (package compliance/inspect): the
 -- power engine's findings (events, by their stable id), the inspections
 -- they make with findings, position and conclusion, the photos from the
 -- site (the image once in evidence, by its SHA-256) and the consequences'

@@ -1,0 +1,89 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/aqwarn/aqwarn/reduction"
+	"github.com/aqwarn/aqwarn/simulate"
+)
+
+// demoPowerHistory is how much meter data the demo publishes at start,
+// before demo.from: the 28 normal days the compliance engine's baseline
+// takes (notes §7 P1).
+const demoPowerHistory = 28 * 24 * time.Hour
+
+// startDemoMeters has the list's meters publish their 15-minute energy over
+// MQTT as the sources' collectors would (simulate.PowerSim): 28 days of
+// history at once, then each interval as the demo clock passes it, every
+// source carrying out the measures of the warning in force except the two
+// the demo scripts to misbehave (simulate.NightProducer, TreatmentOff).
+func (a *App) startDemoMeters(ctx context.Context, to time.Time) error {
+	list := a.delivery.list
+	if list == nil {
+		return nil
+	}
+	meters := simulate.ListMeters(list)
+	if len(meters) == 0 {
+		return nil
+	}
+	log := a.log.With("component", "simulator")
+	pub, err := simulate.DialMQTT(ctx, a.mqttURL, "aqwarn-demo-meters")
+	if err != nil {
+		return fmt.Errorf("demo: connect meters to %s: %w", a.mqttURL, err)
+	}
+	sim := &simulate.PowerSim{Pub: pub, TopicPrefix: a.cfg.MQTT.TopicPrefix, Now: a.clock.Now, Meters: meters,
+		Scripts: simulate.ListScripts(list, meters, a.demoResponse(list)), History: demoPowerHistory, Until: to,
+		Seed: simulate.PowerSeed, Logger: log}
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := sim.Run(sctx); err != nil && sctx.Err() == nil {
+			log.Error("demo meters stopped", "err", err)
+		}
+	}()
+	a.closers.push(func() { cancel(); <-done; pub.Close() })
+	log.Info("demo meters publishing", "meters", len(meters), "history", demoPowerHistory,
+		"night_producer", simulate.NightProducer, "treatment_off", simulate.TreatmentOff)
+	return nil
+}
+
+// demoResponse is what the simulated sources obey at t: the level of the
+// list county's warning whose measures are in force at t (from its
+// effective start until its lift takes effect, not while paused), resolved
+// for every source. It reads the store once per interval.
+func (a *App) demoResponse(list *reduction.List) simulate.Response {
+	var mu sync.Mutex
+	var at time.Time
+	var level string
+	var by map[string]reduction.Instruction
+	return func(t time.Time) (string, map[string]reduction.Instruction) {
+		mu.Lock()
+		defer mu.Unlock()
+		if t.Equal(at) {
+			return level, by
+		}
+		at, level, by = t, "", nil
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		ws, err := a.svc.Store.ActiveWarnings(ctx)
+		if err != nil {
+			a.log.Warn("demo meters: warnings not read; the sources act as without one", "err", err)
+			return level, by
+		}
+		for _, w := range ws {
+			if w.Region != list.County || w.Paused || t.Before(w.EffectiveStart) || (w.LiftEffective != nil && !t.Before(*w.LiftEffective)) {
+				continue
+			}
+			level = w.LevelID
+			by = map[string]reduction.Instruction{}
+			for _, in := range list.Resolve(level, a.primaryPollutant(w.Region), t) {
+				by[in.Source] = in
+			}
+		}
+		return level, by
+	}
+}
