@@ -35,6 +35,7 @@ import (
 	"github.com/aqwarn/aqwarn/aqi"
 	"github.com/aqwarn/aqwarn/aqijob"
 	"github.com/aqwarn/aqwarn/broker"
+	"github.com/aqwarn/aqwarn/compliance/compliancesvc"
 	"github.com/aqwarn/aqwarn/compliance/inspect"
 	"github.com/aqwarn/aqwarn/configs"
 	"github.com/aqwarn/aqwarn/ingest"
@@ -96,6 +97,9 @@ type App struct {
 	// engine it asks for findings (nil: none wired, nothing to inspect).
 	inspect *inspect.Service
 	events  inspect.EventSource
+	// sourceReadings are the listed sources' meter and emission readings
+	// (the readings store's).
+	sourceReadings compliancesvc.Readings
 
 	srv      *http.Server
 	httpDone chan error
@@ -344,6 +348,7 @@ func (a *App) newIngest(ctx context.Context) error {
 		aqijob.Readings
 	} = a.db
 	aqiWriters := []aqijob.AQIWriter{a.db}
+	a.sourceReadings = a.db
 	var spool ingest.Spool
 	if cfg.Store.Readings == "influx" {
 		ix := influx.Open(influx.Config{URL: cfg.Influx.URL, Token: cfg.Influx.Token, Org: cfg.Influx.Org, Bucket: cfg.Influx.Bucket})
@@ -352,6 +357,7 @@ func (a *App) newIngest(ctx context.Context) error {
 			log.Warn("InfluxDB not reachable yet; readings are spooled until it is", "url", cfg.Influx.URL, "err", err)
 		}
 		primary, spool = ix, a.db
+		a.sourceReadings = ix
 		aqiWriters = append(aqiWriters, ix)
 		a.checks = append(a.checks, api.Check{Name: "influxdb", Check: ix.Ping})
 	}

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aqwarn/aqwarn/compliance/compliancesvc"
 	"github.com/aqwarn/aqwarn/reduction"
 	"github.com/aqwarn/aqwarn/simulate"
 )
@@ -53,7 +54,8 @@ func (a *App) startDemoMeters(ctx context.Context, to time.Time) error {
 
 // demoResponse is what the simulated sources obey at t: the level of the
 // list county's warning whose measures are in force at t (from its
-// effective start until its lift takes effect, not while paused), resolved
+// effective start until its lift takes effect, not while paused:
+// compliancesvc.Segments, as the engine sees it), resolved
 // for every source. It reads the store once per interval.
 func (a *App) demoResponse(list *reduction.List) simulate.Response {
 	var mu sync.Mutex
@@ -69,18 +71,21 @@ func (a *App) demoResponse(list *reduction.List) simulate.Response {
 		at, level, by = t, "", nil
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		ws, err := a.svc.Store.ActiveWarnings(ctx)
+		// The warnings' history, not only the active ones: a lift is
+		// announced hours before it takes effect, and the measures hold
+		// until then. The pieces are the compliance engine's own.
+		ws, err := a.db.WarningsBetween(ctx, t.Add(-time.Second), t.Add(time.Second))
 		if err != nil {
 			a.log.Warn("demo meters: warnings not read; the sources act as without one", "err", err)
 			return level, by
 		}
-		for _, w := range ws {
-			if w.Region != list.County || w.Paused || t.Before(w.EffectiveStart) || (w.LiftEffective != nil && !t.Before(*w.LiftEffective)) {
+		for _, seg := range compliancesvc.Segments(ws, list.County, t.Add(time.Nanosecond)) {
+			if t.Before(seg.EffectiveStart) || (!seg.Lift.IsZero() && !t.Before(seg.Lift)) {
 				continue
 			}
-			level = w.LevelID
+			level = seg.Level
 			by = map[string]reduction.Instruction{}
-			for _, in := range list.Resolve(level, a.primaryPollutant(w.Region), t) {
+			for _, in := range list.Resolve(level, a.primaryPollutant(list.County), t) {
 				by[in.Source] = in
 			}
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 
+	"github.com/aqwarn/aqwarn/compliance"
+	"github.com/aqwarn/aqwarn/compliance/compliancesvc"
 	"github.com/aqwarn/aqwarn/compliance/inspect"
 	"github.com/aqwarn/aqwarn/configs"
 	"github.com/aqwarn/aqwarn/reduction"
@@ -12,17 +14,34 @@ import (
 // newInspection builds the inspection loop of compliance on the store: the
 // reduction list in force, the configured checklists and consequences, the
 // plan's roles signing. An approved downgrade becomes a draft of the list
-// (the revision publishes it). The compliance engine is the EventSource
-// a.events; none is wired yet, so the loop inspects nothing until it is —
-// what it keeps (and its API) works all the same.
+// (the revision publishes it). The compliance engine over the stored
+// meter and emission readings (compliancesvc) is its EventSource a.events,
+// when a list is in force.
 func (a *App) newInspection() {
 	cfg, list := a.cfg, a.delivery.list
 	a.inspect = &inspect.Service{Store: a.db, Plan: a.svc.Plan, List: list, Checklists: cfg.Inspection.ParsedChecklists(),
 		Rules: cfg.Inspection.ParsedConsequences(), Now: a.now, Logger: a.log.With("component", "inspect")}
 	if list != nil {
+		a.events = &compliancesvc.Engine{Params: cfg.Inspection.ParsedParams(), List: list, Warnings: a.db,
+			Readings: a.sourceReadings, Calendar: complianceCalendar(cfg.Publish.Holidays, cfg.Publish.Workdays)}
 		a.inspect.Regrader = &inspect.ListDraft{Versions: a.db, Audit: a.db, InForce: list, Text: cfg.OpenList,
 			Parse: func(b []byte) (*reduction.List, error) { return configs.ParseListFor(a.svc.Plan, b) }}
 	}
+}
+
+// complianceCalendar is the configured holidays and make-up working days
+// (configs has checked their dates).
+func complianceCalendar(holidays, workdays []string) compliance.Calendar {
+	dates := func(ss []string) []reduction.Date {
+		var out []reduction.Date
+		for _, s := range ss {
+			if d, err := reduction.ParseDate(s); err == nil {
+				out = append(out, d)
+			}
+		}
+		return out
+	}
+	return compliance.Calendar{Holidays: dates(holidays), Workdays: dates(workdays)}
 }
 
 // complianceJob is the inspection job: the engine's events in, inspection
@@ -36,7 +55,7 @@ func (a *App) complianceJob() func(context.Context) {
 		mu.Lock()
 		defer mu.Unlock()
 		if a.events == nil && !said {
-			log.Info("no compliance engine is wired: the inspection loop gets no events (its store, API and pages work on what is kept)")
+			log.Info("no reduction list is in force: the compliance engine has no sources to check (the inspection loop works on what is kept)")
 			said = true
 		}
 		res, err := a.inspect.Poll(ctx, a.events)

@@ -21,7 +21,7 @@ type baselineKey struct {
 type baseline struct {
 	ok     bool
 	reason string
-	slots  [2][slotsADay]float64 // [weekday, weekend]
+	slots  [3][slotsADay]float64 // by dayType: weekday, Saturday (or the weekend), Sunday or holiday
 	// running is the meter's running level: its highest slot (R4, R5).
 	running float64
 	days    []int64 // the normal days used, latest first
@@ -33,10 +33,13 @@ type Baseline struct {
 	Meter string `json:"meter"`
 	// Days are the normal days used, latest first.
 	Days []reduction.Date `json:"days"`
-	// Weekday and Weekend are the medians per quarter hour (slot 0 is
-	// 00:00–00:15) in kWh; with day_types all they are the same.
-	Weekday []float64 `json:"weekday"`
-	Weekend []float64 `json:"weekend"`
+	// Weekday, Saturday and Weekend (Sundays and holidays) are the
+	// medians per quarter hour (slot 0 is 00:00–00:15) in kWh; with
+	// day_types weekday_weekend Saturday is Weekend, with all the three
+	// are the same.
+	Weekday  []float64 `json:"weekday"`
+	Saturday []float64 `json:"saturday"`
+	Weekend  []float64 `json:"weekend"`
 	// Running is the highest slot.
 	Running float64 `json:"running"`
 }
@@ -59,7 +62,8 @@ func (p *Params) MeterBaseline(in Input, meter string, anchor time.Time) (Baseli
 		}
 	}
 	b := ev.baseline(meter, owner, dayOf(anchor.Unix()))
-	out := Baseline{Meter: meter, Weekday: slices.Clone(b.slots[0][:]), Weekend: slices.Clone(b.slots[1][:]), Running: b.running}
+	out := Baseline{Meter: meter, Weekday: slices.Clone(b.slots[0][:]), Saturday: slices.Clone(b.slots[1][:]),
+		Weekend: slices.Clone(b.slots[2][:]), Running: b.running}
 	for _, d := range b.days {
 		out.Days = append(out.Days, dateOf(d))
 	}
@@ -80,6 +84,24 @@ func (ev *evaluator) weekend(d int64) bool {
 	}
 	wd := time.Unix(d*daySeconds, 0).UTC().Weekday()
 	return (wd == time.Saturday || wd == time.Sunday) && !ev.workdays[d]
+}
+
+// dayType is the baseline type of day d: 0 a weekday, 1 a Saturday, 2 a
+// Sunday or holiday (with weekday_weekend a Saturday is 2, with all
+// every day is 0).
+func (ev *evaluator) dayType(d int64) int {
+	switch ev.p.Baseline.DayTypes {
+	case DayTypesAll:
+		return 0
+	case DayTypesWeekdaySaturdaySunday:
+		if !ev.holidays[d] && !ev.workdays[d] && time.Unix(d*daySeconds, 0).UTC().Weekday() == time.Saturday {
+			return 1
+		}
+	}
+	if ev.weekend(d) {
+		return 2
+	}
+	return 0
 }
 
 // stopped reports whether a recorded stop covers day d for the firm or unit.
@@ -142,23 +164,27 @@ func (ev *evaluator) computeBaseline(meter string, owner [2]string, anchor int64
 		b.reason = fmt.Sprintf("meter %s: %d normal days before %s, the baseline needs %d", meter, len(b.days), dateOf(anchor), bp.MinDays)
 		return b
 	}
-	var types [2][]int64
+	var types [3][]int64
 	for _, d := range b.days {
-		t := 0
-		if bp.DayTypes == DayTypesWeekdayWeekend && ev.weekend(d) {
-			t = 1
-		}
+		t := ev.dayType(d)
 		types[t] = append(types[t], d)
 	}
-	if bp.DayTypes == DayTypesAll {
-		types[1] = types[0]
-	}
-	buf := make([]float64, 0, bp.Days)
-	for t := range 2 {
+	// A type with too few days takes the wider one's: a Saturday or a
+	// Sunday the weekend's (both), the weekend all days.
+	weekend := append(slices.Clone(types[1]), types[2]...)
+	wider := func(t int) []int64 {
 		days := types[t]
+		if t > 0 && len(days) < bp.MinDaysPerType {
+			days = weekend
+		}
 		if len(days) < bp.MinDaysPerType {
 			days = b.days
 		}
+		return days
+	}
+	buf := make([]float64, 0, bp.Days)
+	for t := range 3 {
+		days := wider(t)
 		for s := range slotsADay {
 			buf = buf[:0]
 			for _, d := range days {
@@ -169,7 +195,7 @@ func (ev *evaluator) computeBaseline(meter string, owner [2]string, anchor int64
 			b.slots[t][s] = median(buf)
 		}
 	}
-	for t := range 2 {
+	for t := range 3 {
 		for _, v := range b.slots[t] {
 			if !isNaN(v) && v > b.running {
 				b.running = v
@@ -197,9 +223,5 @@ func median(vs []float64) float64 {
 func (ev *evaluator) baselineAt(b *baseline, i int) float64 {
 	start := ev.start(i)
 	d := dayOf(start)
-	t := 0
-	if ev.weekend(d) {
-		t = 1
-	}
-	return b.slots[t][int((start-dayStart(d))/step)]
+	return b.slots[ev.dayType(d)][int((start-dayStart(d))/step)]
 }

@@ -63,11 +63,13 @@ type BaselineParams struct {
 	// rules that need one skip it (said in Result.Skipped).
 	MinDays int `yaml:"min_days"`
 	// DayTypes is weekday_weekend (a weekday compared with the normal
-	// weekdays among the Days, a weekend day with the weekend days) or
-	// all (one baseline for every day).
+	// weekdays among the Days, a weekend day with the weekend days),
+	// weekday_saturday_sunday (Saturdays apart from Sundays and holidays:
+	// many plants work a six-day week) or all (one baseline for every day).
 	DayTypes string `yaml:"day_types"`
 	// MinDaysPerType: a day type with fewer normal days among the Days
-	// takes the baseline of all of them.
+	// takes the wider type's (Saturday or Sunday: the weekend's; the
+	// weekend: all days).
 	MinDaysPerType int `yaml:"min_days_per_type"`
 	// MinDayCoveragePct: a day with fewer of its 96 intervals present is
 	// not a normal day (the meter was down).
@@ -77,8 +79,9 @@ type BaselineParams struct {
 
 // Day types of BaselineParams.DayTypes.
 const (
-	DayTypesWeekdayWeekend = "weekday_weekend"
-	DayTypesAll            = "all"
+	DayTypesWeekdayWeekend        = "weekday_weekend"
+	DayTypesWeekdaySaturdaySunday = "weekday_saturday_sunday"
+	DayTypesAll                   = "all"
 )
 
 // RuleParams are the rules' thresholds (notes §7 P1 table).
@@ -357,10 +360,10 @@ func (p *Params) check(c *checker) {
 	if b.MinDays < 1 || b.MinDays > b.Days {
 		c.add(bp("min_days"), "baseline.min_days: %d, want 1..baseline.days (%d)", b.MinDays, b.Days)
 	}
-	if b.DayTypes != DayTypesWeekdayWeekend && b.DayTypes != DayTypesAll {
-		c.add(bp("day_types"), "baseline.day_types: %q, want %s or %s", b.DayTypes, DayTypesWeekdayWeekend, DayTypesAll)
+	if b.DayTypes != DayTypesWeekdayWeekend && b.DayTypes != DayTypesWeekdaySaturdaySunday && b.DayTypes != DayTypesAll {
+		c.add(bp("day_types"), "baseline.day_types: %q, want %s, %s or %s", b.DayTypes, DayTypesWeekdayWeekend, DayTypesWeekdaySaturdaySunday, DayTypesAll)
 	}
-	if b.DayTypes == DayTypesWeekdayWeekend && (b.MinDaysPerType < 1 || b.MinDaysPerType > b.Days) {
+	if b.DayTypes != DayTypesAll && (b.MinDaysPerType < 1 || b.MinDaysPerType > b.Days) {
 		c.add(bp("min_days_per_type"), "baseline.min_days_per_type: %d, want 1..baseline.days (%d)", b.MinDaysPerType, b.Days)
 	}
 	c.pct(bp("min_day_coverage_pct"), "baseline.min_day_coverage_pct", b.MinDayCoveragePct)

@@ -95,7 +95,7 @@ func TestParamsRefused(t *testing.T) {
 		// A tolerance below 1 would flag compliant firms.
 		{"tolerance", "tolerance: 1.10   # daily", "tolerance: 0.9   # daily", "tolerance: 1.10   # daily", "r2_limit_not_met.tolerance: 0.9"},
 		// An unknown day type.
-		{"day types", "day_types: weekday_weekend", "day_types: weekdays", "day_types: weekday_weekend", `baseline.day_types: "weekdays"`},
+		{"day types", "day_types: weekday_saturday_sunday", "day_types: weekdays", "day_types: weekday_saturday_sunday", `baseline.day_types: "weekdays"`},
 		// A level that does not exist in the required shares.
 		{"level", "    red: {so2: 30", "    purple: {so2: 30", "red: {so2: 30", `"purple" is not a level`},
 		// A number without its source.

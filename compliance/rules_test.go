@@ -393,3 +393,44 @@ func TestSharedTreatment(t *testing.T) {
 		})
 	}
 }
+
+// A plant on a six-day week (Sundays at half load) limited to 70 % on a
+// Saturday and keeping to it: compared with Saturdays it is compliant;
+// compared with a weekend pooled with its half-load Sundays (day_types
+// weekday_weekend) the same day looks like a missed limit — the false R2
+// the six-day default avoids.
+func TestSixDayWeek(t *testing.T) {
+	sat := time.Date(2026, time.February, 7, 0, 0, 0, 0, aqi.CST)
+	warned := func(t time.Time) bool { return !t.Before(sat) && t.Before(sat.Add(24*time.Hour)) }
+	prod := func(t time.Time) float64 {
+		f := 1.0
+		if t.In(aqi.CST).Weekday() == time.Sunday {
+			f = 0.5
+		}
+		if warned(t) {
+			f *= 0.7
+		}
+		return f
+	}
+	in := ruleInput(t, ruleFirm(false, []string{"power"}, limitAt("orange", 30)), prod, nil)
+	in.Warnings = []compliance.Warning{{ID: "w", Level: reduction.LevelOrange, Primary: "pm25", EffectiveStart: sat, Lift: sat.Add(24 * time.Hour)}}
+	for _, tc := range []struct {
+		dayTypes string
+		want     []string
+	}{
+		// Saturdays against Saturdays: nothing.
+		{compliance.DayTypesWeekdaySaturdaySunday, []string{}},
+		// Saturdays against Saturdays and Sundays: a limit not met.
+		{compliance.DayTypesWeekdayWeekend, []string{"R2"}},
+	} {
+		p := *params(t)
+		p.Baseline.DayTypes = tc.dayTypes
+		var got []string
+		for _, e := range p.Evaluate(in).Events {
+			got = append(got, string(e.Rule[:2]))
+		}
+		if !slices.Equal(append([]string{}, got...), tc.want) {
+			t.Errorf("%s: %v, want %v", tc.dayTypes, got, tc.want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/aqwarn/aqwarn/alert"
+	"github.com/aqwarn/aqwarn/compliance"
 	"github.com/aqwarn/aqwarn/compliance/inspect"
 )
 
@@ -16,21 +17,28 @@ type Inspection struct {
 	// Checklists and Consequences are paths, or "embedded:compliance/NAME.yaml".
 	Checklists   string `yaml:"checklists"`
 	Consequences string `yaml:"consequences"`
+	// Params are the compliance engine's numbers (rules R1–R8, baseline,
+	// grace; package compliance): a path or "embedded:compliance/defaults.yaml".
+	Params string `yaml:"params"`
 	// Every is how often the engine's events are fetched (its data are
 	// 15-minute intervals).
 	Every time.Duration `yaml:"every"`
 
 	checklists   *inspect.Checklists
 	consequences *inspect.Consequences
+	params       *compliance.Params
 }
 
 var inspectionDefaults = Inspection{Checklists: "embedded:compliance/checklists.yaml",
-	Consequences: "embedded:compliance/consequences.yaml", Every: 15 * time.Minute}
+	Consequences: "embedded:compliance/consequences.yaml", Params: "embedded:compliance/defaults.yaml", Every: 15 * time.Minute}
 
 // ParsedChecklists and ParsedConsequences are the loop's files, parsed
 // and validated (against the plan's roles) at load.
 func (i *Inspection) ParsedChecklists() *inspect.Checklists     { return i.checklists }
 func (i *Inspection) ParsedConsequences() *inspect.Consequences { return i.consequences }
+
+// ParsedParams are the compliance engine's parameters, parsed at load.
+func (i *Inspection) ParsedParams() *compliance.Params { return i.params }
 
 // check parses both files against the plan; every problem is one line of
 // the configuration's one error.
@@ -56,6 +64,13 @@ func (i *Inspection) check(plan *alert.Plan) []string {
 	}
 	if err != nil {
 		p = append(p, fmt.Sprintf("inspection.consequences %s: %v", i.Consequences, err))
+	}
+	b, err = readFileOr(Compliance, i.Params)
+	if err == nil {
+		i.params, err = compliance.ParseParams(b)
+	}
+	if err != nil {
+		p = append(p, fmt.Sprintf("inspection.params %s: %v", i.Params, err))
 	}
 	return p
 }
