@@ -14,6 +14,7 @@ import (
 
 	"github.com/aqwarn/aqwarn"
 	"github.com/aqwarn/aqwarn/alert/lifecycle"
+	"github.com/aqwarn/aqwarn/compliance"
 	"github.com/aqwarn/aqwarn/reduction"
 )
 
@@ -42,7 +43,33 @@ type ListDeps struct {
 	Parse func(b []byte) (*reduction.List, error)
 	// InForce is the list the service runs on (nil: none).
 	InForce *reduction.List
+	// Account is the reduction accounting of a list against the county
+	// inventory (nil: no inventory configured, no accounting shown).
+	Account func(l *reduction.List, now time.Time) *compliance.Accounting
 	Now     func() time.Time
+}
+
+// account is a list's accounting, nil when none is configured.
+func (l *ListDeps) account(list *reduction.List) *compliance.Accounting {
+	if l.Account == nil || list == nil {
+		return nil
+	}
+	return l.Account(list, l.Now())
+}
+
+// handleAccounting is GET /api/v1/reduction/accounting: what the list in
+// force is expected to cut at each level, against the required shares of
+// the county inventory, with each shortfall's causes (a version's own is
+// in GET …/versions/{id}).
+func handleAccounting(l *ListDeps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		acc := l.account(l.InForce)
+		if acc == nil {
+			writeError(c, aqwarn.Errorf(aqwarn.EUNAVAILABLE, "no reduction list or no county emission inventory is configured (inspection.inventory) / 未配置减排清单或全县排放清单，无法核算减排量"))
+			return
+		}
+		c.JSON(http.StatusOK, acc)
+	}
 }
 
 func (l *ListDeps) ready(c *gin.Context) bool {
@@ -58,6 +85,9 @@ type versionView struct {
 	reduction.Version
 	// Diff against the list in force (what the review looks at).
 	Diff *reduction.ListDiff `json:"diff,omitempty"`
+	// Accounting is what the version would cut at each level (when an
+	// inventory is configured): a review sees the shortfall it leaves.
+	Accounting *compliance.Accounting `json:"accounting,omitempty"`
 }
 
 // handleListVersions is GET /api/v1/reduction/versions?year=: the
@@ -133,7 +163,7 @@ func handleAddListVersion(l *ListDeps) gin.HandlerFunc {
 			return
 		}
 		l.audit(c, "list_draft", v, "")
-		c.JSON(http.StatusCreated, versionView{Version: v, Diff: l.diff(list)})
+		c.JSON(http.StatusCreated, versionView{Version: v, Diff: l.diff(list), Accounting: l.account(list)})
 	}
 }
 
@@ -145,7 +175,7 @@ func handleListVersion(l *ListDeps) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		c.JSON(http.StatusOK, versionView{Version: v, Diff: l.diff(list)})
+		c.JSON(http.StatusOK, versionView{Version: v, Diff: l.diff(list), Accounting: l.account(list)})
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aqwarn/aqwarn/compliance"
 	"github.com/aqwarn/aqwarn/configs"
 	"github.com/aqwarn/aqwarn/reduction"
 	"github.com/aqwarn/aqwarn/store/sqlite"
@@ -121,5 +122,72 @@ func TestListRevisionAPI(t *testing.T) {
 	}
 	if got := strings.Join(actions, " "); got != "wang:list_draft li:list_review zhao:list_approve wang:list_file wang:list_publish" {
 		t.Errorf("audit: %s", got)
+	}
+}
+
+// The reduction accounting: 503 without an inventory; with one, the list
+// in force per level (the demo list falls short of the VOCs share at
+// every level) and a draft version's own beside its diff.
+func TestReductionAccountingAPI(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	plan, inForce := demoList(t)
+	d := testDeps()
+	d.Staff = []StaffToken{{SHA256: HashToken("tok-wang"), User: "wang", Roles: []string{"ecology_branch"}}}
+	lists := &ListDeps{Store: db, Audit: db, InForce: inForce, Now: d.Now,
+		Parse: func(b []byte) (*reduction.List, error) { return configs.ParseListFor(plan, b) }}
+	d.Lists = lists
+	do := func(h http.Handler, method, url, body string) *httptest.ResponseRecorder {
+		t.Helper()
+		req := httptest.NewRequest(method, url, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer tok-wang")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w
+	}
+	if w := do(NewHandler(d), "GET", "/api/v1/reduction/accounting", ""); w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "inspection.inventory") {
+		t.Errorf("without an inventory: %d %s", w.Code, w.Body)
+	}
+
+	pb, _ := fs.ReadFile(configs.Compliance, "compliance/defaults.yaml")
+	params, err := compliance.ParseParams(pb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ib, _ := fs.ReadFile(configs.Compliance, "compliance/inventory-jianghua.yaml")
+	inv, err := compliance.ParseInventory(ib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lists.Account = func(l *reduction.List, now time.Time) *compliance.Accounting {
+		return params.Accounting.Account(l, inv, now)
+	}
+	h := NewHandler(d)
+	w := do(h, "GET", "/api/v1/reduction/accounting", "")
+	var acc compliance.Accounting
+	if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &acc) != nil {
+		t.Fatalf("accounting: %d %s", w.Code, w.Body)
+	}
+	if len(acc.Levels) < 3 {
+		t.Fatalf("accounting of %d levels: %s", len(acc.Levels), w.Body)
+	}
+	for _, la := range acc.Levels {
+		for _, p := range la.Pollutants {
+			if p.Pollutant == "vocs" && (p.Met || p.ShortfallPct <= 0 || p.TextEN == "") {
+				t.Errorf("%s VOCs %+v: the demo list cannot reach the VOCs share, and must say by how much", la.Level, p)
+			}
+		}
+	}
+	b, _ := fs.ReadFile(configs.Lists, "reduction/jianghua-2026.yaml")
+	w = do(h, "POST", "/api/v1/reduction/versions", string(b))
+	var v struct {
+		Accounting *compliance.Accounting `json:"accounting"`
+	}
+	if w.Code != http.StatusCreated || json.Unmarshal(w.Body.Bytes(), &v) != nil || v.Accounting == nil || len(v.Accounting.Levels) != len(acc.Levels) {
+		t.Errorf("a draft's accounting: %d %s", w.Code, w.Body)
 	}
 }

@@ -77,6 +77,7 @@ func addRoutes(r *gin.Engine, d Deps) {
 	staff.GET("/episodes/:id/report", handleReport(pd))
 
 	// The reduction list's yearly revision (lists.go).
+	staff.GET("/reduction/accounting", handleAccounting(d.Lists))
 	staff.GET("/reduction/versions", handleListVersions(d.Lists))
 	staff.POST("/reduction/versions", handleAddListVersion(d.Lists))
 	staff.GET("/reduction/versions/:id", handleListVersion(d.Lists))

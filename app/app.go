@@ -648,7 +648,7 @@ func (a *App) newHTTP() {
 		Reduction: &api.ReductionDeps{List: a.delivery.list, Plan: a.svc.Plan, Now: a.now, BaseURL: a.delivery.API.BaseURL,
 			Active: a.svc.Store, Primary: a.primaryPollutant},
 		Lists: &api.ListDeps{Store: a.db, Audit: a.db, InForce: a.delivery.list, Now: a.now,
-			Parse: func(b []byte) (*reduction.List, error) { return configs.ParseListFor(a.svc.Plan, b) }},
+			Parse: func(b []byte) (*reduction.List, error) { return configs.ParseListFor(a.svc.Plan, b) }, Account: a.accounting()},
 		Compliance: &api.ComplianceDeps{Service: a.inspect, Now: a.now},
 		Stats:      a.statsDeps(),
 	}), ReadHeaderTimeout: 10 * time.Second}

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/aqwarn/aqwarn/compliance"
 	"github.com/aqwarn/aqwarn/compliance/compliancesvc"
@@ -20,12 +21,27 @@ import (
 func (a *App) newInspection() {
 	cfg, list := a.cfg, a.delivery.list
 	a.inspect = &inspect.Service{Store: a.db, Plan: a.svc.Plan, List: list, Checklists: cfg.Inspection.ParsedChecklists(),
-		Rules: cfg.Inspection.ParsedConsequences(), Now: a.now, Logger: a.log.With("component", "inspect")}
+		Rules: cfg.Inspection.ParsedConsequences(), Inventory: cfg.Inspection.ParsedInventory(), Now: a.now, Logger: a.log.With("component", "inspect")}
+	if p := cfg.Inspection.ParsedParams(); p != nil {
+		a.inspect.Accounting = &p.Accounting
+	}
 	if list != nil {
 		a.events = &compliancesvc.Engine{Params: cfg.Inspection.ParsedParams(), List: list, Warnings: a.db,
 			Readings: a.sourceReadings, Calendar: complianceCalendar(cfg.Publish.Holidays, cfg.Publish.Workdays)}
 		a.inspect.Regrader = &inspect.ListDraft{Versions: a.db, Audit: a.db, InForce: list, Text: cfg.OpenList,
 			Parse: func(b []byte) (*reduction.List, error) { return configs.ParseListFor(a.svc.Plan, b) }}
+	}
+}
+
+// accounting is the reduction accounting against the configured county
+// inventory (nil: none configured).
+func (a *App) accounting() func(*reduction.List, time.Time) *compliance.Accounting {
+	inv, p := a.cfg.Inspection.ParsedInventory(), a.cfg.Inspection.ParsedParams()
+	if inv == nil || p == nil {
+		return nil
+	}
+	return func(l *reduction.List, now time.Time) *compliance.Accounting {
+		return p.Accounting.Account(l, inv, now)
 	}
 }
 

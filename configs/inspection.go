@@ -20,6 +20,10 @@ type Inspection struct {
 	// Params are the compliance engine's numbers (rules R1–R8, baseline,
 	// grace; package compliance): a path or "embedded:compliance/defaults.yaml".
 	Params string `yaml:"params"`
+	// Inventory is the county's emission inventory the reduction
+	// accounting counts the list's cuts against (a path or
+	// "embedded:compliance/NAME.yaml"; empty: no accounting).
+	Inventory string `yaml:"inventory"`
 	// Every is how often the engine's events are fetched (its data are
 	// 15-minute intervals).
 	Every time.Duration `yaml:"every"`
@@ -27,6 +31,7 @@ type Inspection struct {
 	checklists   *inspect.Checklists
 	consequences *inspect.Consequences
 	params       *compliance.Params
+	inventory    *compliance.Inventory
 }
 
 var inspectionDefaults = Inspection{Checklists: "embedded:compliance/checklists.yaml",
@@ -39,6 +44,9 @@ func (i *Inspection) ParsedConsequences() *inspect.Consequences { return i.conse
 
 // ParsedParams are the compliance engine's parameters, parsed at load.
 func (i *Inspection) ParsedParams() *compliance.Params { return i.params }
+
+// ParsedInventory is the county inventory, parsed at load (nil: none).
+func (i *Inspection) ParsedInventory() *compliance.Inventory { return i.inventory }
 
 // check parses both files against the plan; every problem is one line of
 // the configuration's one error.
@@ -71,6 +79,16 @@ func (i *Inspection) check(plan *alert.Plan) []string {
 	}
 	if err != nil {
 		p = append(p, fmt.Sprintf("inspection.params %s: %v", i.Params, err))
+	}
+	i.inventory = nil
+	if i.Inventory != "" {
+		b, err = readFileOr(Compliance, i.Inventory)
+		if err == nil {
+			i.inventory, err = compliance.ParseInventory(b)
+		}
+		if err != nil {
+			p = append(p, fmt.Sprintf("inspection.inventory %s: %v", i.Inventory, err))
+		}
 	}
 	return p
 }

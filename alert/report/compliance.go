@@ -30,6 +30,27 @@ type Compliance struct {
 	Events       []ComplianceEvent
 	Inspections  []ComplianceInspection
 	Consequences []ComplianceConsequence
+	// Accounting is the list's expected cut at the episode's highest level
+	// against the required shares of the county inventory (nil: no
+	// inventory configured).
+	Accounting *Accounting
+}
+
+// Accounting is the reduction accounting of one level.
+type Accounting struct {
+	Level, Inventory string
+	Met              bool
+	Rows             []AccountingRow
+}
+
+// AccountingRow is one pollutant: achieved and required shares (%), the
+// shortfall in points and t/a, and what it means in words.
+type AccountingRow struct {
+	Pollutant                string
+	AchievedPct, RequiredPct float64
+	Met                      bool
+	ShortfallPct, ShortfallT float64
+	TextZH, TextEN           string
 }
 
 // DutySource is a listed source that had measures during the episode.
@@ -94,6 +115,7 @@ type ComplianceStats struct {
 	ByRule       []RuleRow
 	Inspections  InspectionStats
 	Consequences []KindRow
+	Accounting   *Accounting
 }
 
 // SourceRow is a source with findings: its events and confirmed ones.
@@ -201,6 +223,7 @@ func ComputeCompliance(c *Compliance, now time.Time) ComplianceStats {
 		}
 	}
 	st.Consequences = rows(kinds, func(*KindRow) {})
+	st.Accounting = c.Accounting
 	return st
 }
 
@@ -247,6 +270,11 @@ var complianceSection = template.Must(template.New("compliance").Funcs(template.
 {{if .Consequences}}<table><tr><th>类别 Kind</th><th>待审批 Pending</th><th>已批准 Approved</th><th>已驳回 Rejected</th></tr>
 {{range .Consequences}}<tr><td>{{.Kind}}</td><td>{{.Pending}}</td><td>{{.Approved}}</td><td>{{.Rejected}}</td></tr>
 {{end}}</table>{{else}}<p>无 None.</p>{{end}}
+{{with .Accounting}}<h3>减排量核算 / Reduction accounting ({{.Level}})</h3>
+<p>清单预期减排量占全县排放清单（{{.Inventory}}）的比例 / The list's expected cut as a share of the county inventory{{if .Met}}：达到要求 / met{{else}}：<strong>未达到要求 / not met</strong>{{end}}</p>
+<table><tr><th>污染物 Pollutant</th><th>预期 Achieved %</th><th>要求 Required %</th><th>差距 Shortfall</th><th>说明 Note</th></tr>
+{{range .Rows}}<tr><td>{{.Pollutant}}</td><td>{{printf "%.1f" .AchievedPct}}</td><td>{{printf "%.0f" .RequiredPct}}</td><td{{if not .Met}} class="late"{{end}}>{{if .Met}}—{{else}}{{printf "%.1f" .ShortfallPct}} pt / {{printf "%.1f" .ShortfallT}} t/a{{end}}</td><td>{{.TextZH}}<br>{{.TextEN}}</td></tr>
+{{end}}</table>{{end}}
 `))
 
 // complianceHTML renders the section ("" without a compliance input).
@@ -284,6 +312,12 @@ func complianceCSV(in Input, write func([]string)) {
 	for _, r := range st.ByRule {
 		write([]string{"compliance", at, "", "", "rule:" + r.Rule, strconv.Itoa(r.Events),
 			"open " + strconv.Itoa(r.Open) + ", confirmed " + strconv.Itoa(r.Confirmed) + ", dismissed " + strconv.Itoa(r.Dismissed)})
+	}
+	if a := st.Accounting; a != nil {
+		for _, r := range a.Rows {
+			write([]string{"compliance", at, "", "", "accounting:" + a.Level + ":" + r.Pollutant, pct(r.AchievedPct),
+				"required " + pct(r.RequiredPct) + " %; " + r.TextEN})
+		}
 	}
 	i := st.Inspections
 	for _, kv := range []struct {

@@ -29,6 +29,7 @@ func (s *Service) ComplianceSection(ctx context.Context, level string, from, to,
 				c.Sources = append(c.Sources, report.DutySource{ID: in.Source, NameZH: in.NameZH, Type: in.SourceType, Grade: in.Grade})
 			}
 		}
+		c.Accounting = s.accounting(level, from)
 	}
 	events, err := s.Store.Events(ctx, EventFilter{})
 	if err != nil {
@@ -64,6 +65,26 @@ func (s *Service) ComplianceSection(ctx context.Context, level string, from, to,
 		}
 	}
 	return c, nil
+}
+
+// accounting is the list's reduction accounting at level, as the report
+// shows it (nil without an inventory or for a level it does not know).
+func (s *Service) accounting(level string, at time.Time) *report.Accounting {
+	if s.Accounting == nil || s.Inventory == nil {
+		return nil
+	}
+	for _, la := range s.Accounting.Account(s.List, s.Inventory, at).Levels {
+		if la.Level != level {
+			continue
+		}
+		out := &report.Accounting{Level: level, Inventory: s.Inventory.ID, Met: la.Met}
+		for _, p := range la.Pollutants {
+			out.Rows = append(out.Rows, report.AccountingRow{Pollutant: p.Pollutant, AchievedPct: p.AchievedPct, RequiredPct: p.RequiredPct,
+				Met: p.Met, ShortfallPct: p.ShortfallPct, ShortfallT: p.ShortfallT, TextZH: p.TextZH, TextEN: p.TextEN})
+		}
+		return out
+	}
+	return nil
 }
 
 // caseColumns are the columns of the cases' export for the discipline

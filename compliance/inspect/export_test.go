@@ -87,4 +87,39 @@ func TestComplianceSection(t *testing.T) {
 			t.Error("the long-stopped lime kiln (nothing to do) counts as a source with measures")
 		}
 	}
+	if c.Accounting != nil {
+		t.Error("an accounting section without an inventory")
+	}
+	// With the shipped parameters and illustrative inventory the section
+	// has the orange accounting: four pollutants; the demo list never
+	// reaches the VOCs share, and the row says by how much.
+	pb, err := os.ReadFile("../../configs/compliance/defaults.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	params, err := compliance.ParseParams(pb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ib, err := os.ReadFile("../../configs/compliance/inventory-jianghua.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Inventory, err = compliance.ParseInventory(ib); err != nil {
+		t.Fatal(err)
+	}
+	l.Accounting = &params.Accounting
+	c, err = l.ComplianceSection(l.ctx(), "orange", at(-10), at(72), at(80))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := c.Accounting
+	if a == nil || a.Level != "orange" || len(a.Rows) != 4 || a.Met {
+		t.Fatalf("accounting %+v", a)
+	}
+	for _, r := range a.Rows {
+		if r.Pollutant == "vocs" && (r.Met || r.ShortfallPct <= 0 || r.AchievedPct+r.ShortfallPct < r.RequiredPct-0.05) {
+			t.Errorf("VOCs row %+v: want a shortfall that makes up the required share", r)
+		}
+	}
 }

@@ -47,6 +47,10 @@ type Service struct {
 	Regrader Regrader
 	// Decide decides the consequences of a case (nil: decideConsequences).
 	Decide Decide
+	// Accounting and Inventory give the report's reduction accounting
+	// (nil: the section has none).
+	Accounting *compliance.AccountingParams
+	Inventory  *compliance.Inventory
 	Now    func() time.Time
 	Logger *slog.Logger
 
