@@ -113,6 +113,44 @@ func TestDemoForecastWarnings(t *testing.T) {
 	})
 	t.Logf("the demo's 18 days took %s at %gx", time.Since(started).Round(time.Second), speed)
 
+	// Compliance: the demo's meters report every listed source carrying
+	// out its measures except two (simulate.NightProducer, TreatmentOff);
+	// the engine over the stored meter data finds those two, and only them,
+	// and each gets an inspection for its supervising unit.
+	var evs struct {
+		Events []struct {
+			Enterprise string `json:"enterprise"`
+			Rule       string `json:"rule"`
+		} `json:"events"`
+	}
+	eventually(t, "compliance findings of the demo's two misbehaving sources", 60*time.Second, func() bool {
+		call(t, "GET", v1+"/compliance/events", staff, "", nil, &evs)
+		rules := map[string]bool{}
+		for _, e := range evs.Events {
+			rules[e.Enterprise+" "+e.Rule] = true
+		}
+		return rules[simulate.NightProducer+" R3_night_production"] && rules[simulate.TreatmentOff+" R4_treatment_off"]
+	})
+	for _, e := range evs.Events {
+		if e.Enterprise != simulate.NightProducer && e.Enterprise != simulate.TreatmentOff {
+			t.Errorf("a finding for %s (%s), which the demo scripts as compliant", e.Enterprise, e.Rule)
+		}
+	}
+	var insp struct {
+		Inspections []struct {
+			Enterprise string `json:"enterprise"`
+			Unit       string `json:"unit"`
+		} `json:"inspections"`
+	}
+	call(t, "GET", v1+"/inspections", staff, "", nil, &insp)
+	inspected := map[string]bool{}
+	for _, in := range insp.Inspections {
+		inspected[in.Enterprise] = in.Unit != ""
+	}
+	if !inspected[simulate.NightProducer] || !inspected[simulate.TreatmentOff] {
+		t.Errorf("inspections %+v, want one for %s and for %s, each with its supervising unit", insp.Inspections, simulate.NightProducer, simulate.TreatmentOff)
+	}
+
 	// What the service published.
 	var trs struct {
 		Transitions []demoTransition `json:"transitions"`

@@ -51,8 +51,8 @@ type Service struct {
 	// (nil: the section has none).
 	Accounting *compliance.AccountingParams
 	Inventory  *compliance.Inventory
-	Now    func() time.Time
-	Logger *slog.Logger
+	Now        func() time.Time
+	Logger     *slog.Logger
 
 	mu sync.Mutex
 }
