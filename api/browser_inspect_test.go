@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io/fs"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -21,6 +22,8 @@ import (
 	"github.com/aqwarn/aqwarn/alert/lifecycle"
 	"github.com/aqwarn/aqwarn/compliance"
 	"github.com/aqwarn/aqwarn/compliance/inspect"
+	"github.com/aqwarn/aqwarn/configs"
+	"github.com/aqwarn/aqwarn/reduction"
 	"github.com/aqwarn/aqwarn/store/sqlite"
 )
 
@@ -52,6 +55,7 @@ func TestBrowserInspection(t *testing.T) {
 	d.Staff = complianceTokens
 	d.Compliance = &ComplianceDeps{Service: svc}
 	d.Alert = &AlertDeps{Service: &lifecycle.Service{Plan: svc.Plan, Store: lifecycle.NewMemStore(), Now: clock}}
+	d.Lists = &ListDeps{InForce: svc.List, Now: clock, Account: shippedAccounting(t)}
 	srv := httptest.NewServer(NewHandler(d))
 	defer srv.Close()
 
@@ -195,6 +199,16 @@ func TestBrowserInspection(t *testing.T) {
 	if bg == plain {
 		t.Errorf("the overdue task does not stand out: %s like the others", bg)
 	}
+	// The list's reduction accounting: a row per level and pollutant; the
+	// demo list's VOCs shortfall stands out.
+	wctx, wcancel := context.WithTimeout(console, 15*time.Second)
+	defer wcancel()
+	if err := chromedp.Do(wctx, chromedp.WaitVisible(chromedp.CSS(`#compliance-panel tr[data-level="orange"][data-pollutant="vocs"] td.late`))); err != nil {
+		t.Fatalf("the accounting table: %v; the panel: %s", err, evalJS[string](t, console, `document.getElementById("compliance-panel").innerText.slice(-400)`))
+	}
+	if n := evalJS[int](t, console, `document.querySelectorAll('#compliance-panel tr[data-pollutant]').length`); n < 12 {
+		t.Errorf("%d accounting rows, want 4 pollutants × the levels", n)
+	}
 	saveScreenshot(t, console, "console-compliance.png")
 	if err := chromedp.Do(console,
 		chromedp.SendKeys(chromedp.CSS(down+` input`), "同意降级"),
@@ -220,5 +234,24 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 			t.Fatalf("%s: not within 10 s", what)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// shippedAccounting is the accounting with the shipped parameters and
+// illustrative inventory.
+func shippedAccounting(t *testing.T) func(*reduction.List, time.Time) *compliance.Accounting {
+	t.Helper()
+	pb, _ := fs.ReadFile(configs.Compliance, "compliance/defaults.yaml")
+	params, err := compliance.ParseParams(pb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ib, _ := fs.ReadFile(configs.Compliance, "compliance/inventory-jianghua.yaml")
+	inv, err := compliance.ParseInventory(ib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(l *reduction.List, now time.Time) *compliance.Accounting {
+		return params.Accounting.Account(l, inv, now)
 	}
 }

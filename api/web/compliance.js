@@ -13,14 +13,17 @@
       none: "无", rule: "规则", source: "企业", start: "开始", state: "状态", unit: "检查单位", due: "时限", overdue: "已超时",
       kind: "类别", basis: "依据", waiting: "等待", comment: "意见", approve: "批准", reject: "驳回", updated: "更新于 {time}",
       states: { open: "待查", inspecting: "核查中", confirmed: "属实", dismissed: "不属实" },
-      kinds: { penalty: "行政处罚", downgrade: "降级", stop_order: "责令停产" }, cases: "案件导出 (CSV)"
+      kinds: { penalty: "行政处罚", downgrade: "降级", stop_order: "责令停产" }, cases: "案件导出 (CSV)",
+      accounting: "减排量核算（现行清单对全县排放清单）", level: "级别", pollutant: "污染物", achieved: "预期 %", required: "要求 %", shortfall: "差距", met: "达到"
     },
     en: {
       title: "Reduction list compliance and inspections", events: "Findings to inspect", inspections: "Inspection tasks", consequences: "Consequences to sign",
       none: "none", rule: "Rule", source: "Source", start: "Start", state: "State", unit: "Inspecting unit", due: "Due", overdue: "overdue",
       kind: "Kind", basis: "Basis", waiting: "Waiting for", comment: "comment", approve: "Approve", reject: "Reject", updated: "updated {time}",
       states: { open: "open", inspecting: "inspecting", confirmed: "confirmed", dismissed: "dismissed" },
-      kinds: { penalty: "penalty", downgrade: "downgrade", stop_order: "stop order" }, cases: "Cases (CSV)"
+      kinds: { penalty: "penalty", downgrade: "downgrade", stop_order: "stop order" }, cases: "Cases (CSV)",
+      accounting: "Reduction accounting (the list in force against the county inventory)", level: "Level", pollutant: "Pollutant",
+      achieved: "Expected %", required: "Required %", shortfall: "Shortfall", met: "met"
     }
   });
   var KEY = "aqwarn.token";
@@ -28,7 +31,7 @@
   function call(method, path, body) { return D.call(method, path, body, token()); }
   function time(s) { return D.fmtTime(s, "short"); }
   var panel = $("compliance-panel");
-  var data = null, message = "", failed = false;
+  var data = null, message = "", failed = false, accounting = null;
 
   function table(cols, rows) {
     var tb = el("table");
@@ -88,10 +91,25 @@
       return row({ "data-consequence": c.id, "data-kind": c.kind }, [String(c.id), what, c.name_zh || c.enterprise, pick(c, "basis"),
         (c.next_roles || []).join(", "), act]);
     })) : el("p", { class: "muted" }, t("none")));
+
+    if (!accounting) return; // no inventory configured
+    panel.appendChild(el("h3", null, t("accounting")));
+    var rows = [];
+    accounting.levels.forEach(function (la) {
+      la.pollutants.forEach(function (p) {
+        var gap = el("td", { class: p.met ? "" : "late" }, p.met ? t("met") : p.shortfall_pct.toFixed(1) + " pt · " + p.shortfall_t_a.toFixed(1) + " t/a");
+        rows.push(row({ "data-level": la.level, "data-pollutant": p.pollutant.toLowerCase(), title: pick(p, "text") },
+          [la.level, p.pollutant, p.achieved_pct.toFixed(1), String(p.required_pct), gap]));
+      });
+    });
+    panel.appendChild(table([t("level"), t("pollutant"), t("achieved"), t("required"), t("shortfall")], rows));
   }
 
   function load() {
-    if (!token()) { data = null; message = ""; render(); return; }
+    if (!token()) { data = null; accounting = null; message = ""; render(); return; }
+    if (!accounting) {
+      call("GET", "/api/v1/reduction/accounting").then(function (j) { accounting = j; render(); }, function () { accounting = null; });
+    }
     Promise.all([call("GET", "/api/v1/compliance/events?state=open&limit=100"), call("GET", "/api/v1/compliance/events?state=inspecting&limit=100"),
       call("GET", "/api/v1/inspections?open=true&limit=200"), call("GET", "/api/v1/compliance/consequences?status=pending&limit=100")]).then(function (r) {
       var ins = r[2].inspections.slice().sort(function (a, b) {
