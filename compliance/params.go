@@ -12,7 +12,6 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/aqwarn/aqwarn"
 	"github.com/aqwarn/aqwarn/internal/yamlline"
 	"github.com/aqwarn/aqwarn/reduction"
 )
@@ -205,33 +204,8 @@ const CodeParamsInvalid = "compliance_params_invalid"
 
 // ConfigError is a parameter or inventory file that does not load: a
 // message and every problem, each beginning "line N: " where its line is
-// known. It unwraps to aqwarn.Error with code EINVALID.
-type ConfigError struct {
-	Message  string
-	Problems []string
-	Err      error // a read failure, when there is one
-}
-
-func (e *ConfigError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.Message)
-	if e.Err != nil {
-		b.WriteString(": " + e.Err.Error())
-	}
-	for _, p := range e.Problems {
-		b.WriteString("\n  - " + p)
-	}
-	return b.String()
-}
-
-// Unwrap gives aqwarn.Error{Code: EINVALID, Reason: CodeParamsInvalid}.
-func (e *ConfigError) Unwrap() error {
-	msg := e.Message
-	if len(e.Problems) > 0 {
-		msg += ": " + strings.Join(e.Problems, "; ")
-	}
-	return &aqwarn.Error{Code: aqwarn.EINVALID, Reason: CodeParamsInvalid, Message: msg, Err: e.Err}
-}
+// known (yamlline.Error, Reason CodeParamsInvalid).
+type ConfigError = yamlline.Error
 
 // decodeStrict decodes b into v refusing unknown keys, and returns the
 // node tree for the lines of value problems (nil when b does not parse)
@@ -245,12 +219,12 @@ func decodeStrict(b []byte, v any, what string) (*yaml.Node, []string, error) {
 		var te *yaml.TypeError
 		switch {
 		case errors.Is(err, io.EOF):
-			return nil, nil, &ConfigError{Message: "invalid " + what, Problems: []string{"the file is empty"}}
+			return nil, nil, &ConfigError{Reason: CodeParamsInvalid, Message: "invalid " + what, Problems: []string{"the file is empty"}}
 		case errors.As(err, &te):
 			// The rest is decoded: check it too, so one run reports all.
 			problems = append(problems, te.Errors...)
 		default:
-			return nil, nil, &ConfigError{Message: "invalid " + what, Problems: []string{err.Error()}}
+			return nil, nil, &ConfigError{Reason: CodeParamsInvalid, Message: "invalid " + what, Problems: []string{err.Error()}}
 		}
 	}
 	var root yaml.Node
@@ -330,7 +304,7 @@ func (c *checker) err(what string) error {
 	if len(c.problems) == 0 {
 		return nil
 	}
-	return &ConfigError{Message: fmt.Sprintf("invalid %s: %d problem(s)", what, len(c.problems)), Problems: c.problems}
+	return &ConfigError{Reason: CodeParamsInvalid, Message: fmt.Sprintf("invalid %s: %d problem(s)", what, len(c.problems)), Problems: c.problems}
 }
 
 func at(steps ...any) []any { return steps }
@@ -480,7 +454,7 @@ func (p *Params) CheckList(l *reduction.List) error {
 		}
 	}
 	if len(problems) > 0 {
-		return &ConfigError{Message: "compliance parameters do not fit list " + l.ID, Problems: problems}
+		return &ConfigError{Reason: CodeParamsInvalid, Message: "compliance parameters do not fit list " + l.ID, Problems: problems}
 	}
 	return nil
 }

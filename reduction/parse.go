@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
-	"github.com/aqwarn/aqwarn"
 	"gopkg.in/yaml.v3"
 
 	"github.com/aqwarn/aqwarn/internal/yamlline"
@@ -32,49 +30,20 @@ type Refs struct {
 // CodeListInvalid is the Reason of a list that does not load.
 const CodeListInvalid = "reduction_list_invalid"
 
-// Error is a list that does not load: a message and every problem found,
-// each beginning "line N: " where its line is known. It unwraps to the
-// service's one error shape, aqwarn.Error with code EINVALID.
-type Error struct {
-	Message  string
-	Problems []string
-	Err      error // a read failure, when there is one
-}
-
-func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString(e.Message)
-	if e.Err != nil {
-		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
-	}
-	for _, p := range e.Problems {
-		b.WriteString("\n  - ")
-		b.WriteString(p)
-	}
-	return b.String()
-}
-
-// Unwrap gives aqwarn.Error{Code: EINVALID, Reason: CodeListInvalid} with
-// the problems in its message, so aqwarn.ErrorCode and the API's one table
-// work on it.
-func (e *Error) Unwrap() error {
-	msg := e.Message
-	if len(e.Problems) > 0 {
-		msg += ": " + strings.Join(e.Problems, "; ")
-	}
-	return &aqwarn.Error{Code: aqwarn.EINVALID, Reason: CodeListInvalid, Message: msg, Err: e.Err}
-}
+// Error is a list that does not load: a message and every problem, each
+// beginning "line N: " where its line is known (yamlline.Error, Reason
+// CodeListInvalid).
+type Error = yamlline.Error
 
 func listError(problems []string) *Error {
-	return &Error{Message: fmt.Sprintf("invalid reduction list: %d problem(s)", len(problems)), Problems: problems}
+	return &Error{Reason: CodeListInvalid, Message: fmt.Sprintf("invalid reduction list: %d problem(s)", len(problems)), Problems: problems}
 }
 
 // Load reads and validates a list file (Parse).
 func Load(path string, refs Refs) (*List, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, &Error{Message: "read reduction list", Err: err}
+		return nil, &Error{Reason: CodeListInvalid, Message: "read reduction list", Err: err}
 	}
 	l, err := Parse(b, refs)
 	var e *Error

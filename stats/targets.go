@@ -189,34 +189,9 @@ type Refs struct {
 const CodeTargetsInvalid = "targets_invalid"
 
 // TargetsError is a targets file that does not load: a message and every
-// problem, each beginning "line N: " where its line is known. It unwraps to
-// aqwarn.Error with code EINVALID.
-type TargetsError struct {
-	Message  string
-	Problems []string
-	Err      error // a read failure, when there is one
-}
-
-func (e *TargetsError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.Message)
-	if e.Err != nil {
-		b.WriteString(": " + e.Err.Error())
-	}
-	for _, p := range e.Problems {
-		b.WriteString("\n  - " + p)
-	}
-	return b.String()
-}
-
-// Unwrap gives aqwarn.Error{Code: EINVALID, Reason: CodeTargetsInvalid}.
-func (e *TargetsError) Unwrap() error {
-	msg := e.Message
-	if len(e.Problems) > 0 {
-		msg += ": " + strings.Join(e.Problems, "; ")
-	}
-	return &aqwarn.Error{Code: aqwarn.EINVALID, Reason: CodeTargetsInvalid, Message: msg, Err: e.Err}
-}
+// problem, each beginning "line N: " where its line is known
+// (yamlline.Error, Reason CodeTargetsInvalid).
+type TargetsError = yamlline.Error
 
 // ParseTargets decodes and validates targets. Unknown keys are errors (a
 // misspelt key must not drop a target), so are values out of range and
@@ -252,7 +227,7 @@ func ParseTargets(b []byte, refs Refs) (*Targets, error) {
 }
 
 func targetsError(problems []string) *TargetsError {
-	return &TargetsError{Message: fmt.Sprintf("invalid targets: %d problem(s)", len(problems)), Problems: problems}
+	return &TargetsError{Reason: CodeTargetsInvalid, Message: fmt.Sprintf("invalid targets: %d problem(s)", len(problems)), Problems: problems}
 }
 
 type targetChecker struct {

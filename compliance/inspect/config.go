@@ -11,7 +11,6 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/aqwarn/aqwarn"
 	"github.com/aqwarn/aqwarn/alert"
 	"github.com/aqwarn/aqwarn/compliance"
 	"github.com/aqwarn/aqwarn/internal/yamlline"
@@ -149,20 +148,8 @@ func (c *Consequences) Chain(kind string) (Chain, bool) {
 const CodeConfigInvalid = "compliance_config_invalid"
 
 // ConfigError is a file that does not load: every problem, each with its
-// line where it is known. It unwraps to aqwarn.Error with code EINVALID.
-type ConfigError struct {
-	File     string
-	Problems []string
-}
-
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("invalid %s: %d problem(s)\n  - %s", e.File, len(e.Problems), strings.Join(e.Problems, "\n  - "))
-}
-
-func (e *ConfigError) Unwrap() error {
-	return &aqwarn.Error{Code: aqwarn.EINVALID, Reason: CodeConfigInvalid,
-		Message: fmt.Sprintf("invalid %s: %s", e.File, strings.Join(e.Problems, "; "))}
-}
+// line where it is known (yamlline.Error, Reason CodeConfigInvalid).
+type ConfigError = yamlline.Error
 
 // checker collects the problems of a file with their lines.
 type checker struct {
@@ -261,7 +248,7 @@ func ParseChecklists(b []byte) (*Checklists, error) {
 		}
 	}
 	if len(c.problems) > 0 {
-		return nil, &ConfigError{File: "checklists", Problems: c.problems}
+		return nil, &ConfigError{Reason: CodeConfigInvalid, Message: fmt.Sprintf("invalid checklists: %d problem(s)", len(c.problems)), Problems: c.problems}
 	}
 	return &cl, nil
 }
@@ -361,7 +348,7 @@ func ParseConsequences(b []byte, roles []string) (*Consequences, error) {
 		}
 	}
 	if len(c.problems) > 0 {
-		return nil, &ConfigError{File: "consequences", Problems: c.problems}
+		return nil, &ConfigError{Reason: CodeConfigInvalid, Message: fmt.Sprintf("invalid consequences: %d problem(s)", len(c.problems)), Problems: c.problems}
 	}
 	return &cs, nil
 }

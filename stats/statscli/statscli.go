@@ -107,7 +107,7 @@ func Run(ctx context.Context, cfg Config, stdout io.Writer) error {
 func LoadTargets(path string) (*stats.Targets, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, &stats.TargetsError{Message: "read targets", Err: err}
+		return nil, &stats.TargetsError{Reason: stats.CodeTargetsInvalid, Message: "read targets", Err: err}
 	}
 	ts, err := stats.ParseTargets(b, stats.Refs{})
 	var e *stats.TargetsError
