@@ -291,3 +291,29 @@ func TestProbeAuthenticatedBrokerQuietly(t *testing.T) {
 		t.Error("the probe's login worked with a guessed password")
 	}
 }
+
+// Close does not wait for a connection the broker has accepted but does
+// not know as a client yet (one that connected as the broker closed and
+// has not finished its CONNECT): the listener closes what is still open.
+func TestCloseWithAConnectionHalfOpen(t *testing.T) {
+	b, err := Start("127.0.0.1:0", Options{TopicPrefix: "aq"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", b.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// Half a CONNECT: the fixed header's type byte only.
+	if _, err := c.Write([]byte{0x10}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { b.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close still waits for the half-open connection after 10 s")
+	}
+}

@@ -26,6 +26,7 @@ type tcpListener struct {
 
 	mu       sync.Mutex
 	lastWarn time.Time
+	conns    map[net.Conn]struct{} // the open connections, closed at Close (under mu)
 	// accept is net.Listener.Accept, replaceable in tests.
 	accept func() (net.Conn, error)
 }
@@ -81,9 +82,14 @@ func (l *tcpListener) Serve(establish listeners.EstablishFn) {
 			l.warn("embedded broker: connection refused", fmt.Errorf("%d connections open (the cap)", l.maxConns))
 			continue
 		}
+		if !l.track(conn) {
+			conn.Close() // accepted as the listener closed
+			return
+		}
 		l.open.Add(1)
 		go func() {
 			defer l.open.Add(-1)
+			defer l.untrack(conn)
 			if err := establish(l.id, conn); err != nil && l.log != nil {
 				l.log.Debug("mqtt client ended", "err", err)
 			}
@@ -101,11 +107,46 @@ func (l *tcpListener) warn(msg string, err error) {
 	}
 }
 
-func (l *tcpListener) Close(closeClients listeners.CloseFn) {
-	if l.end.CompareAndSwap(false, true) {
-		closeClients(l.id)
+// track remembers an accepted connection; false once the listener is
+// closing.
+func (l *tcpListener) track(c net.Conn) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.end.Load() {
+		return false
 	}
+	if l.conns == nil {
+		l.conns = map[net.Conn]struct{}{}
+	}
+	l.conns[c] = struct{}{}
+	return true
+}
+
+func (l *tcpListener) untrack(c net.Conn) {
+	l.mu.Lock()
+	delete(l.conns, c)
+	l.mu.Unlock()
+}
+
+// Close stops accepting, disconnects the broker's clients of this
+// listener, then closes every connection still open: one accepted while
+// the broker was closing is not yet a client the broker knows, and the
+// broker's Close would wait for it forever.
+func (l *tcpListener) Close(closeClients listeners.CloseFn) {
+	first := false
+	l.mu.Lock()
+	first = l.end.CompareAndSwap(false, true)
+	l.mu.Unlock()
 	if l.listen != nil {
 		l.listen.Close()
 	}
+	if !first {
+		return
+	}
+	closeClients(l.id)
+	l.mu.Lock()
+	for c := range l.conns {
+		c.Close()
+	}
+	l.mu.Unlock()
 }
