@@ -26,8 +26,14 @@ func (a *App) newInspection() {
 		a.inspect.Accounting = &p.Accounting
 	}
 	if list != nil {
+		lag := cfg.Inspection.DataLag
+		if a.clock != nil {
+			// On the demo's clock a quarter hour passes in a fraction of
+			// a second: readings in flight are seconds of real time.
+			lag = max(lag, time.Duration(5*float64(time.Second)*a.clock.Speed))
+		}
 		a.events = &compliancesvc.Engine{Params: cfg.Inspection.ParsedParams(), List: list, Warnings: a.db,
-			Readings: a.sourceReadings, Calendar: complianceCalendar(cfg.Publish.Holidays, cfg.Publish.Workdays)}
+			Readings: a.sourceReadings, Calendar: complianceCalendar(cfg.Publish.Holidays, cfg.Publish.Workdays), Lag: lag}
 		a.inspect.Regrader = &inspect.ListDraft{Versions: a.db, Audit: a.db, InForce: list, Text: cfg.OpenList,
 			Parse: func(b []byte) (*reduction.List, error) { return configs.ParseListFor(a.svc.Plan, b) }}
 	}

@@ -24,6 +24,9 @@ type Inspection struct {
 	// accounting counts the list's cuts against (a path or
 	// "embedded:compliance/NAME.yaml"; empty: no accounting).
 	Inventory string `yaml:"inventory"`
+	// DataLag is how far behind now the engine looks, for readings still
+	// on their way (a meter not heard from for DataLag is not yet a gap).
+	DataLag time.Duration `yaml:"data_lag"`
 	// Every is how often the engine's events are fetched (its data are
 	// 15-minute intervals).
 	Every time.Duration `yaml:"every"`
@@ -35,7 +38,7 @@ type Inspection struct {
 }
 
 var inspectionDefaults = Inspection{Checklists: "embedded:compliance/checklists.yaml",
-	Consequences: "embedded:compliance/consequences.yaml", Params: "embedded:compliance/defaults.yaml", Every: 15 * time.Minute}
+	Consequences: "embedded:compliance/consequences.yaml", Params: "embedded:compliance/defaults.yaml", DataLag: 15 * time.Minute, Every: 15 * time.Minute}
 
 // ParsedChecklists and ParsedConsequences are the loop's files, parsed
 // and validated (against the plan's roles) at load.
@@ -54,6 +57,9 @@ func (i *Inspection) check(plan *alert.Plan) []string {
 	var p []string
 	if i.Every <= 0 {
 		p = append(p, "inspection.every must be a positive duration (e.g. 15m)")
+	}
+	if i.DataLag < 0 || i.DataLag > 24*time.Hour {
+		p = append(p, fmt.Sprintf("inspection.data_lag %s: want 0 to 24h (e.g. 15m)", i.DataLag))
 	}
 	b, err := readFileOr(Compliance, i.Checklists)
 	if err == nil {

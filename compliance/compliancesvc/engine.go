@@ -44,14 +44,21 @@ type Engine struct {
 	// baseline (default 45: the 28 normal days with holidays and earlier
 	// warnings left out).
 	BaselineDays int
+	// Lag is how far behind now the engine looks: the latest intervals'
+	// readings may still be on their way (a collector uploads its quarter
+	// hour a little late), and a meter that has merely not reported yet
+	// is not a gap (R7).
+	Lag time.Duration
 }
 
 // Events is inspect.EventSource: the findings over the warnings in force
-// since now − Lookback, evaluated at now. No warning, no reading: nothing.
+// since now − Lookback, evaluated at now − Lag. No warning, no reading:
+// nothing.
 func (e *Engine) Events(ctx context.Context, now time.Time) ([]compliance.Event, error) {
 	if e.List == nil || e.Params == nil {
 		return nil, nil
 	}
+	now = now.Add(-e.Lag)
 	lookback := cmp.Or(e.Lookback, 7*24*time.Hour)
 	days := cmp.Or(e.BaselineDays, 45)
 	ws, err := e.Warnings.WarningsBetween(ctx, now.Add(-lookback), now)

@@ -197,6 +197,20 @@ func TestEngineOverTheStore(t *testing.T) {
 	if r3 < 3 {
 		t.Errorf("%d R3 findings, want the scripted nights", r3)
 	}
+
+	// With a lag the engine looks that far behind now: readings still on
+	// their way are not a gap.
+	e.Lag = in.Now.Sub(w.EffectiveStart.Add(36 * time.Hour)) // halfway through the warning
+	lagged, err := e.Events(ctx, in.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref.Now = in.Now.Add(-e.Lag)
+	lj, _ := json.Marshal(lagged)
+	wj, _ = json.Marshal(params.Evaluate(ref).Events)
+	if string(lj) != string(wj) || len(lagged) >= len(got) {
+		t.Errorf("with a lag of %s: %d events (%d without), not those of the pure engine at now − lag", e.Lag, len(lagged), len(got))
+	}
 }
 
 func enterpriseOfMN(l *reduction.List, mn string) string {
