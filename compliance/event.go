@@ -104,8 +104,19 @@ type Event struct {
 	State    State    `json:"state"`
 }
 
-// EventID is the stable id of a finding.
+// EventID is the stable id of a finding. A run the engine sees again
+// with more data may change its rule — a stop not executed (R1) becomes a
+// restart without approval (R6) when it lasts to the lift, a treatment off
+// (R4) becomes a treatment stopped early (R5) when production shuts down
+// right after — so those pairs share the id of the first: the finding is
+// reclassified, not found twice.
 func EventID(rule Rule, enterprise, unit string, start time.Time) string {
+	switch rule {
+	case RuleRestartWithoutApproval:
+		rule = RuleStopNotExecuted
+	case RuleTreatmentStoppedEarly:
+		rule = RuleTreatmentOff
+	}
 	h := sha256.Sum256(fmt.Appendf(nil, "%s|%s|%s|%d", rule, enterprise, unit, start.Unix()))
 	return "ce-" + hex.EncodeToString(h[:6])
 }

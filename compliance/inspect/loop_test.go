@@ -316,3 +316,36 @@ func TestDecideConsequences(t *testing.T) {
 		}
 	}
 }
+
+// A run found again under the other rule of its pair keeps its id and is
+// reclassified (R4 → R5 once production is seen shutting down right
+// after); found again under the same rule with no later end, nothing
+// changes; an earlier end never shrinks it.
+func TestGrowReclassifies(t *testing.T) {
+	start, end := at(0), at(6)
+	r4 := compliance.Event{ID: compliance.EventID(compliance.RuleTreatmentOff, "cast-b", "dust1", start), Rule: compliance.RuleTreatmentOff,
+		Enterprise: "cast-b", Unit: "dust1", Start: start, End: end}
+	r5 := r4
+	r5.Rule = compliance.RuleTreatmentStoppedEarly
+	if r5.ID != compliance.EventID(compliance.RuleTreatmentStoppedEarly, "cast-b", "dust1", start) {
+		t.Fatal("R4 and R5 of one run have different ids")
+	}
+	rec := EventRecord{Event: r4}
+	rec.State = compliance.StateInspecting
+	got := Grow(rec, r5, at(7))
+	if got.Rule != compliance.RuleTreatmentStoppedEarly || got.State != compliance.StateInspecting {
+		t.Errorf("reclassified: %s %s, want R5 still inspecting", got.Rule, got.State)
+	}
+	if again := Grow(got, r5, at(8)); !again.Updated.Equal(got.Updated) {
+		t.Error("the same finding again changed the record")
+	}
+	shorter := r5
+	shorter.End = at(3)
+	if g := Grow(got, shorter, at(9)); !g.End.Equal(end) {
+		t.Errorf("an earlier end shrank it to %s", g.End)
+	}
+	if compliance.EventID(compliance.RuleStopNotExecuted, "x", "k", start) != compliance.EventID(compliance.RuleRestartWithoutApproval, "x", "k", start) ||
+		compliance.EventID(compliance.RuleNightProduction, "x", "k", start) == compliance.EventID(compliance.RuleStopNotExecuted, "x", "k", start) {
+		t.Error("R1/R6 must share an id, R3 must not")
+	}
+}

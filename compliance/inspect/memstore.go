@@ -101,10 +101,11 @@ func (m *MemStore) UpsertEvent(_ context.Context, e compliance.Event, at time.Ti
 }
 
 // Grow is a known event after the engine found it again as e at at: its
-// state and inspection stay; a later End brings e's window, figures,
-// texts, severity and evidence with it. An End no later changes nothing.
+// state and inspection stay; a later End, or the same End under another
+// rule (a reclassification, compliance.EventID), brings e's rule, window,
+// figures, texts, severity and evidence with it. Otherwise nothing changes.
 func Grow(rec EventRecord, e compliance.Event, at time.Time) EventRecord {
-	if !e.End.After(rec.End) {
+	if e.End.Before(rec.End) || (e.End.Equal(rec.End) && e.Rule == rec.Rule) {
 		return rec
 	}
 	state := rec.State
