@@ -427,3 +427,61 @@ func handleCases(d *ComplianceDeps) gin.HandlerFunc {
 		c.Data(http.StatusOK, "text/csv; charset=utf-8", b.Bytes())
 	}
 }
+
+// handleRecordApproval is POST /api/v1/compliance/approvals
+// ({enterprise, unit?, from, until?, ref}): duty staff record a restart
+// approval (复产审批), so the compliance engine does not count that
+// restart as one without approval.
+func handleRecordApproval(d *ComplianceDeps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !d.ready(c) {
+			return
+		}
+		var a compliance.Approval
+		if !bindJSON(c, &a) {
+			return
+		}
+		rec, err := d.Service.RecordApproval(c.Request.Context(), a, staffOf(c).User)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusCreated, gin.H{"approval": rec})
+	}
+}
+
+// handleApprovals is GET /api/v1/compliance/approvals?from=&to= (RFC 3339;
+// default the 30 days around now): the restart approvals in force at some
+// time of the period, the oldest first.
+func handleApprovals(d *ComplianceDeps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !d.ready(c) {
+			return
+		}
+		now := d.now()
+		from, to := now.AddDate(0, 0, -30), now.AddDate(0, 0, 30)
+		for _, p := range []struct {
+			name string
+			t    *time.Time
+		}{{"from", &from}, {"to", &to}} {
+			if v := c.Query(p.name); v != "" {
+				t, err := time.Parse(time.RFC3339, v)
+				if err != nil {
+					writeError(c, aqwarn.Errorf(aqwarn.EINVALID, "%s %q is not an RFC 3339 time / 时间格式无效", p.name, v))
+					return
+				}
+				*p.t = t
+			}
+		}
+		if !to.After(from) {
+			writeError(c, aqwarn.Errorf(aqwarn.EINVALID, "to must be after from / 结束时间须晚于开始时间"))
+			return
+		}
+		as, err := d.Service.Store.Approvals(c.Request.Context(), from, to)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"approvals": as})
+	}
+}

@@ -180,8 +180,29 @@ func TestComplianceAPI(t *testing.T) {
 		{"consequences with a unit's token", "GET", "/api/v1/compliance/consequences", "tok-industry", "", 403, "forbidden"},
 		{"consequences of an unknown kind", "GET", "/api/v1/compliance/consequences?kind=fine", "tok-duty", "", 422, "invalid"},
 		{"cases with a unit's token", "GET", "/api/v1/compliance/cases.csv", "tok-industry", "", 403, "forbidden"},
+		{"an approval with a unit's token", "POST", "/api/v1/compliance/approvals", "tok-industry", `{"enterprise":"cem-b","from":"2026-12-03T08:00:00+08:00","ref":"x"}`, 403, "forbidden"},
+		{"an approval of a source not listed", "POST", "/api/v1/compliance/approvals", "tok-duty", `{"enterprise":"nobody","from":"2026-12-03T08:00:00+08:00","ref":"x"}`, 422, "restart_approval_invalid"},
+		{"an approval of a unit the source has not", "POST", "/api/v1/compliance/approvals", "tok-duty", `{"enterprise":"cem-b","unit":"roof","from":"2026-12-03T08:00:00+08:00","ref":"x"}`, 422, "restart_approval_invalid"},
+		{"an approval without its document", "POST", "/api/v1/compliance/approvals", "tok-duty", `{"enterprise":"cem-b","from":"2026-12-03T08:00:00+08:00"}`, 422, "restart_approval_invalid"},
+		{"an approval ending before it starts", "POST", "/api/v1/compliance/approvals", "tok-duty", `{"enterprise":"cem-b","from":"2026-12-03T08:00:00+08:00","until":"2026-12-03T07:00:00+08:00","ref":"x"}`, 422, "restart_approval_invalid"},
+		{"approvals of a bad period", "GET", "/api/v1/compliance/approvals?from=yesterday", "tok-duty", "", 422, "invalid"},
 	} {
 		wantStatus(t, tc.what, f.do(t, tc.method, tc.url, tc.tok, tc.body, map[bool]string{true: "image/gif", false: "application/json"}[strings.HasPrefix(tc.body, "GIF")]), tc.status, tc.code)
+	}
+
+	// A restart approval, recorded and listed.
+	w = f.do(t, "POST", "/api/v1/compliance/approvals", "tok-duty", `{"enterprise":"cem-b","unit":"kiln1","from":"2026-12-03T08:00:00+08:00","ref":"江环复产〔2026〕1号"}`)
+	wantStatus(t, "an approval", w, 201, "")
+	w = get("/api/v1/compliance/approvals?from=2026-12-03T00:00:00%2B08:00&to=2026-12-04T00:00:00%2B08:00", "tok-duty")
+	var ap struct {
+		Approvals []inspect.RestartApproval `json:"approvals"`
+	}
+	if json.Unmarshal(w.Body.Bytes(), &ap) != nil || len(ap.Approvals) != 1 || ap.Approvals[0].Unit != "kiln1" || ap.Approvals[0].By == "" {
+		t.Errorf("approvals: %s", w.Body)
+	}
+	w = get("/api/v1/compliance/approvals?from=2026-12-01T00:00:00%2B08:00&to=2026-12-02T00:00:00%2B08:00", "tok-duty")
+	if !strings.Contains(w.Body.String(), `"approvals":[]`) {
+		t.Errorf("approvals of a day before: %s", w.Body)
 	}
 
 	// The industry bureau's own token sees its one task (cem-b) with the evidence.
@@ -338,6 +359,8 @@ func TestComplianceOpenAPI(t *testing.T) {
 		{"GET", "/api/v1/compliance/consequences", "tok-duty", "", 200},
 		{"POST", "/api/v1/compliance/consequences/9/approve", "tok-head", "", 404},
 		{"GET", "/api/v1/compliance/cases.csv", "tok-duty", "", 200},
+		{"POST", "/api/v1/compliance/approvals", "tok-duty", `{"enterprise":"cem-b","from":"2026-12-03T08:00:00+08:00","ref":"x"}`, 201},
+		{"GET", "/api/v1/compliance/approvals", "tok-duty", "", 200},
 		{"GET", "/inspect", "", "", 200},
 	} {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {

@@ -94,6 +94,8 @@ func addRoutes(r *gin.Engine, d Deps) {
 	staff.POST("/compliance/consequences/:id/approve", handleConsequenceSign(cd, true))
 	staff.POST("/compliance/consequences/:id/reject", handleConsequenceSign(cd, false))
 	staff.GET("/compliance/cases.csv", handleCases(cd))
+	staff.GET("/compliance/approvals", handleApprovals(cd))
+	staff.POST("/compliance/approvals", handleRecordApproval(cd))
 	insp := v1.Group("/inspections", requireStaff(d.Staff))
 	insp.GET("", handleInspections(cd))
 	insp.GET("/:id", handleInspection(cd))

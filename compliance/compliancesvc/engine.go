@@ -17,6 +17,7 @@ import (
 	"github.com/aqwarn/aqwarn/alert/lifecycle"
 	"github.com/aqwarn/aqwarn/aqi"
 	"github.com/aqwarn/aqwarn/compliance"
+	"github.com/aqwarn/aqwarn/compliance/inspect"
 	"github.com/aqwarn/aqwarn/reduction"
 )
 
@@ -27,12 +28,19 @@ type Readings interface {
 	EmissionReadings(ctx context.Context, enterprise string, from, to time.Time) ([]aqwarn.EmissionReading, error)
 }
 
+// Approvals are the recorded restart approvals (inspect's store).
+type Approvals interface {
+	Approvals(ctx context.Context, from, to time.Time) ([]inspect.RestartApproval, error)
+}
+
 // Engine is the compliance engine over the stores.
 type Engine struct {
 	Params   *compliance.Params
 	List     *reduction.List
 	Warnings lifecycle.WarningHistory
 	Readings Readings
+	// Approvals, when set, are the restart approvals R6 (and R1, R3) respect.
+	Approvals Approvals
 	// Calendar are the holidays and make-up working days (the baseline
 	// leaves holidays out); its warning days are added from the store.
 	Calendar compliance.Calendar
@@ -110,8 +118,18 @@ func (e *Engine) Events(ctx context.Context, now time.Time) ([]compliance.Event,
 	if err != nil {
 		return nil, err
 	}
+	var approvals []compliance.Approval
+	if e.Approvals != nil {
+		as, err := e.Approvals.Approvals(ctx, warnings[0].EffectiveStart, now)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range as {
+			approvals = append(approvals, a.Approval)
+		}
+	}
 	res := e.Params.Evaluate(compliance.Input{List: e.List, Warnings: warnings, Readings: readings,
-		Calendar: cal, Emissions: emissions, Now: now})
+		Calendar: cal, Approvals: approvals, Emissions: emissions, Now: now})
 	return res.Events, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/aqwarn/aqwarn/compliance"
 	"github.com/aqwarn/aqwarn/compliance/compliancesvc"
 	"github.com/aqwarn/aqwarn/compliance/compliancetest"
+	"github.com/aqwarn/aqwarn/compliance/inspect"
 	"github.com/aqwarn/aqwarn/configs"
 	"github.com/aqwarn/aqwarn/reduction"
 	"github.com/aqwarn/aqwarn/store/sqlite"
@@ -164,18 +165,22 @@ func TestEngineOverTheStore(t *testing.T) {
 		{ID: 8, Region: list.County, LevelID: w.Level, LiftEffective: ptr(w.Lift),
 			Transitions: []lifecycle.Transition{tr(alert.KindIssue, "none", w.Level, w.EffectiveStart), tr(alert.KindLift, w.Level, "none", w.Lift)}},
 	}
+	// The scenario's restart approval, as duty staff record it.
+	for _, a := range in.Approvals {
+		if _, err := db.AddApproval(ctx, inspect.RestartApproval{Approval: a, By: "wang", Recorded: a.From}, lifecycle.AuditEntry{At: a.From, Actor: "wang", Action: "restart_approval"}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cal := in.Calendar
 	cal.WarningDays = nil // they must come from the history
-	e := &compliancesvc.Engine{Params: params, List: list, Warnings: hist, Readings: db, Calendar: cal}
+	e := &compliancesvc.Engine{Params: params, List: list, Warnings: hist, Readings: db, Approvals: db, Calendar: cal}
 	got, err := e.Events(ctx, in.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	// The pure engine on the same data; the service records no restart
-	// approvals, so neither does the reference.
+	// The pure engine on the same data.
 	ref := in
-	ref.Approvals = nil
 	ref.Warnings = []compliance.Warning{{ID: "8", Level: w.Level, EffectiveStart: w.EffectiveStart, Lift: w.Lift}}
 	want := params.Evaluate(ref).Events
 	if len(want) < 10 {
@@ -196,6 +201,15 @@ func TestEngineOverTheStore(t *testing.T) {
 	}
 	if r3 < 3 {
 		t.Errorf("%d R3 findings, want the scripted nights", r3)
+	}
+	// The approved restart is no finding; without the approval it is one.
+	approved := func(evs []compliance.Event) bool {
+		return slices.ContainsFunc(evs, func(ev compliance.Event) bool { return ev.Enterprise == in.Approvals[0].Enterprise })
+	}
+	noApprovals := ref
+	noApprovals.Approvals = nil
+	if approved(got) || !approved(params.Evaluate(noApprovals).Events) {
+		t.Errorf("the approved restart of %s: found %v with its approval, want none (and one without)", in.Approvals[0].Enterprise, approved(got))
 	}
 
 	// With a lag the engine looks that far behind now: readings still on

@@ -28,6 +28,7 @@ type MemStore struct {
 	consequences []Consequence
 	byKey        map[string]int
 	photos       map[string][]byte // by SHA-256
+	approvals    []RestartApproval
 	audit        []lifecycle.AuditEntry
 }
 
@@ -339,4 +340,27 @@ func (m *MemStore) Consequences(_ context.Context, f ConsequenceFilter) ([]Conse
 		}
 	}
 	return copyOf(out), nil
+}
+
+func (m *MemStore) AddApproval(_ context.Context, a RestartApproval, audit lifecycle.AuditEntry) (RestartApproval, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a.ID = int64(len(m.approvals) + 1)
+	m.approvals = append(m.approvals, a)
+	audit.Subject = cmp.Or(audit.Subject, fmt.Sprintf("restart approval %d", a.ID))
+	m.appendAudit(audit)
+	return a, nil
+}
+
+func (m *MemStore) Approvals(_ context.Context, from, to time.Time) ([]RestartApproval, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := []RestartApproval{}
+	for _, a := range m.approvals {
+		if a.InForce(from, to) {
+			out = append(out, a)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b RestartApproval) int { return a.From.Compare(b.From) })
+	return out, nil
 }

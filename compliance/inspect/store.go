@@ -239,6 +239,31 @@ type ConsequenceStore interface {
 	Consequences(ctx context.Context, f ConsequenceFilter) ([]Consequence, error)
 }
 
+// ApprovalStore keeps the recorded restart approvals (复产审批): a unit
+// allowed to run again before the lift is not a restart without approval
+// (R6), nor a stop not executed (R1, R3), from From until Until.
+type ApprovalStore interface {
+	// AddApproval records a; its ID and Recorded are set.
+	AddApproval(ctx context.Context, a RestartApproval, audit lifecycle.AuditEntry) (RestartApproval, error)
+	// Approvals lists the approvals in force at some instant of [from, to),
+	// the oldest first.
+	Approvals(ctx context.Context, from, to time.Time) ([]RestartApproval, error)
+}
+
+// RestartApproval is a recorded approval to restart a source or one of
+// its units before the lift, with who recorded it.
+type RestartApproval struct {
+	ID int64 `json:"id"`
+	compliance.Approval
+	By       string    `json:"by"`
+	Recorded time.Time `json:"recorded"`
+}
+
+// InForce reports whether a is in force at some instant of [from, to).
+func (a RestartApproval) InForce(from, to time.Time) bool {
+	return a.From.Before(to) && (a.Until.IsZero() || a.Until.After(from))
+}
+
 // Store is everything the loop keeps. Nothing in it is ever deleted by
 // aqwarn: evidence is kept at least five years (notes §7 P1 [V C2]);
 // store/sqlite refuses to delete any of it younger than that.
@@ -246,4 +271,5 @@ type Store interface {
 	EventStore
 	InspectionStore
 	ConsequenceStore
+	ApprovalStore
 }

@@ -374,3 +374,40 @@ func (s *DB) Consequences(ctx context.Context, f inspect.ConsequenceFilter) ([]i
 	out, err := scanRecords[inspect.Consequence](rows, err)
 	return out, unavailableIf("sqlite.Consequences", err)
 }
+
+func (s *DB) AddApproval(ctx context.Context, a inspect.RestartApproval, audit lifecycle.AuditEntry) (inspect.RestartApproval, error) {
+	err := s.txDo(ctx, "sqlite.AddApproval", func(tx *sql.Tx) error {
+		var until any
+		if !a.Until.IsZero() {
+			until = ms(a.Until)
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO restart_approvals (enterprise, valid_from, valid_to, recorded, record) VALUES (?,?,?,?,?)`,
+			a.Enterprise, ms(a.From), until, ms(a.Recorded), "{}")
+		if err != nil {
+			return err
+		}
+		if a.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE restart_approvals SET record = ? WHERE id = ?`, jsonText(a), a.ID); err != nil {
+			return err
+		}
+		if audit.Subject == "" {
+			audit.Subject = fmt.Sprintf("restart approval %d", a.ID)
+		}
+		return appendAudit(ctx, tx, audit)
+	})
+	return a, err
+}
+
+func (s *DB) Approvals(ctx context.Context, from, to time.Time) ([]inspect.RestartApproval, error) {
+	out, err := scanRecords[inspect.RestartApproval](s.db.QueryContext(ctx,
+		`SELECT record FROM restart_approvals WHERE valid_from < ? AND (valid_to IS NULL OR valid_to > ?) ORDER BY valid_from, id`, ms(to), ms(from)))
+	if err != nil {
+		return nil, unavailable("sqlite.Approvals", err)
+	}
+	if out == nil {
+		out = []inspect.RestartApproval{}
+	}
+	return out, nil
+}

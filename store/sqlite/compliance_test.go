@@ -58,13 +58,16 @@ func TestComplianceEvidenceKeptFiveYears(t *testing.T) {
 		if _, err := db.AddEvidence(ctx, sqlite.Evidence{WarningID: 1, Unit: source, Task: "t", ContentType: "image/png", At: at}, []byte("\x89PNG"+source)); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := db.AddApproval(ctx, inspect.RestartApproval{Approval: compliance.Approval{Enterprise: source, From: at}, By: "t", Recorded: at}, a); err != nil {
+			t.Fatal(err)
+		}
 	}
 	keep(now.AddDate(-4, -11, 0), "young") // four years and eleven months old
 	keep(now.AddDate(-5, 0, -3), "old")    // five years and three days
 	for _, tc := range []struct{ table, column string }{
 		// Children first, as a purge would go.
 		{"inspection_photos", "by"}, {"compliance_consequences", "key"}, {"task_evidence", "unit"},
-		{"compliance_events", "enterprise"}, {"compliance_inspections", "enterprise"},
+		{"compliance_events", "enterprise"}, {"compliance_inspections", "enterprise"}, {"restart_approvals", "enterprise"},
 	} {
 		_, err := db.SQL().ExecContext(ctx, `DELETE FROM `+tc.table+` WHERE `+tc.column+` = 't' OR `+tc.column+` LIKE '%young%'`)
 		if err == nil || !strings.Contains(err.Error(), "five years") {
@@ -85,6 +88,7 @@ func TestComplianceEvidenceKeptFiveYears(t *testing.T) {
 		`DELETE FROM task_evidence WHERE unit = 'old'`,
 		`DELETE FROM compliance_events WHERE enterprise = 'old'`,
 		`DELETE FROM compliance_inspections WHERE enterprise = 'old'`,
+		`DELETE FROM restart_approvals WHERE enterprise = 'old'`,
 		`DELETE FROM evidence WHERE data IN (CAST('` + "\xff\xd8\xff" + `old' AS BLOB), CAST('` + "\x89PNG" + `old' AS BLOB))`,
 	} {
 		res, err := db.SQL().ExecContext(ctx, q)

@@ -119,7 +119,7 @@ func freshSchema(t *testing.T) []string {
 // build is refused.
 func TestSqliteSchemaVersions(t *testing.T) {
 	ctx := context.Background()
-	if sqlite.SchemaVersion != 8 {
+	if sqlite.SchemaVersion != 9 {
 		t.Errorf("SchemaVersion = %d: a new change needs its own case in TestSqliteOpensStoresOfOldCode", sqlite.SchemaVersion)
 	}
 	fresh := freshSchema(t)
@@ -345,4 +345,28 @@ func TestSqliteVersion7GetsTheInspectionLoop(t *testing.T) {
 	if got := schema(t, db); !slices.Equal(got, fresh) {
 		t.Errorf("the upgraded schema differs from a new file's:\n%s", diff(got, fresh))
 	}
+}
+
+// Change 9: a file at version 8 (the inspection loop, no restart
+// approvals) opens at the new schema, its findings kept.
+func TestSqliteVersion8GetsRestartApprovals(t *testing.T) {
+	ctx := context.Background()
+	fresh := freshSchema(t)
+	dir := t.TempDir()
+	open(t, dir).Close()
+	db := raw(t, dir)
+	exec(t, db, `DROP TRIGGER restart_approvals_kept`, `DROP TABLE restart_approvals`,
+		`INSERT INTO compliance_events (id, enterprise, rule, state, start, created, record) VALUES ('ce-1', 'cem-b', 'R1_stop_not_executed', 'open', 1, 3, '{"id":"ce-1","enterprise":"cem-b","state":"open"}')`,
+		`PRAGMA user_version = 8`)
+	db.Close()
+
+	s := open(t, dir)
+	if e, err := s.Event(ctx, "ce-1"); err != nil || e.Enterprise != "cem-b" {
+		t.Errorf("the version 8 finding after the upgrade: %+v %v", e, err)
+	}
+	if as, err := s.Approvals(ctx, time.Unix(0, 0), time.Now()); err != nil || len(as) != 0 {
+		t.Errorf("approvals after the upgrade: %+v %v", as, err)
+	}
+	s.Close()
+	checkUpgraded(t, dir, fresh)
 }

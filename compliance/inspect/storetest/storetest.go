@@ -43,6 +43,7 @@ func Run(t *testing.T, open Open) {
 		{"PhotosOnceAndBounded", photosOnceAndBounded},
 		{"InspectionsFilterNewestFirst", inspectionsFilterNewestFirst},
 		{"ConsequenceOncePerKey", consequenceOncePerKey},
+		{"ApprovalsInForce", approvalsInForce},
 	}
 	_, reopenable := open(t)
 	for _, r := range rules {
@@ -535,5 +536,41 @@ func restart(t *testing.T, s inspect.Store, reopen func(t *testing.T) inspect.St
 	in2 := add(t, s, inspection("coat-u", e2.ID))
 	if in2.ID == in.ID {
 		t.Errorf("inspection id %d reused after restart", in2.ID)
+	}
+}
+
+// approvalsInForce: an approval is listed for a period it overlaps (an
+// open-ended one from its start on), oldest first, with who recorded it.
+func approvalsInForce(t *testing.T, s inspect.Store) {
+	ctx := t.Context()
+	for _, a := range []inspect.RestartApproval{
+		{Approval: compliance.Approval{Enterprise: "cem-b", Unit: "kiln1", From: hours(10), Until: hours(20), Ref: "江环复产〔2026〕1号"}, By: "wang", Recorded: hours(9)},
+		{Approval: compliance.Approval{Enterprise: "glass-b", From: hours(5), Ref: "open-ended"}, By: "li", Recorded: hours(4)},
+	} {
+		got, err := s.AddApproval(ctx, a, audit("restart approved"))
+		must(t, err)
+		if got.ID == 0 {
+			t.Errorf("approval %+v stored without an id", got)
+		}
+	}
+	for _, tc := range []struct {
+		from, to float64
+		want     []string
+	}{
+		{0, 5, []string{}},                     // before both
+		{6, 10, []string{"glass-b"}},           // cem-b's starts at 10: not in [6, 10)
+		{12, 13, []string{"glass-b", "cem-b"}}, // both, oldest start first
+		{20, 100, []string{"glass-b"}},         // cem-b's ended at 20
+	} {
+		as, err := s.Approvals(ctx, hours(tc.from), hours(tc.to))
+		must(t, err)
+		got := []string{}
+		for _, a := range as {
+			got = append(got, a.Enterprise)
+			if a.Enterprise == "cem-b" && (a.By != "wang" || a.Unit != "kiln1" || a.Ref == "" || !a.Until.Equal(hours(20))) {
+				t.Errorf("cem-b's approval came back as %+v", a)
+			}
+		}
+		same(t, "approvals", got, tc.want)
 	}
 }
