@@ -88,5 +88,26 @@ func (a *App) complianceJob() func(context.Context) {
 		if res.New > 0 || res.Inspections > 0 {
 			log.Info("compliance events kept", "new", res.New, "updated", res.Updated, "inspections", res.Inspections, "attached", res.Attached)
 		}
+		a.notifyInspections(ctx)
+	}
+}
+
+// notifyInspections tells the inspecting units of their open tasks and the
+// command office of overdue ones (inspect.Notices; each once, by key).
+func (a *App) notifyInspections(ctx context.Context) {
+	open := true
+	ins, err := a.inspect.Store.Inspections(ctx, inspect.InspectionFilter{Open: &open})
+	if err != nil {
+		a.log.Error("inspections not read for their notices", "err", err)
+		return
+	}
+	ds := inspect.Notices(ins, a.delivery.units, a.delivery.base+"/inspect", a.now())
+	if len(ds) == 0 {
+		return
+	}
+	if n, err := a.delivery.disp.Enqueue(ctx, ds); err != nil {
+		a.log.Error("inspection notices not enqueued", "err", err)
+	} else if n > 0 {
+		a.log.Info("inspection notices enqueued", "deliveries", n)
 	}
 }

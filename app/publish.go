@@ -49,7 +49,11 @@ type delivery struct {
 	list     *reduction.List
 	versions listVersions
 	office   []alert.Unit
-	now      func() time.Time
+	// units are the plan's units with the channels delivery may use.
+	units []alert.Unit
+	// base is the public base URL of links in messages.
+	base string
+	now  func() time.Time
 	log      *slog.Logger
 }
 
@@ -227,7 +231,7 @@ func (a *App) newDelivery(ctx context.Context) error {
 		log.Info("emission-reduction list loaded: its sources are told their measures", "list", list.ID, "sources", len(list.Enterprises))
 	}
 	d.verifier = verifier
-	d.list, d.versions, d.now = list, a.db, a.now
+	d.list, d.versions, d.now, d.units, d.base = list, a.db, a.now, plan.Units, base
 	for _, u := range plan.Units {
 		if u.Role == alert.UnitOffice {
 			d.office = append(d.office, u)
