@@ -54,7 +54,7 @@ type delivery struct {
 	// base is the public base URL of links in messages.
 	base string
 	now  func() time.Time
-	log      *slog.Logger
+	log  *slog.Logger
 }
 
 // listVersions are the reduction list's versions (store/sqlite.DB).
