@@ -145,7 +145,7 @@ func (ev *evaluator) subjectBaseline(meters []string, owner [2]string, anchor in
 		if !b.ok {
 			return b
 		}
-		for t := range 2 {
+		for t := range len(out.slots) {
 			for s := range slotsADay {
 				out.slots[t][s] += b.slots[t][s]
 			}

@@ -434,3 +434,37 @@ func TestSixDayWeek(t *testing.T) {
 		}
 	}
 }
+
+// A line with two meters that stops as told on a Sunday: its baseline is
+// the sum of both meters' for every day type (a Sunday's too), so the
+// stop is compliant — a Sunday baseline left at zero would make any
+// standby draw a stop not executed.
+func TestTwoMetersOnASunday(t *testing.T) {
+	sun := time.Date(2026, time.February, 8, 0, 0, 0, 0, aqi.CST)
+	if sun.Weekday() != time.Sunday {
+		t.Fatal("not a Sunday")
+	}
+	e := reduction.Enterprise{ID: "f", NameZH: "测试厂", SourceType: reduction.SourceIndustrial, GuideIndustry: "other",
+		Grade: reduction.GradeD, Status: reduction.StatusProducing}
+	e.Monitoring.Meters = []string{"p1", "p2"}
+	e.Units = []reduction.Unit{{ID: "line1", Kind: reduction.UnitProduction, NameZH: "生产线", Meters: []string{"p1", "p2"},
+		Capacity: reduction.Capacity{Design: 100, Unit: "t/d"}}}
+	m := stopAt("orange")
+	m.VerifyBy, m.TargetUnits = []string{"power"}, []string{"line1"}
+	e.Measures = []reduction.Measure{m}
+	prod := func(t time.Time) float64 {
+		if !t.Before(sun.Add(2*time.Hour)) && t.Before(sun.Add(24*time.Hour)) {
+			return 0.02 // stopped, a little standby
+		}
+		return 1
+	}
+	in := ruleInput(t, e, prod, nil)
+	in.Warnings = []compliance.Warning{{ID: "w", Level: reduction.LevelOrange, Primary: "pm25", EffectiveStart: sun, Lift: sun.Add(24 * time.Hour)}}
+	for _, dt := range []string{compliance.DayTypesWeekdaySaturdaySunday, compliance.DayTypesWeekdayWeekend, compliance.DayTypesAll} {
+		p := *params(t)
+		p.Baseline.DayTypes = dt
+		if evs := p.Evaluate(in).Events; len(evs) != 0 {
+			t.Errorf("%s: %s, want none", dt, found(evs))
+		}
+	}
+}
