@@ -32,8 +32,10 @@ func (a *App) newInspection() {
 			// a second: readings in flight are seconds of real time.
 			lag = max(lag, time.Duration(5*float64(time.Second)*a.clock.Speed))
 		}
-		a.events = &compliancesvc.Engine{Params: cfg.Inspection.ParsedParams(), List: list, Warnings: a.db,
+		engine := &compliancesvc.Engine{Params: cfg.Inspection.ParsedParams(), List: list, Warnings: a.db,
 			Readings: a.sourceReadings, Calendar: complianceCalendar(cfg.Publish.Holidays, cfg.Publish.Workdays), Approvals: a.db, Lag: lag}
+		a.events = engine
+		a.inspect.Drops = engine.Drops
 		a.inspect.Regrader = &inspect.ListDraft{Versions: a.db, Audit: a.db, InForce: list, Text: cfg.OpenList,
 			Parse: func(b []byte) (*reduction.List, error) { return configs.ParseListFor(a.svc.Plan, b) }}
 	}

@@ -232,3 +232,43 @@ func TestBaselineLevel(t *testing.T) {
 	}
 	_ = aqi.CST
 }
+
+// The power drop of the scenario's sources during the orange warning, as
+// the plan-7 report shows it: the compliant stop falls by ≥ 75 % (the
+// Weifang figure for fully stopped firms) against 100 % asked; the limit
+// firm that cut only 20 % shows about 20 % against its 50 %; the one that
+// kept to its limit shows about 55 %; the night producer falls well short
+// of its stop.
+func TestPowerDrops(t *testing.T) {
+	l := scenarioList(t)
+	sc, err := compliancetest.Generate(l, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drops := map[string]compliance.SourceDrop{}
+	for _, d := range params(t).PowerDrops(sc.Input) {
+		if d.Level != reduction.LevelOrange {
+			t.Errorf("%s: level %s", d.Source, d.Level)
+		}
+		drops[d.Source] = d
+	}
+	for _, tc := range []struct {
+		source           string
+		minDrop, maxDrop float64
+		expected         float64
+	}{
+		{"sc-stop", 75, 100, 100},
+		{"sc-limit", 15, 25, 50},
+		{"sc-limit-ok", 50, 60, 50},
+		{"sc-night", 0, 75, 100},
+	} {
+		d, ok := drops[tc.source]
+		if !ok {
+			t.Errorf("%s: no drop", tc.source)
+			continue
+		}
+		if d.DropPct < tc.minDrop || d.DropPct > tc.maxDrop || d.ExpectedPct != tc.expected || d.Baseline <= 0 {
+			t.Errorf("%s: drop %.1f %% (want %.0f–%.0f), expected %.1f %% (want %.0f): %+v", tc.source, d.DropPct, tc.minDrop, tc.maxDrop, d.ExpectedPct, tc.expected, d)
+		}
+	}
+}

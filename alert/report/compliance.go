@@ -34,6 +34,17 @@ type Compliance struct {
 	// against the required shares of the county inventory (nil: no
 	// inventory configured).
 	Accounting *Accounting
+	// PowerDrops are the metered sources' power during the episode
+	// against their baselines: the drop observed and the drop asked.
+	PowerDrops []PowerDrop
+}
+
+// PowerDrop is one source's power drop at one level (percent of its
+// baseline energy over the response).
+type PowerDrop struct {
+	Source, NameZH, Level    string
+	ObservedPct, AskedPct    float64
+	ObservedKWh, BaselineKWh float64
 }
 
 // Accounting is the reduction accounting of one level.
@@ -116,6 +127,7 @@ type ComplianceStats struct {
 	Inspections  InspectionStats
 	Consequences []KindRow
 	Accounting   *Accounting
+	PowerDrops   []PowerDrop
 }
 
 // SourceRow is a source with findings: its events and confirmed ones.
@@ -223,6 +235,7 @@ func ComputeCompliance(c *Compliance, now time.Time) ComplianceStats {
 		}
 	}
 	st.Consequences = rows(kinds, func(*KindRow) {})
+	st.PowerDrops = c.PowerDrops
 	st.Accounting = c.Accounting
 	return st
 }
@@ -244,7 +257,7 @@ func rows[T any](m map[string]*T, fin func(*T)) []T {
 
 func pct(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 
-var complianceSection = template.Must(template.New("compliance").Funcs(template.FuncMap{"clock": clock, "pct": pct}).Parse(`
+var complianceSection = template.Must(template.New("compliance").Funcs(template.FuncMap{"clock": clock, "pct": pct, "minus": func(a, b float64) float64 { return a - b }}).Parse(`
 <h2>减排措施执行与现场检查 / Compliance with the reduction list</h2>
 <p>有减排措施的清单源 Sources with measures: {{.All.Sources}} · 经检查认定违规 Confirmed violations: {{.All.Violations}} ·
 执行率 Compliance rate: <strong>{{pct .All.Rate}} %</strong></p>
@@ -270,6 +283,11 @@ var complianceSection = template.Must(template.New("compliance").Funcs(template.
 {{if .Consequences}}<table><tr><th>类别 Kind</th><th>待审批 Pending</th><th>已批准 Approved</th><th>已驳回 Rejected</th></tr>
 {{range .Consequences}}<tr><td>{{.Kind}}</td><td>{{.Pending}}</td><td>{{.Approved}}</td><td>{{.Rejected}}</td></tr>
 {{end}}</table>{{else}}<p>无 None.</p>{{end}}
+{{if .PowerDrops}}<h3>用电量下降：实际与要求 / Power drop observed vs asked</h3>
+<p>受管控生产单元在响应期间（宽限期后）的用电量，与其基线（前 28 个正常日同时段中位数）相比 / The metered units under measures during the response (after the grace), against their baseline (the median of the same quarter hours over the 28 normal days before)</p>
+<table><tr><th>企业 Source</th><th>级别 Level</th><th>实际下降 Observed %</th><th>要求下降 Asked %</th><th>用电 kWh（基线）Drawn (baseline)</th></tr>
+{{range .PowerDrops}}<tr><td>{{.NameZH}} ({{.Source}})</td><td>{{.Level}}</td><td{{if lt .ObservedPct (minus .AskedPct 10)}} class="late"{{end}}>{{printf "%.1f" .ObservedPct}}</td><td>{{printf "%.0f" .AskedPct}}</td><td>{{printf "%.0f" .ObservedKWh}} ({{printf "%.0f" .BaselineKWh}})</td></tr>
+{{end}}</table>{{end}}
 {{with .Accounting}}<h3>减排量核算 / Reduction accounting ({{.Level}})</h3>
 <p>清单预期减排量占全县排放清单（{{.Inventory}}）的比例 / The list's expected cut as a share of the county inventory{{if .Met}}：达到要求 / met{{else}}：<strong>未达到要求 / not met</strong>{{end}}</p>
 <table><tr><th>污染物 Pollutant</th><th>预期 Achieved %</th><th>要求 Required %</th><th>差距 Shortfall</th><th>说明 Note</th></tr>
@@ -312,6 +330,10 @@ func complianceCSV(in Input, write func([]string)) {
 	for _, r := range st.ByRule {
 		write([]string{"compliance", at, "", "", "rule:" + r.Rule, strconv.Itoa(r.Events),
 			"open " + strconv.Itoa(r.Open) + ", confirmed " + strconv.Itoa(r.Confirmed) + ", dismissed " + strconv.Itoa(r.Dismissed)})
+	}
+	for _, d := range st.PowerDrops {
+		write([]string{"compliance", at, "", d.Source, "power_drop:" + d.Level, pct(d.ObservedPct), "asked " + pct(d.AskedPct) + " %; " +
+			strconv.FormatFloat(d.ObservedKWh, 'f', 0, 64) + " of " + strconv.FormatFloat(d.BaselineKWh, 'f', 0, 64) + " kWh"})
 	}
 	if a := st.Accounting; a != nil {
 		for _, r := range a.Rows {

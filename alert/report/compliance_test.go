@@ -37,6 +37,8 @@ func compliance() *Compliance {
 		},
 		Consequences: []ComplianceConsequence{{1, "cem-b", "penalty", "approved", "", ""}, {2, "cem-b", "downgrade", "approved", "B", "C"},
 			{3, "coat-d", "penalty", "pending", "", ""}, {4, "cem-b", "stop_order", "pending", "", ""}},
+		PowerDrops: []PowerDrop{{Source: "cem-b", NameZH: "江华乙水泥", Level: "orange", ObservedPct: 94.2, AskedPct: 100, ObservedKWh: 1200, BaselineKWh: 20700},
+			{Source: "cem-c", NameZH: "江华丙水泥", Level: "orange", ObservedPct: 41.5, AskedPct: 100, ObservedKWh: 12100, BaselineKWh: 20700}},
 		Accounting: &Accounting{Level: "orange", Inventory: "test-inventory", Rows: []AccountingRow{
 			{Pollutant: "so2", AchievedPct: 24.3, RequiredPct: 20, Met: true, TextZH: "二氧化硫减排 24.3%", TextEN: "SO2 cut 24.3 %"},
 			{Pollutant: "vocs", AchievedPct: 17.6, RequiredPct: 20, ShortfallPct: 2.4, ShortfallT: 4.36, TextZH: "VOCs 差 2.4 个百分点", TextEN: "VOCs 2.4 points short"}}},

@@ -63,37 +63,58 @@ type Engine struct {
 // since now − Lookback, evaluated at now − Lag. No warning, no reading:
 // nothing.
 func (e *Engine) Events(ctx context.Context, now time.Time) ([]compliance.Event, error) {
-	if e.List == nil || e.Params == nil {
-		return nil, nil
-	}
 	now = now.Add(-e.Lag)
-	lookback := cmp.Or(e.Lookback, 7*24*time.Hour)
-	days := cmp.Or(e.BaselineDays, 45)
-	ws, err := e.Warnings.WarningsBetween(ctx, now.Add(-lookback), now)
-	if err != nil {
+	in, ok, err := e.input(ctx, now.Add(-cmp.Or(e.Lookback, 7*24*time.Hour)), now)
+	if !ok || err != nil {
 		return nil, err
+	}
+	return e.Params.Evaluate(in).Events, nil
+}
+
+// Drops are the listed sources' power drops during the county's warnings
+// in [from, to] (evaluated at to), for the plan-7 report.
+func (e *Engine) Drops(ctx context.Context, from, to time.Time) ([]compliance.SourceDrop, error) {
+	in, ok, err := e.input(ctx, from, to)
+	if !ok || err != nil {
+		return nil, err
+	}
+	return e.Params.PowerDrops(in), nil
+}
+
+// input gathers the engine's input for the county's warnings that existed
+// in [from, now]: their pieces, the earlier warnings' days, the listed
+// sources' readings from BaselineDays before the first, the approvals;
+// ok is false when there is nothing to check.
+func (e *Engine) input(ctx context.Context, from, now time.Time) (compliance.Input, bool, error) {
+	if e.List == nil || e.Params == nil {
+		return compliance.Input{}, false, nil
+	}
+	days := cmp.Or(e.BaselineDays, 45)
+	ws, err := e.Warnings.WarningsBetween(ctx, from, now)
+	if err != nil {
+		return compliance.Input{}, false, err
 	}
 	warnings := Segments(ws, e.List.County, now)
 	if len(warnings) == 0 {
-		return nil, nil
+		return compliance.Input{}, false, nil
 	}
-	from := warnings[0].EffectiveStart.AddDate(0, 0, -days)
+	first := warnings[0].EffectiveStart.AddDate(0, 0, -days)
 	// Earlier warnings inside the baseline window are not normal days.
-	past, err := e.Warnings.WarningsBetween(ctx, from, now)
+	past, err := e.Warnings.WarningsBetween(ctx, first, now)
 	if err != nil {
-		return nil, err
+		return compliance.Input{}, false, err
 	}
 	cal := e.Calendar
-	cal.WarningDays = append(slices.Clip(cal.WarningDays), WarningDays(past, e.List.County, from, now)...)
+	cal.WarningDays = append(slices.Clip(cal.WarningDays), WarningDays(past, e.List.County, first, now)...)
 
 	points := map[string][]compliance.Point{}
 	var emissions []compliance.EmissionSeries
 	for i := range e.List.Enterprises {
 		src := &e.List.Enterprises[i]
 		if len(src.Monitoring.Meters) > 0 || hasUnitMeters(src) {
-			byMeter, err := e.Readings.PowerReadings(ctx, src.ID, from, now)
+			byMeter, err := e.Readings.PowerReadings(ctx, src.ID, first, now)
 			if err != nil {
-				return nil, err
+				return compliance.Input{}, false, err
 			}
 			for meter, rs := range byMeter {
 				for _, r := range rs {
@@ -104,33 +125,32 @@ func (e *Engine) Events(ctx context.Context, now time.Time) ([]compliance.Event,
 			}
 		}
 		if len(src.Monitoring.HJ212MN) > 0 {
-			rs, err := e.Readings.EmissionReadings(ctx, src.ID, from, now)
+			rs, err := e.Readings.EmissionReadings(ctx, src.ID, first, now)
 			if err != nil {
-				return nil, err
+				return compliance.Input{}, false, err
 			}
 			emissions = append(emissions, EmissionSeries(rs)...)
 		}
 	}
 	if len(points) == 0 && len(emissions) == 0 {
-		return nil, nil
+		return compliance.Input{}, false, nil
 	}
 	readings, err := compliance.ReadingsFromPoints(points)
 	if err != nil {
-		return nil, err
+		return compliance.Input{}, false, err
 	}
 	var approvals []compliance.Approval
 	if e.Approvals != nil {
 		as, err := e.Approvals.Approvals(ctx, warnings[0].EffectiveStart, now)
 		if err != nil {
-			return nil, err
+			return compliance.Input{}, false, err
 		}
 		for _, a := range as {
 			approvals = append(approvals, a.Approval)
 		}
 	}
-	res := e.Params.Evaluate(compliance.Input{List: e.List, Warnings: warnings, Readings: readings,
-		Calendar: cal, Approvals: approvals, Emissions: emissions, Now: now})
-	return res.Events, nil
+	return compliance.Input{List: e.List, Warnings: warnings, Readings: readings, Calendar: cal, Approvals: approvals,
+		Emissions: emissions, Now: now}, true, nil
 }
 
 func hasUnitMeters(src *reduction.Enterprise) bool {

@@ -212,6 +212,17 @@ func TestEngineOverTheStore(t *testing.T) {
 		t.Errorf("the approved restart of %s: found %v with its approval, want none (and one without)", in.Approvals[0].Enterprise, approved(got))
 	}
 
+	// The report's power drops over the store are the pure engine's.
+	drops, err := e.Drops(ctx, w.EffectiveStart, in.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dj, _ := json.Marshal(drops)
+	rj, _ := json.Marshal(params.PowerDrops(ref))
+	if len(drops) < 5 || string(dj) != string(rj) {
+		t.Errorf("power drops over the store (%d):\n%s\nwant the pure engine's:\n%s", len(drops), dj, rj)
+	}
+
 	// With a lag the engine looks that far behind now: readings still on
 	// their way are not a gap.
 	e.Lag = in.Now.Sub(w.EffectiveStart.Add(36 * time.Hour)) // halfway through the warning

@@ -31,6 +31,16 @@ func (s *Service) ComplianceSection(ctx context.Context, level string, from, to,
 		}
 		c.Accounting = s.accounting(level, from)
 	}
+	if s.Drops != nil {
+		ds, err := s.Drops(ctx, from, to)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range ds {
+			c.PowerDrops = append(c.PowerDrops, report.PowerDrop{Source: d.Source, NameZH: d.NameZH, Level: d.Level,
+				ObservedPct: d.DropPct, AskedPct: d.ExpectedPct, ObservedKWh: d.Observed, BaselineKWh: d.Baseline})
+		}
+	}
 	events, err := s.Store.Events(ctx, EventFilter{})
 	if err != nil {
 		return nil, err

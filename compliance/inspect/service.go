@@ -51,6 +51,10 @@ type Service struct {
 	// (nil: the section has none).
 	Accounting *compliance.AccountingParams
 	Inventory  *compliance.Inventory
+	// Drops, when set, gives the report the sources' power drop observed
+	// during [from, to] against what their measures ask (the engine over
+	// the stored meter data).
+	Drops func(ctx context.Context, from, to time.Time) ([]compliance.SourceDrop, error)
 	Now        func() time.Time
 	Logger     *slog.Logger
 
