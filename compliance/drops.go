@@ -89,6 +89,8 @@ func (p *Params) PowerDrops(in Input) []SourceDrop {
 		d.Observed, d.Baseline = round1(d.Observed), round1(d.Baseline)
 		out = append(out, *d)
 	}
-	slices.SortFunc(out, func(a, b SourceDrop) int { return cmp.Or(cmp.Compare(a.Source, b.Source), cmp.Compare(a.Level, b.Level)) })
+	slices.SortFunc(out, func(a, b SourceDrop) int {
+		return cmp.Or(cmp.Compare(a.Source, b.Source), cmp.Compare(a.Level, b.Level))
+	})
 	return out
 }

@@ -54,9 +54,9 @@ type Service struct {
 	// Drops, when set, gives the report the sources' power drop observed
 	// during [from, to] against what their measures ask (the engine over
 	// the stored meter data).
-	Drops func(ctx context.Context, from, to time.Time) ([]compliance.SourceDrop, error)
-	Now        func() time.Time
-	Logger     *slog.Logger
+	Drops  func(ctx context.Context, from, to time.Time) ([]compliance.SourceDrop, error)
+	Now    func() time.Time
+	Logger *slog.Logger
 
 	mu sync.Mutex
 }
