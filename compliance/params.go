@@ -142,7 +142,10 @@ type TreatmentOffParams struct {
 type EarlyStopParams struct {
 	Intervals  int                `yaml:"intervals"`
 	LookBefore reduction.Duration `yaml:"look_before"`
-	Source     string             `yaml:"source"`
+	// MaxEarly: a treatment-off run ending with the shutdown that is
+	// longer is treatment off while producing (R4), not an early stop.
+	MaxEarly reduction.Duration `yaml:"max_early"`
+	Source   string             `yaml:"source"`
 }
 
 // RestartParams: a unit under a stop, seen stopped (below R1's limit) for
@@ -387,6 +390,9 @@ func (p *Params) check(c *checker) {
 
 	if r.R5.Intervals < 0 || r.R5.Intervals > 96 {
 		c.add(rp(r5, "intervals"), "%s.intervals: %d, want 0..96", r5, r.R5.Intervals)
+	}
+	if r.R5.MaxEarly.Duration <= time.Duration(r.R5.Intervals)*Interval || r.R5.MaxEarly.Duration%Interval != 0 {
+		c.add(rp("r5_treatment_stopped_early", "max_early"), "rules.r5_treatment_stopped_early.max_early: %s, want more than intervals × 15 min, in whole quarter hours", r.R5.MaxEarly)
 	}
 	if r.R5.LookBefore.Duration < 0 || r.R5.LookBefore.Duration%Interval != 0 {
 		c.add(rp(r5, "look_before"), "%s.look_before: %s, want 0 or a positive multiple of 15m", r5, r.R5.LookBefore)

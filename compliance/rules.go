@@ -3,6 +3,7 @@ package compliance
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/aqwarn/aqwarn/reduction"
 )
@@ -440,9 +441,9 @@ func (ev *evaluator) pairs(f *firm) []pair {
 // (skip, when set, leaves intervals out): the treatment below
 // treatment_off_pct % of its running level while a production unit it
 // serves is above production_running_pct % of its own. When such a run
-// ends with every such unit shutting down it is R5 (treatment stopped
-// first) if longer than R5's intervals; otherwise R4 when at least R4's
-// intervals. An interval whose baselines already look like that is not
+// ends with every such unit shutting down, and lasts at most R5's
+// max_early, it is R5 (treatment stopped first) if longer than R5's
+// intervals; otherwise R4 when at least R4's intervals. An interval whose baselines already look like that is not
 // counted (the meters' links are then not what the list says).
 func (ev *evaluator) treatmentRules(win window, pr pair, a, b int, skip func(int) bool) {
 	if b < a {
@@ -492,7 +493,11 @@ func (ev *evaluator) treatmentRules(win window, pr pair, a, b int, skip func(int
 		for k := run[0]; k <= run[1]; k++ {
 			obsT += t[k]
 		}
-		if run[1]+2 < len(off) && off[run[1]+1] && off[run[1]+2] {
+		// A run that ends with the shutdown is the treatment stopping
+		// early (R5) when it is short; a long one (off all day until the
+		// shift ends) is treatment off while producing (R4).
+		early := time.Duration(n) * Interval
+		if run[1]+2 < len(off) && off[run[1]+1] && off[run[1]+2] && early <= r5.MaxEarly.Duration {
 			if n > r5.Intervals {
 				early := float64(n) * Interval.Minutes()
 				ev.pairEvent(win, pr, RuleTreatmentStoppedEarly, a+run[0], a+run[1], early, float64(r5.Intervals)*Interval.Minutes())

@@ -220,6 +220,10 @@ func TestRules(t *testing.T) {
 		{name: "treatment 15 min early", firm: stopFirm(), prod: between(1, 24, stopped), treat: between(0.75, 24, 0.02), want: []string{}},
 		// Treatment stopping 45 min before production: R5 (not R4).
 		{name: "treatment 45 min early", firm: stopFirm(), prod: between(1, 24, stopped), treat: between(0.25, 24, 0.02), want: []string{"R5 0.25–1"}},
+		// Treatment off for 7 h while producing, until the shift ends:
+		// treatment off (R4), not an early stop — it is longer than
+		// max_early (2 h).
+		{name: "treatment off until the shift ends", firm: ruleFirm(false, nil), prod: between(10, 24, 0.02), treat: between(3, 24, 0.02), want: []string{"R4 3–10"}},
 		// A shutdown just before the warning counts (look_before).
 		{name: "early stop before the warning", firm: stopFirm(), prod: between(-1, 24, stopped), treat: between(-1.5, 24, 0.02), want: []string{"R5 -1.5–-1"}},
 		// A gap of 1 h 45 is under R7's 2 h.
