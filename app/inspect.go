@@ -29,8 +29,9 @@ func (a *App) newInspection() {
 		lag := cfg.Inspection.DataLag
 		if a.clock != nil {
 			// On the demo's clock a quarter hour passes in a fraction of
-			// a second: readings in flight are seconds of real time.
-			lag = max(lag, time.Duration(5*float64(time.Second)*a.clock.Speed))
+			// a second: readings in flight are seconds of real time (10 s
+			// of it: a loaded machine queues them).
+			lag = max(lag, time.Duration(10*float64(time.Second)*a.clock.Speed))
 		}
 		engine := &compliancesvc.Engine{Params: cfg.Inspection.ParsedParams(), List: list, Warnings: a.db,
 			Readings: a.sourceReadings, Calendar: complianceCalendar(cfg.Publish.Holidays, cfg.Publish.Workdays), Approvals: a.db, Lag: lag}
