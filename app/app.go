@@ -467,6 +467,9 @@ func (a *App) startBroker() error {
 	}
 	a.closers.push(func() { b.Close() })
 	a.checks = append(a.checks, api.Check{Name: "broker", Check: b.Probe}) // accepts and answers MQTT
+	a.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "aqwarn_broker_messages_dropped_total",
+		Help: "Messages the embedded broker dropped because a client's queue was full (see broker.DefaultMaxPendingWrites)."},
+		func() float64 { return float64(b.Dropped()) }))
 	a.mqttURL = b.URL()
 	fmt.Fprintf(a.opts.Stdout, "aqwarn: embedded MQTT broker on %s\n", a.mqttURL)
 	return nil

@@ -44,6 +44,9 @@ type Options struct {
 	MaxMessageBytes int
 	// MaxConns caps open client connections (0: DefaultMaxConns).
 	MaxConns int
+	// MaxPendingWrites caps the messages queued for one client (0:
+	// DefaultMaxPendingWrites); beyond it they are dropped and counted.
+	MaxPendingWrites int
 	Logger   *slog.Logger
 }
 
@@ -67,6 +70,8 @@ func Start(addr string, o Options) (*Broker, error) {
 	// in flight; the default of 1024 would throttle it.
 	caps.ReceiveMaximum = 65535
 	caps.MaximumInflight = 65535
+	pending := cmpOr(o.MaxPendingWrites, DefaultMaxPendingWrites)
+	caps.MaximumClientWritesPending = int32(pending)
 	caps.MaximumPacketSize = uint32(DefaultMaxMessageBytes)
 	if o.MaxMessageBytes > 0 {
 		caps.MaximumPacketSize = uint32(o.MaxMessageBytes)
@@ -92,6 +97,9 @@ func Start(addr string, o Options) (*Broker, error) {
 			return nil, err
 		}
 		b.auth = h
+	}
+	if err := srv.AddHook(&dropHook{log: log, max: pending}, nil); err != nil {
+		return nil, err
 	}
 	tcp := newTCPListener("tcp", addr, cmpOr(o.MaxConns, DefaultMaxConns))
 	if err := srv.AddListener(tcp); err != nil {

@@ -317,3 +317,39 @@ func TestCloseWithAConnectionHalfOpen(t *testing.T) {
 		t.Fatal("Close still waits for the half-open connection after 10 s")
 	}
 }
+
+// A subscriber that stops reading has what no longer fits its bounded
+// queue dropped — counted (Broker.Dropped), not silently lost.
+func TestDropsCounted(t *testing.T) {
+	b, err := Start("127.0.0.1:0", Options{AllowAnonymous: true, TopicPrefix: "aq", MaxPendingWrites: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	// A raw subscriber to "t" (QoS 1) that never reads its socket.
+	c, err := net.Dial("tcp", b.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	connectPkt := []byte{0x10, 0x0d, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x02, 0x00, 0x3c, 0x00, 0x01, 'x'}
+	subscribePkt := []byte{0x82, 0x06, 0x00, 0x01, 0x00, 0x01, 't', 0x01}
+	if _, err := c.Write(append(connectPkt, subscribePkt...)); err != nil {
+		t.Fatal(err)
+	}
+	pub, err := connect(b, "pub", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Disconnect(0)
+	payload := make([]byte, 64<<10)
+	deadline := time.Now().Add(20 * time.Second)
+	for b.Dropped() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("nothing counted as dropped after 20 s of publishing to a subscriber that does not read")
+		}
+		for range 50 {
+			pub.Publish("t", 0, false, payload).Wait()
+		}
+	}
+}
