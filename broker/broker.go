@@ -47,7 +47,7 @@ type Options struct {
 	// MaxPendingWrites caps the messages queued for one client (0:
 	// DefaultMaxPendingWrites); beyond it they are dropped and counted.
 	MaxPendingWrites int
-	Logger   *slog.Logger
+	Logger           *slog.Logger
 }
 
 // DefaultMaxConns is the connection cap when Options leave it 0: stations,
