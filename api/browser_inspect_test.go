@@ -23,6 +23,7 @@ import (
 	"github.com/aqwarn/aqwarn/compliance"
 	"github.com/aqwarn/aqwarn/compliance/inspect"
 	"github.com/aqwarn/aqwarn/configs"
+	"github.com/aqwarn/aqwarn/internal/testenv"
 	"github.com/aqwarn/aqwarn/reduction"
 	"github.com/aqwarn/aqwarn/store/sqlite"
 )
@@ -116,10 +117,10 @@ func TestBrowserInspection(t *testing.T) {
 	if err := chromedp.Do(phone, ticks...); err != nil {
 		t.Fatalf("tick and save: %v; the page says %q", err, evalJS[string](t, phone, `document.getElementById("status").textContent`))
 	}
-	waitFor(t, func() bool {
+	testenv.Eventually(t, "the findings with the position in the store", 10*time.Second, func() bool {
 		in, err := db.Inspection(ctx, 1)
 		return err == nil && len(in.Findings) == 5 && in.Position != nil
-	}, "the findings with the position in the store")
+	})
 	in, _ := db.Inspection(ctx, 1)
 	if in.Position.Lat != lat || in.Position.Lon != lon || in.Position.By != "insp-industry" || in.Findings[0].Note != "1号窑在运行" {
 		t.Errorf("kept: position %+v, findings %+v", in.Position, in.Findings)
@@ -221,19 +222,6 @@ func TestBrowserInspection(t *testing.T) {
 	if err != nil || len(cs) != 1 || cs[0].Status != inspect.StatusApproved || cs[0].Approval.Signatures[0].User != "head-wang" ||
 		cs[0].Approval.Signatures[0].Comment != "同意降级" {
 		t.Errorf("the downgrade after the approval: %+v %v", cs, err)
-	}
-}
-
-// waitFor polls cond until it holds (the browser's request is in flight),
-// at most 10 s.
-func waitFor(t *testing.T, cond func() bool, what string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 10 s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 

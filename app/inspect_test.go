@@ -15,6 +15,7 @@ import (
 	"github.com/aqwarn/aqwarn/compliance"
 	"github.com/aqwarn/aqwarn/compliance/inspect"
 	"github.com/aqwarn/aqwarn/configs"
+	"github.com/aqwarn/aqwarn/internal/testenv"
 )
 
 // fakeEngine stands in for the compliance engine at the app's seam
@@ -66,32 +67,19 @@ auth:
 		t.Fatal(err)
 	}
 	var ins []inspect.Inspection
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if ins, err = a.db.Inspections(ctx, inspect.InspectionFilter{}); err == nil && len(ins) == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no inspection task from the engine's event: %v %v", ins, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testenv.Eventually(t, "an inspection task from the engine's event", 20*time.Second, func() bool {
+		ins, err = a.db.Inspections(ctx, inspect.InspectionFilter{})
+		return err == nil && len(ins) == 1
+	})
 	if ins[0].Enterprise != "cem-b" || ins[0].Unit != "industry_it" || ins[0].Checklist != "industrial" {
 		t.Errorf("the task: %+v", ins[0])
 	}
 	// Asked again (the job keeps running): still one task, one event.
-	for {
+	testenv.Eventually(t, "the engine asked three times", 20*time.Second, func() bool {
 		engine.mu.Lock()
-		n := engine.asked
-		engine.mu.Unlock()
-		if n >= 3 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the engine was asked %d times", n)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		defer engine.mu.Unlock()
+		return engine.asked >= 3
+	})
 	if ins, _ := a.db.Inspections(ctx, inspect.InspectionFilter{}); len(ins) != 1 {
 		t.Errorf("%d inspections after more polls", len(ins))
 	}
