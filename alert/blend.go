@@ -115,7 +115,7 @@ func (p *Plan) blend(now time.Time, obs, fc []SeriesHour, source string) blended
 }
 
 // biasRatio is r = mean(observed) / mean(forecast) over the last observed
-// hours, per pollutant, clipped; 1 where the rule is off, where the forecast
+// hours (those ending at the latest one observed), per pollutant, clipped; 1 where the rule is off, where the forecast
 // does not cover every one of those hours, or where a value is missing.
 func (p *Plan) biasRatio(now time.Time, obs, fc []SeriesHour) [aqi.NumPollutants]float64 {
 	var out [aqi.NumPollutants]float64
@@ -126,7 +126,14 @@ func (p *Plan) biasRatio(now time.Time, obs, fc []SeriesHour) [aqi.NumPollutants
 	if !bc.Enabled {
 		return out
 	}
-	from := now.Add(-hours(bc.ObservedHours))
+	// The last observed hours are those ending at the latest hour observed
+	// (a lagging hourly run must not switch the correction off at the top
+	// of every hour), as long as it is within the last ObservedHours.
+	last := latestObserved(now, obs)
+	if !last.After(now.Add(-hours(bc.ObservedHours))) {
+		return out
+	}
+	from, now := last.Add(-hours(bc.ObservedHours)), last
 	var so, sf [aqi.NumPollutants]float64
 	var cnt [aqi.NumPollutants]int
 	fcAt := map[int64]aqi.Hour{}
@@ -196,4 +203,22 @@ func WithBaseline(p *Plan, sit Situation) (Situation, *ForecastNeed) {
 	sit.Forecast = append(slices.Clone(sit.Forecast), base...)
 	sit.ForecastCoverageEnd = later(coverEnd, base[len(base)-1].End)
 	return sit, need
+}
+
+// latestObserved is the end of the latest hour up to now with any value
+// observed (zero: none).
+func latestObserved(now time.Time, obs []SeriesHour) time.Time {
+	var last time.Time
+	for _, h := range obs {
+		if h.Time.After(now) || !h.Time.After(last) {
+			continue
+		}
+		for _, v := range h.Values {
+			if !math.IsNaN(v) {
+				last = h.Time
+				break
+			}
+		}
+	}
+	return last
 }
