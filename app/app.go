@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	_ "time/tzdata" // Asia/Shanghai for the cron schedules, whatever the host has
@@ -74,11 +75,14 @@ type App struct {
 	publicBase string // scheme://host:port, as bound
 	now        func() time.Time
 	clock      *simulate.Clock // the demo's compressed clock; nil: real time
-	db         *sqlite.DB
-	reg        *prometheus.Registry
-	jobs       *guard.Guard
-	checks     []api.Check
-	mqttURL    string
+	// evaluatedData is the latest hour with data (Unix ns) the warning
+	// evaluation has judged: the demo clock waits for it (demoClockLead).
+	evaluatedData atomic.Int64
+	db            *sqlite.DB
+	reg           *prometheus.Registry
+	jobs          *guard.Guard
+	checks        []api.Check
+	mqttURL       string
 
 	job   *aqijob.Job
 	stats *statsvc.Service
@@ -160,7 +164,8 @@ func (a *App) build(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("demo.from: %w", err)
 		}
-		a.clock = &simulate.Clock{Start: start, Origin: time.Now(), Speed: cfg.Demo.Speed}
+		a.clock = &simulate.Clock{Start: start, Origin: time.Now(), Speed: cfg.Demo.Speed,
+			Limit: a.demoClockLimit, MaxHold: demoClockMaxHold}
 		a.now = a.clock.Now
 		// Each demo run starts afresh in its own store (demo.go).
 		if cfg.Store.Dir, err = freshDemoStore(cfg.Store.Dir, opts.Stdout); err != nil {
@@ -186,6 +191,11 @@ func (a *App) build(ctx context.Context) error {
 
 	a.reg = prometheus.NewRegistry()
 	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if a.clock != nil {
+		a.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "aqwarn_demo_clock_held_seconds_total",
+			Help: "Real time the demo clock stood waiting for the service to judge the data (a busy machine runs the demo slower)."},
+			func() float64 { d, _ := a.clock.Held(); return d.Seconds() }))
+	}
 	// Every scheduled job and background loop runs guarded: a panic is
 	// logged with its stack, counted and shown on /readyz, never silent.
 	a.jobs = guard.New(a.reg, a.log.With("component", "jobs"))
@@ -604,12 +614,55 @@ func (a *App) evaluation() func(context.Context) {
 			log.Error("publishing approved warnings failed", "err", err)
 			return
 		}
+		snap := a.job.Current()
 		if err := a.svc.EvaluateAll(ctx); err != nil {
 			log.Error("evaluation failed", "err", err)
 			return
 		}
 		lastRuns, lastHour = runs, hour
+		if snap != nil {
+			a.evaluated(snap)
+		}
 	}
+}
+
+// demoClockLead is how far the demo clock may run past the latest hour
+// with data the warning evaluation has judged; demoClockMaxHold how long
+// (real time) it waits for the service before running on. The service
+// judges as of the newest observed hour while it is under 3 h old
+// (lifecycle's freshObservation): within 2 h, a busy machine (the race
+// detector on 2 cores, the meters' 16 streams) slows the demo down
+// instead of having the service decide on data it has not caught up with,
+// which is how a relaxing decision got taken on the hour before's data and
+// reversed within the hour. A gap in the data longer than the lead, or the
+// excerpt's end, costs one hold.
+const (
+	demoClockLead    = 2 * time.Hour
+	demoClockMaxHold = 20 * time.Second
+)
+
+// evaluated records the latest hour with data of the snapshot an
+// evaluation judged (any region's: a town's gap does not hold the county).
+func (a *App) evaluated(snap *aqwarn.AQISnapshot) {
+	var latest time.Time
+	for _, rec := range snap.Regions {
+		if rec.Time.After(latest) {
+			latest = rec.Time
+		}
+	}
+	if ns := latest.UnixNano(); !latest.IsZero() && ns > a.evaluatedData.Load() {
+		a.evaluatedData.Store(ns)
+	}
+}
+
+// demoClockLimit is how far the demo clock may run (zero: no limit before
+// the first evaluation with data).
+func (a *App) demoClockLimit() time.Time {
+	ns := a.evaluatedData.Load()
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns).Add(demoClockLead)
 }
 
 // wakeAQIOnData runs the AQI job when new data are durable, at most once

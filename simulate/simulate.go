@@ -24,29 +24,6 @@ import (
 //go:embed data/*.csv.gz data/SOURCE.md
 var Data embed.FS
 
-// Clock maps real time onto simulated time: it starts at Start when real
-// time is Origin and runs Speed times faster.
-type Clock struct {
-	Start  time.Time
-	Origin time.Time
-	Speed  float64
-	Real   func() time.Time // default time.Now
-}
-
-// Now returns the simulated time.
-func (c *Clock) Now() time.Time {
-	real := time.Now
-	if c.Real != nil {
-		real = c.Real
-	}
-	return c.Start.Add(time.Duration(float64(real().Sub(c.Origin)) * c.Speed))
-}
-
-// RealAfter returns how long in real time a simulated duration takes.
-func (c *Clock) RealAfter(d time.Duration) time.Duration {
-	return time.Duration(float64(d) / c.Speed)
-}
-
 // Publisher sends one message with QoS 1.
 type Publisher interface {
 	Publish(ctx context.Context, topic string, payload []byte) error

@@ -64,15 +64,17 @@ func cst(t time.Time) string { return t.In(api.CST).Format("01-02 15:04") }
 // first exceeds 200; no level flips back (L → L′ → L) within 48 h; and at
 // most 6 published decisions (GET /api/v1/transitions) per episode.
 //
-// The clock runs at 9000× (the 18 days in about 3 minutes; `make run`
-// runs at 7200×): each simulated hour is 400 ms, two rounds of the
-// service's hourly jobs (every 200 ms), so even on a busy CI machine every
-// hour is evaluated and the decisions are those of `make run`. 18000× is
-// the edge (one round an hour); at 36000× it sees every other hour, and
-// under the race detector it lags hours behind. AQWARN_DEMO_TEST_SPEED
-// sets another.
+// The clock runs at 7200×, as `make run` does (the 18 days in about 3.6
+// minutes when the machine keeps up). It is elastic: it runs no more than
+// 2 h past the latest hour the warning evaluation has judged, so on a busy
+// CI machine (the race detector on 2 cores, the meters' 16 streams) the
+// demo runs slower and the decisions stay those of `make run`; before,
+// the service fell hours behind a rigid clock there and decided on data it
+// had not caught up with (a red → yellow → red within 30 minutes, a lift
+// and a re-issue). The test logs how long the clock stood waiting.
+// AQWARN_DEMO_TEST_SPEED sets another speed.
 func TestDemoForecastWarnings(t *testing.T) {
-	speed := 3600.0 // 9000× and 6000× proved too fast under -race on a 2-core CI machine once the meters joined the demo (late decisions, flips)
+	speed := 7200.0
 	if s := os.Getenv("AQWARN_DEMO_TEST_SPEED"); s != "" {
 		v, err := strconv.ParseFloat(s, 64)
 		if err != nil || v <= 0 {
@@ -93,9 +95,10 @@ func TestDemoForecastWarnings(t *testing.T) {
 	const staff = "demo-duty_officer"
 	v1 := svc.URL + "/api/v1"
 
-	// Run to the end: the county's last hour computed, then evaluated.
+	// Run to the end: the county's last hour computed, then evaluated. The
+	// clock may stand waiting for the service: up to 4× the nominal time.
 	simulated := time.Duration(float64(end.Sub(from)) / speed)
-	eventually(t, "the demo to reach the end of its excerpt", 2*simulated+60*time.Second, func() bool {
+	eventually(t, "the demo to reach the end of its excerpt", 4*simulated+60*time.Second, func() bool {
 		var st struct {
 			EvaluatedAt *time.Time `json:"evaluated_at"`
 		}
@@ -111,7 +114,8 @@ func TestDemoForecastWarnings(t *testing.T) {
 		}
 		return getJSON(t, v1+"/aqi/current", &cur) == 200 && cur.County != nil && !cur.County.Time.Before(end)
 	})
-	t.Logf("the demo's 18 days took %s at %gx", time.Since(started).Round(time.Second), speed)
+	t.Logf("the demo's 18 days took %s at %gx (%s nominal); the clock stood waiting for the service %.1f s in all",
+		time.Since(started).Round(time.Second), speed, simulated.Round(time.Second), metric(t, svc.URL, "aqwarn_demo_clock_held_seconds_total"))
 
 	// Compliance: the demo's meters report every listed source carrying
 	// out its measures except two (simulate.NightProducer, TreatmentOff);
