@@ -76,7 +76,7 @@ type App struct {
 	now        func() time.Time
 	clock      *simulate.Clock // the demo's compressed clock; nil: real time
 	// evaluatedData is the latest hour with data (Unix ns) the warning
-	// evaluation has judged: the demo clock waits for it (demoClockLead).
+	// evaluation has judged: the demo clock waits for it (demo.clock_lead).
 	evaluatedData atomic.Int64
 	db            *sqlite.DB
 	reg           *prometheus.Registry
@@ -164,8 +164,10 @@ func (a *App) build(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("demo.from: %w", err)
 		}
-		a.clock = &simulate.Clock{Start: start, Origin: time.Now(), Speed: cfg.Demo.Speed,
-			Limit: a.demoClockLimit, MaxHold: demoClockMaxHold}
+		a.clock = &simulate.Clock{Start: start, Origin: time.Now(), Speed: cfg.Demo.Speed}
+		if cfg.Demo.ClockLead > 0 {
+			a.clock.Limit, a.clock.MaxHold = a.demoClockLimit, demoClockMaxHold
+		}
 		a.now = a.clock.Now
 		// Each demo run starts afresh in its own store (demo.go).
 		if cfg.Store.Dir, err = freshDemoStore(cfg.Store.Dir, opts.Stdout); err != nil {
@@ -626,20 +628,17 @@ func (a *App) evaluation() func(context.Context) {
 	}
 }
 
-// demoClockLead is how far the demo clock may run past the latest hour
-// with data the warning evaluation has judged; demoClockMaxHold how long
-// (real time) it waits for the service before running on. The service
-// judges as of the newest observed hour while it is under 3 h old
-// (lifecycle's freshObservation): within 2 h, a busy machine (the race
-// detector on 2 cores, the meters' 16 streams) slows the demo down
-// instead of having the service decide on data it has not caught up with,
-// which is how a relaxing decision got taken on the hour before's data and
-// reversed within the hour. A gap in the data longer than the lead, or the
+// demoClockMaxHold is how long (real time) the demo clock waits for the
+// service before running on. The clock runs at most demo.clock_lead (2 h)
+// past the latest hour with data the warning evaluation has judged; the
+// service judges as of the newest observed hour while it is under 3 h old
+// (lifecycle's freshObservation), so a busy machine (the race detector on
+// 2 cores, the meters' 16 streams) slows the demo down instead of having
+// the service decide on data it has not caught up with, which is how a
+// relaxing decision got taken on the hour before's data and reversed
+// within the hour. A gap in the data longer than the lead, or the
 // excerpt's end, costs one hold.
-const (
-	demoClockLead    = 2 * time.Hour
-	demoClockMaxHold = 20 * time.Second
-)
+const demoClockMaxHold = 20 * time.Second
 
 // evaluated records the latest hour with data of the snapshot an
 // evaluation judged (any region's: a town's gap does not hold the county).
@@ -662,7 +661,7 @@ func (a *App) demoClockLimit() time.Time {
 	if ns == 0 {
 		return time.Time{}
 	}
-	return time.Unix(0, ns).Add(demoClockLead)
+	return time.Unix(0, ns).Add(a.cfg.Demo.ClockLead)
 }
 
 // wakeAQIOnData runs the AQI job when new data are durable, at most once

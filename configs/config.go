@@ -326,6 +326,11 @@ type Demo struct {
 	Enabled bool `yaml:"enabled"`
 	// Speed is simulated seconds per real second (3600 → an hour a second).
 	Speed float64 `yaml:"speed"`
+	// ClockLead is how far the demo clock may run past the latest hour
+	// with data the warning evaluation has judged: on a busy machine the
+	// demo runs slower instead of the service deciding on data it has not
+	// caught up with. 0: a rigid clock (fast-forward tests).
+	ClockLead time.Duration `yaml:"clock_lead"`
 	// From and To bound the replayed data (local dates, +08:00).
 	From string `yaml:"from"`
 	To   string `yaml:"to"`
@@ -403,7 +408,7 @@ func builtin() *Config {
 		Ingest: Ingest{QueueSize: 20000, BatchSize: 2000, BatchWait: 50 * time.Millisecond, Writers: 4,
 			MaxFuture: 5 * time.Minute, Retention: 0, OfflineAfter: 2 * time.Hour, InvalidAfter: 3 * time.Hour},
 		HJ212: hj212Defaults,
-		Demo:  Demo{Speed: 7200, From: "2015-11-25", To: "2015-12-13"},
+		Demo:  Demo{Speed: 7200, ClockLead: 2 * time.Hour, From: "2015-11-25", To: "2015-12-13"},
 		Plan:  "embedded:plans/jianghua-2024.yaml",
 		Publish: Publish{SenderID: "aqwarn.jianghua", SenderNameZH: "江华瑶族自治县重污染天气应急指挥部办公室",
 			SenderNameEN: "Jianghua County heavy-pollution emergency command office", DivisionCode: "431129", AgencyCode: "000",
@@ -450,6 +455,7 @@ func (c *Config) envVars() []envVar {
 		{"HJ212_MAX_CONNS_PER_IP", &c.HJ212.MaxConnsPerIP},
 		{"DEMO", &c.Demo.Enabled},
 		{"DEMO_SPEED", &c.Demo.Speed},
+		{"DEMO_CLOCK_LEAD", &c.Demo.ClockLead},
 		{"DEMO_AUTO_APPROVE", &c.Demo.AutoApprove},
 		{"PLAN", &c.Plan},
 		{"REDUCTION_LIST", &c.ReductionList},
@@ -658,6 +664,9 @@ func (c *Config) validate() []string {
 	}
 	if c.Demo.Enabled && c.Demo.Speed <= 0 {
 		add("demo.speed must be positive")
+	}
+	if c.Demo.Enabled && c.Demo.ClockLead < 0 {
+		add("demo.clock_lead must be ≥ 0 (0: a rigid clock)")
 	}
 	if c.Demo.Enabled {
 		if len(c.Demo.Sources) == 0 {

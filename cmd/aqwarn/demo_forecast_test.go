@@ -365,7 +365,7 @@ func TestDemoForecastWarnings(t *testing.T) {
 func TestDemoStartsAfresh(t *testing.T) {
 	storeDir := t.TempDir()
 	args := []string{"serve", "--demo", "--demo-auto-approve", "--http", "127.0.0.1:0", "--mqtt-embedded-addr", "127.0.0.1:0", "--store-dir", storeDir}
-	env := map[string]string{"AQWARN_DEMO_SPEED": "72000", "AQWARN_HTTP_RATE_LIMIT": "0"}
+	env := map[string]string{"AQWARN_DEMO_SPEED": "72000", "AQWARN_DEMO_CLOCK_LEAD": "0", "AQWARN_HTTP_RATE_LIMIT": "0"} // fast-forward: a rigid clock
 	type transitions struct {
 		Transitions []demoTransition `json:"transitions"`
 	}
@@ -378,7 +378,7 @@ func TestDemoStartsAfresh(t *testing.T) {
 	})
 	svc.Stop(t)
 
-	env["AQWARN_DEMO_SPEED"] = "7200"
+	env["AQWARN_DEMO_SPEED"], env["AQWARN_DEMO_CLOCK_LEAD"] = "7200", "2h"
 	svc = startService(t, args, env)
 	trs = transitions{}
 	call(t, "GET", svc.URL+"/api/v1/transitions", "demo-duty_officer", "", nil, &trs)
