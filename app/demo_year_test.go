@@ -62,9 +62,12 @@ func TestDemoBackfillsItsYear(t *testing.T) {
 			t.Fatalf("%s %s: stored PM2.5 %v, the excerpt has %v", r.Station, r.Time, stored[r.Station+r.Time.String()], v)
 		}
 	}
-	// The statistics: a filled year, its simulated part said.
+	// The statistics: a filled year, its simulated part said. Judged at
+	// demo.from, not at the demo clock's now: New takes tens of seconds
+	// under load, the clock (7200×) is a few days on by then, and 25
+	// November finished without data counts as a day (329, flaky).
 	county := stats.Scope{Kind: "region", ID: "jianghua"}
-	days, err := a.stats.Days(ctx, county, stats.YearPeriod(2015), a.now())
+	days, err := a.stats.Days(ctx, county, stats.YearPeriod(2015), from)
 	if err != nil {
 		t.Fatal(err)
 	}
