@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aqwarn/aqwarn/internal/yamlline"
 	"github.com/aqwarn/aqwarn/reduction"
 )
 
@@ -38,29 +39,29 @@ var warningLevels = []string{reduction.LevelYellow, reduction.LevelOrange, reduc
 func (a *AccountingParams) check(c *checker) {
 	p := func(steps ...any) []any { return append([]any{"accounting"}, steps...) }
 	if len(a.RequiredPct) == 0 {
-		c.add(p("required_pct"), "accounting.required_pct: missing (per level, the share to cut)")
+		c.Add(p("required_pct"), "accounting.required_pct: missing (per level, the share to cut)")
 	}
 	for level, req := range a.RequiredPct {
 		if !slices.Contains(reduction.Levels(), level) {
-			c.add(p("required_pct", level), "accounting.required_pct: %q is not a level (%s)", level, strings.Join(reduction.Levels(), ", "))
+			c.Add(p("required_pct", level), "accounting.required_pct: %q is not a level (%s)", level, strings.Join(reduction.Levels(), ", "))
 			continue
 		}
 		for _, pol := range pollutantNames {
 			if v := pollutant(req, pol); math.IsNaN(v) || v < 0 || v > 100 {
-				c.add(p("required_pct", level, pol), "accounting.required_pct.%s.%s: %v, want a percentage from 0 to 100", level, pol, v)
+				c.Add(p("required_pct", level, pol), "accounting.required_pct.%s.%s: %v, want a percentage from 0 to 100", level, pol, v)
 			}
 		}
 	}
 	for action, v := range a.ActionCutPct {
 		if !slices.Contains(otherActions, action) {
-			c.add(p("action_cut_pct", action), "accounting.action_cut_pct: %q is not an action the model leaves out (%s); stops, limits and caps are computed from the units", action, strings.Join(otherActions, ", "))
+			c.Add(p("action_cut_pct", action), "accounting.action_cut_pct: %q is not an action the model leaves out (%s); stops, limits and caps are computed from the units", action, strings.Join(otherActions, ", "))
 		}
 		if math.IsNaN(v) || v < 0 || v > 100 {
-			c.add(p("action_cut_pct", action), "accounting.action_cut_pct.%s: %v, want a percentage from 0 to 100", action, v)
+			c.Add(p("action_cut_pct", action), "accounting.action_cut_pct.%s: %v, want a percentage from 0 to 100", action, v)
 		}
 	}
 	if a.TopContributors < 1 || a.TopContributors > 50 {
-		c.add(p("top_contributors"), "accounting.top_contributors: %d, want 1..50", a.TopContributors)
+		c.Add(p("top_contributors"), "accounting.top_contributors: %d, want 1..50", a.TopContributors)
 	}
 	c.source(p("source"), "accounting", a.Source)
 }
@@ -139,39 +140,39 @@ func ParseInventory(b []byte) (*Inventory, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := checker{root: root, problems: problems}
+	c := checker{yamlline.Problems{Root: root, List: problems}}
 	if inv.ID == "" {
-		c.add(at("id"), "id: missing")
+		c.Add(at("id"), "id: missing")
 	}
 	if inv.County == "" {
-		c.add(at("county"), "county: missing")
+		c.Add(at("county"), "county: missing")
 	}
 	if inv.Year < 2000 || inv.Year > 2100 {
-		c.add(at("year"), "year: %d, want the inventory's year", inv.Year)
+		c.Add(at("year"), "year: %d, want the inventory's year", inv.Year)
 	}
 	c.source(at("source"), "inventory", inv.Source)
 	if len(inv.Sectors) == 0 {
-		c.add(at("sectors"), "sectors: missing")
+		c.Add(at("sectors"), "sectors: missing")
 	}
 	seen := map[string]bool{}
 	for i, s := range inv.Sectors {
 		switch {
 		case s.ID == "":
-			c.add(at("sectors", i), "sectors[%d].id: missing", i)
+			c.Add(at("sectors", i), "sectors[%d].id: missing", i)
 		case seen[s.ID]:
-			c.add(at("sectors", i, "id"), "sectors[%d]: duplicate id %q", i, s.ID)
+			c.Add(at("sectors", i, "id"), "sectors[%d]: duplicate id %q", i, s.ID)
 		}
 		seen[s.ID] = true
 		for _, p := range pollutantNames {
 			if v := pollutant(s.Pollutants, p); math.IsNaN(v) || v < 0 {
-				c.add(at("sectors", i, p), "sectors[%d].%s: %v, want t/a of at least 0", i, p, v)
+				c.Add(at("sectors", i, p), "sectors[%d].%s: %v, want t/a of at least 0", i, p, v)
 			}
 		}
 	}
 	tot := inv.Totals()
 	for _, p := range pollutantNames {
 		if len(inv.Sectors) > 0 && pollutant(tot, p) <= 0 {
-			c.add(at("sectors"), "sectors: no %s at all; a county total of 0 cannot be cut by a share", pollutantLabels[p])
+			c.Add(at("sectors"), "sectors: no %s at all; a county total of 0 cannot be cut by a share", pollutantLabels[p])
 		}
 	}
 	if err := c.err("emission inventory"); err != nil {

@@ -238,50 +238,38 @@ func decodeStrict(b []byte, v any, what string) (*yaml.Node, []string, error) {
 }
 
 // checker collects problems with the lines of their values.
-type checker struct {
-	root     *yaml.Node
-	problems []string
-}
-
-func (c *checker) add(path []any, format string, args ...any) {
-	prefix := ""
-	if c.root != nil && len(c.root.Content) > 0 {
-		line, _ := yamlline.Find(c.root, path...)
-		prefix = fmt.Sprintf("line %d: ", line)
-	}
-	c.problems = append(c.problems, prefix+fmt.Sprintf(format, args...))
-}
+type checker struct{ yamlline.Problems }
 
 // pct checks a percentage in (0, 100].
 func (c *checker) pct(path []any, name string, v float64) {
 	if math.IsNaN(v) || v <= 0 || v > 100 {
-		c.add(path, "%s: %v, want a percentage above 0 and at most 100", name, v)
+		c.Add(path, "%s: %v, want a percentage above 0 and at most 100", name, v)
 	}
 }
 
 // share checks a share in [0, 1).
 func (c *checker) share(path []any, name string, v float64) {
 	if math.IsNaN(v) || v < 0 || v >= 1 {
-		c.add(path, "%s: %v, want a share from 0 up to (not including) 1", name, v)
+		c.Add(path, "%s: %v, want a share from 0 up to (not including) 1", name, v)
 	}
 }
 
 // intervals checks a duration: positive and a whole number of intervals.
 func (c *checker) intervals(path []any, name string, d reduction.Duration) {
 	if d.Duration <= 0 || d.Duration%Interval != 0 {
-		c.add(path, "%s: %s, want a positive multiple of %s", name, d, reduction.Duration{Duration: Interval})
+		c.Add(path, "%s: %s, want a positive multiple of %s", name, d, reduction.Duration{Duration: Interval})
 	}
 }
 
 func (c *checker) source(path []any, name, s string) {
 	if strings.TrimSpace(s) == "" {
-		c.add(path, "%s.source: missing (say where the numbers come from)", name)
+		c.Add(path, "%s.source: missing (say where the numbers come from)", name)
 	}
 }
 
 func (c *checker) between(path []any, name string, v float64, lo, hi float64, want string) {
 	if math.IsNaN(v) || v < lo || v > hi {
-		c.add(path, "%s: %v, want %s", name, v, want)
+		c.Add(path, "%s: %v, want %s", name, v, want)
 	}
 }
 
@@ -294,7 +282,7 @@ func ParseParams(b []byte) (*Params, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := checker{root: root, problems: problems}
+	c := checker{yamlline.Problems{Root: root, List: problems}}
 	p.check(&c)
 	if err := c.err("compliance parameters"); err != nil {
 		return nil, err
@@ -304,44 +292,44 @@ func ParseParams(b []byte) (*Params, error) {
 
 // err is the problems found as one error, nil when there are none.
 func (c *checker) err(what string) error {
-	if len(c.problems) == 0 {
+	if len(c.List) == 0 {
 		return nil
 	}
-	return &ConfigError{Reason: CodeParamsInvalid, Message: fmt.Sprintf("invalid %s: %d problem(s)", what, len(c.problems)), Problems: c.problems}
+	return &ConfigError{Reason: CodeParamsInvalid, Message: fmt.Sprintf("invalid %s: %d problem(s)", what, len(c.List)), Problems: c.List}
 }
 
 func at(steps ...any) []any { return steps }
 
 func (p *Params) check(c *checker) {
 	if p.ID == "" {
-		c.add(at("id"), "id: missing")
+		c.Add(at("id"), "id: missing")
 	}
 	if p.Grace.Duration < 0 || p.Grace.Duration%Interval != 0 {
-		c.add(at("grace"), "grace: %s, want 0 or a positive multiple of 15m", p.Grace)
+		c.Add(at("grace"), "grace: %s, want 0 or a positive multiple of 15m", p.Grace)
 	}
 	c.between(at("standby_kw"), "standby_kw", p.StandbyKW, 0, 1e6, "kW from 0 to 1000000")
 	c.share(at("fixed_load_share"), "fixed_load_share", p.FixedLoadShare)
 	if p.MergeGapIntervals < 0 || p.MergeGapIntervals > 8 {
-		c.add(at("merge_gap_intervals"), "merge_gap_intervals: %d, want 0..8", p.MergeGapIntervals)
+		c.Add(at("merge_gap_intervals"), "merge_gap_intervals: %d, want 0..8", p.MergeGapIntervals)
 	}
 	c.source(at("source"), "top", p.Source)
 
 	b := p.Baseline
 	bp := func(k string) []any { return at("baseline", k) }
 	if b.Days < 1 || b.Days > 366 {
-		c.add(bp("days"), "baseline.days: %d, want 1..366", b.Days)
+		c.Add(bp("days"), "baseline.days: %d, want 1..366", b.Days)
 	}
 	if b.MaxLookbackDays < b.Days || b.MaxLookbackDays > 732 {
-		c.add(bp("max_lookback_days"), "baseline.max_lookback_days: %d, want at least baseline.days (%d) and at most 732", b.MaxLookbackDays, b.Days)
+		c.Add(bp("max_lookback_days"), "baseline.max_lookback_days: %d, want at least baseline.days (%d) and at most 732", b.MaxLookbackDays, b.Days)
 	}
 	if b.MinDays < 1 || b.MinDays > b.Days {
-		c.add(bp("min_days"), "baseline.min_days: %d, want 1..baseline.days (%d)", b.MinDays, b.Days)
+		c.Add(bp("min_days"), "baseline.min_days: %d, want 1..baseline.days (%d)", b.MinDays, b.Days)
 	}
 	if b.DayTypes != DayTypesWeekdayWeekend && b.DayTypes != DayTypesWeekdaySaturdaySunday && b.DayTypes != DayTypesAll {
-		c.add(bp("day_types"), "baseline.day_types: %q, want %s, %s or %s", b.DayTypes, DayTypesWeekdayWeekend, DayTypesWeekdaySaturdaySunday, DayTypesAll)
+		c.Add(bp("day_types"), "baseline.day_types: %q, want %s, %s or %s", b.DayTypes, DayTypesWeekdayWeekend, DayTypesWeekdaySaturdaySunday, DayTypesAll)
 	}
 	if b.DayTypes != DayTypesAll && (b.MinDaysPerType < 1 || b.MinDaysPerType > b.Days) {
-		c.add(bp("min_days_per_type"), "baseline.min_days_per_type: %d, want 1..baseline.days (%d)", b.MinDaysPerType, b.Days)
+		c.Add(bp("min_days_per_type"), "baseline.min_days_per_type: %d, want 1..baseline.days (%d)", b.MinDaysPerType, b.Days)
 	}
 	c.pct(bp("min_day_coverage_pct"), "baseline.min_day_coverage_pct", b.MinDayCoveragePct)
 	c.source(at("baseline", "source"), "baseline", b.Source)
@@ -358,7 +346,7 @@ func (p *Params) check(c *checker) {
 	c.intervals(rp(r2, "window"), r2+".window", r.R2.Window)
 	c.intervals(rp(r2, "min_window"), r2+".min_window", r.R2.MinWindow)
 	if r.R2.MinWindow.Duration > r.R2.Window.Duration {
-		c.add(rp(r2, "min_window"), "%s.min_window: %s is longer than the window %s", r2, r.R2.MinWindow, r.R2.Window)
+		c.Add(rp(r2, "min_window"), "%s.min_window: %s is longer than the window %s", r2, r.R2.MinWindow, r.R2.Window)
 	}
 	c.source(rp(r2, "source"), r2, r.R2.Source)
 
@@ -367,16 +355,16 @@ func (p *Params) check(c *checker) {
 		v   ClockTime
 	}{{"from", r.R3.From}, {"to", r.R3.To}} {
 		if k.v.Minutes%15 != 0 {
-			c.add(rp(r3, k.key), "%s.%s: %s, want a quarter hour", r3, k.key, k.v)
+			c.Add(rp(r3, k.key), "%s.%s: %s, want a quarter hour", r3, k.key, k.v)
 		}
 	}
 	if r.R3.From == r.R3.To {
-		c.add(rp(r3, "to"), "%s: from and to are the same time", r3)
+		c.Add(rp(r3, "to"), "%s: from and to are the same time", r3)
 	}
 	c.pct(rp(r3, "share_pct"), r3+".share_pct", r.R3.SharePct)
 	c.between(rp(r3, "night_day_ratio"), r3+".night_day_ratio", r.R3.NightDayRatio, 1, 100, "a ratio above 1")
 	if r.R3.NightDayRatio == 1 {
-		c.add(rp(r3, "night_day_ratio"), "%s.night_day_ratio: 1 flags every firm with a flat load", r3)
+		c.Add(rp(r3, "night_day_ratio"), "%s.night_day_ratio: 1 flags every firm with a flat load", r3)
 	}
 	c.intervals(rp(r3, "min_overlap"), r3+".min_overlap", r.R3.MinOverlap)
 	c.source(rp(r3, "source"), r3, r.R3.Source)
@@ -384,18 +372,18 @@ func (p *Params) check(c *checker) {
 	c.pct(rp(r4, "production_running_pct"), r4+".production_running_pct", r.R4.ProductionRunningPct)
 	c.pct(rp(r4, "treatment_off_pct"), r4+".treatment_off_pct", r.R4.TreatmentOffPct)
 	if r.R4.Intervals < 1 || r.R4.Intervals > 96 {
-		c.add(rp(r4, "intervals"), "%s.intervals: %d, want 1..96", r4, r.R4.Intervals)
+		c.Add(rp(r4, "intervals"), "%s.intervals: %d, want 1..96", r4, r.R4.Intervals)
 	}
 	c.source(rp(r4, "source"), r4, r.R4.Source)
 
 	if r.R5.Intervals < 0 || r.R5.Intervals > 96 {
-		c.add(rp(r5, "intervals"), "%s.intervals: %d, want 0..96", r5, r.R5.Intervals)
+		c.Add(rp(r5, "intervals"), "%s.intervals: %d, want 0..96", r5, r.R5.Intervals)
 	}
 	if r.R5.MaxEarly.Duration <= time.Duration(r.R5.Intervals)*Interval || r.R5.MaxEarly.Duration%Interval != 0 {
-		c.add(rp("r5_treatment_stopped_early", "max_early"), "rules.r5_treatment_stopped_early.max_early: %s, want more than intervals × 15 min, in whole quarter hours", r.R5.MaxEarly)
+		c.Add(rp("r5_treatment_stopped_early", "max_early"), "rules.r5_treatment_stopped_early.max_early: %s, want more than intervals × 15 min, in whole quarter hours", r.R5.MaxEarly)
 	}
 	if r.R5.LookBefore.Duration < 0 || r.R5.LookBefore.Duration%Interval != 0 {
-		c.add(rp(r5, "look_before"), "%s.look_before: %s, want 0 or a positive multiple of 15m", r5, r.R5.LookBefore)
+		c.Add(rp(r5, "look_before"), "%s.look_before: %s, want 0 or a positive multiple of 15m", r5, r.R5.LookBefore)
 	}
 	c.source(rp(r5, "source"), r5, r.R5.Source)
 
@@ -410,11 +398,11 @@ func (p *Params) check(c *checker) {
 		d   reduction.Duration
 	}{{"window", r.R8.Window}, {"min_window", r.R8.MinWindow}, {"pre_window", r.R8.PreWindow}} {
 		if k.d.Duration <= 0 || k.d.Duration%time.Hour != 0 {
-			c.add(rp(r8, k.key), "%s.%s: %s, want a positive number of hours", r8, k.key, k.d)
+			c.Add(rp(r8, k.key), "%s.%s: %s, want a positive number of hours", r8, k.key, k.d)
 		}
 	}
 	if r.R8.MinWindow.Duration > r.R8.Window.Duration {
-		c.add(rp(r8, "min_window"), "%s.min_window: %s is longer than the window %s", r8, r.R8.MinWindow, r.R8.Window)
+		c.Add(rp(r8, "min_window"), "%s.min_window: %s is longer than the window %s", r8, r.R8.MinWindow, r.R8.Window)
 	}
 	c.between(rp(r8, "tolerance"), r8+".tolerance", r.R8.Tolerance, 1, 2, "a factor from 1 to 2")
 	c.pct(rp(r8, "stop_residual_pct"), r8+".stop_residual_pct", r.R8.StopResidualPct)
@@ -424,16 +412,16 @@ func (p *Params) check(c *checker) {
 	for i, u := range p.Units {
 		up := func(k string) []any { return at("units", i, k) }
 		if u.Enterprise == "" {
-			c.add(up("enterprise"), "units[%d].enterprise: missing", i)
+			c.Add(up("enterprise"), "units[%d].enterprise: missing", i)
 		}
 		key := [2]string{u.Enterprise, u.Unit}
 		if j, dup := seen[key]; dup {
-			c.add(up("unit"), "units[%d]: %s/%s already has values in units[%d]", i, u.Enterprise, u.Unit, j)
+			c.Add(up("unit"), "units[%d]: %s/%s already has values in units[%d]", i, u.Enterprise, u.Unit, j)
 		} else {
 			seen[key] = i
 		}
 		if u.StandbyKW == nil && u.FixedLoadShare == nil {
-			c.add(at("units", i), "units[%d]: neither standby_kw nor fixed_load_share given", i)
+			c.Add(at("units", i), "units[%d]: neither standby_kw nor fixed_load_share given", i)
 		}
 		if u.StandbyKW != nil {
 			c.between(up("standby_kw"), fmt.Sprintf("units[%d].standby_kw", i), *u.StandbyKW, 0, 1e6, "kW from 0 to 1000000")

@@ -76,10 +76,10 @@ func Parse(b []byte, refs Refs) (*List, error) {
 	var root yaml.Node
 	c := checker{refs: refs}
 	if err := yaml.Unmarshal(b, &root); err == nil {
-		c.root = &root
+		c.Root = &root
 	}
 	c.list(&l)
-	problems = append(problems, c.problems...)
+	problems = append(problems, c.List...)
 	if len(problems) > 0 {
 		return nil, listError(problems)
 	}
@@ -113,28 +113,9 @@ func (l *List) Enterprise(id string) (*Enterprise, bool) {
 
 // checker collects a list's problems with the lines of their values.
 type checker struct {
-	root     *yaml.Node
-	refs     Refs
-	problems []string
+	yamlline.Problems
+	refs Refs
 }
 
-// add records a problem at the value at path (see line).
-func (c *checker) add(path []any, format string, args ...any) {
-	c.problems = append(c.problems, c.line(path...)+fmt.Sprintf(format, args...))
-}
-
-// line returns "line N: " for the value at path (mapping keys and sequence
-// indexes from the top of the file), as yaml's own errors begin, or "" when
-// there is no file. A path that is not in the file (a key left out) gives
-// the line of the deepest part that is, so a missing field points at its
-// block.
-func (c *checker) line(path ...any) string {
-	if c.root == nil || len(c.root.Content) == 0 {
-		return ""
-	}
-	line, _ := yamlline.Find(c.root, path...)
-	return fmt.Sprintf("line %d: ", line)
-}
-
-// p builds a path for add and line.
+// p builds a path for Add and Line.
 func p(steps ...any) []any { return steps }

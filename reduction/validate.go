@@ -33,25 +33,25 @@ func sub(base []any, steps ...any) []any { return append(slices.Clone(base), ste
 func (c *checker) oneOf(path []any, what, v string, allowed []string, required bool) {
 	switch {
 	case v == "" && required:
-		c.add(path, "%s: missing (one of %s)", what, strings.Join(allowed, ", "))
+		c.Add(path, "%s: missing (one of %s)", what, strings.Join(allowed, ", "))
 	case v != "" && !slices.Contains(allowed, v):
-		c.add(path, "%s: %q is not one of %s", what, v, strings.Join(allowed, ", "))
+		c.Add(path, "%s: %q is not one of %s", what, v, strings.Join(allowed, ", "))
 	}
 }
 
 // list checks a whole list, in file order.
 func (c *checker) list(l *List) {
 	if l.ID == "" {
-		c.add(loc("id"), "id: missing")
+		c.Add(loc("id"), "id: missing")
 	}
 	if l.Year < 2000 || l.Year > 2100 {
-		c.add(loc("year"), "year: must be the filing year (30 September deadline), got %d", l.Year)
+		c.Add(loc("year"), "year: must be the filing year (30 September deadline), got %d", l.Year)
 	}
 	switch {
 	case l.County == "":
-		c.add(loc("county"), "county: missing (the plan's county region id)")
+		c.Add(loc("county"), "county: missing (the plan's county region id)")
 	case !slices.Contains(c.refs.Regions, l.County):
-		c.add(loc("county"), "county: unknown region %q; the plan has %s", l.County, strings.Join(c.refs.Regions, ", "))
+		c.Add(loc("county"), "county: unknown region %q; the plan has %s", l.County, strings.Join(c.refs.Regions, ", "))
 	}
 	c.notices(&l.Notices)
 	c.gradeDefaults(l)
@@ -68,25 +68,25 @@ func (c *checker) notices(n *Notices) {
 	}{{"ack_within", n.AckWithin.Duration}, {"report_within", n.ReportWithin.Duration}, {"resend_after", n.ResendAfter.Duration},
 		{"escalate_to_supervisor_after", n.EscalateToSupervisorAfter.Duration}, {"escalate_to_office_after", n.EscalateToOfficeAfter.Duration}} {
 		if f.d <= 0 {
-			c.add(loc("notices", f.key), "notices.%s: missing or not > 0", f.key)
+			c.Add(loc("notices", f.key), "notices.%s: missing or not > 0", f.key)
 		}
 	}
 	// The chain only makes sense in order: resend, then the supervisor,
 	// then the office; and the report is due after the acknowledgement.
 	if n.ResendAfter.Duration > 0 && n.EscalateToSupervisorAfter.Duration > 0 && n.ResendAfter.Duration >= n.EscalateToSupervisorAfter.Duration {
-		c.add(loc("notices", "resend_after"), "notices.resend_after (%s) must come before escalate_to_supervisor_after (%s)", n.ResendAfter, n.EscalateToSupervisorAfter)
+		c.Add(loc("notices", "resend_after"), "notices.resend_after (%s) must come before escalate_to_supervisor_after (%s)", n.ResendAfter, n.EscalateToSupervisorAfter)
 	}
 	if n.EscalateToSupervisorAfter.Duration > 0 && n.EscalateToOfficeAfter.Duration > 0 && n.EscalateToSupervisorAfter.Duration >= n.EscalateToOfficeAfter.Duration {
-		c.add(loc("notices", "escalate_to_office_after"), "notices.escalate_to_office_after (%s) must come after escalate_to_supervisor_after (%s)", n.EscalateToOfficeAfter, n.EscalateToSupervisorAfter)
+		c.Add(loc("notices", "escalate_to_office_after"), "notices.escalate_to_office_after (%s) must come after escalate_to_supervisor_after (%s)", n.EscalateToOfficeAfter, n.EscalateToSupervisorAfter)
 	}
 	if n.AckWithin.Duration > 0 && n.ReportWithin.Duration > 0 && n.ReportWithin.Duration < n.AckWithin.Duration {
-		c.add(loc("notices", "report_within"), "notices.report_within (%s) must not be shorter than ack_within (%s)", n.ReportWithin, n.AckWithin)
+		c.Add(loc("notices", "report_within"), "notices.report_within (%s) must not be shorter than ack_within (%s)", n.ReportWithin, n.AckWithin)
 	}
 	switch {
 	case n.Office == "":
-		c.add(loc("notices", "office"), "notices.office: missing (the command office's plan unit id)")
+		c.Add(loc("notices", "office"), "notices.office: missing (the command office's plan unit id)")
 	case !slices.Contains(c.refs.Units, n.Office):
-		c.add(loc("notices", "office"), "notices.office: unknown unit %q", n.Office)
+		c.Add(loc("notices", "office"), "notices.office: unknown unit %q", n.Office)
 	}
 }
 
@@ -97,16 +97,16 @@ func (c *checker) gradeDefaults(l *List) {
 		at := fmt.Sprintf("grade_defaults[%d] (%s)", i, t.Industry)
 		switch {
 		case t.Industry == "":
-			c.add(sub(tp, "industry"), "grade_defaults[%d]: industry missing", i)
+			c.Add(sub(tp, "industry"), "grade_defaults[%d]: industry missing", i)
 		case inds[t.Industry]:
-			c.add(sub(tp, "industry"), "%s: duplicate industry %q", at, t.Industry)
+			c.Add(sub(tp, "industry"), "%s: duplicate industry %q", at, t.Industry)
 		}
 		inds[t.Industry] = true
 		if t.Source == "" {
-			c.add(sub(tp, "source"), "%s: source missing (say where the defaults come from)", at)
+			c.Add(sub(tp, "source"), "%s: source missing (say where the defaults come from)", at)
 		}
 		if len(t.Grades) == 0 {
-			c.add(sub(tp, "grades"), "%s: no grades", at)
+			c.Add(sub(tp, "grades"), "%s: no grades", at)
 		}
 		seen := map[string]bool{}
 		for j := range t.Grades {
@@ -115,14 +115,14 @@ func (c *checker) gradeDefaults(l *List) {
 			rat := fmt.Sprintf("%s.grades[%d] (%s)", at, j, r.Grade)
 			switch {
 			case selfDetermined(r.Grade):
-				c.add(sub(rp, "grade"), "%s: grade %s is self-determined by rule (notes §7); leave the row out", rat, r.Grade)
+				c.Add(sub(rp, "grade"), "%s: grade %s is self-determined by rule (notes §7); leave the row out", rat, r.Grade)
 			case r.Grade == GradeUnrated:
-				c.add(sub(rp, "grade"), "%s: unrated takes the table's lowest grade; leave the row out", rat)
+				c.Add(sub(rp, "grade"), "%s: unrated takes the table's lowest grade; leave the row out", rat)
 			default:
 				c.oneOf(sub(rp, "grade"), rat+".grade", r.Grade, rowGrades, true)
 			}
 			if seen[r.Grade] {
-				c.add(sub(rp, "grade"), "%s: grade %s listed twice", rat, r.Grade)
+				c.Add(sub(rp, "grade"), "%s: grade %s listed twice", rat, r.Grade)
 			}
 			seen[r.Grade] = true
 			c.gradeRow(r, rp, rat)
@@ -142,13 +142,13 @@ func (c *checker) gradeRow(r *GradeRow, rp []any, rat string) {
 			c.oneOf(sub(mp, "action"), mat+".action", d.Action, actions, true)
 			switch d.Action {
 			case ActionCapIndicator:
-				c.add(sub(mp, "action"), "%s: cap_indicator needs the firm's own indicator; use it in the firm's measures", mat)
+				c.Add(sub(mp, "action"), "%s: cap_indicator needs the firm's own indicator; use it in the firm's measures", mat)
 			case ActionSelfDetermined:
-				c.add(sub(mp, "action"), "%s: self_determined is the rule for A, A+ and 引领性, not a table default", mat)
+				c.Add(sub(mp, "action"), "%s: self_determined is the rule for A, A+ and 引领性, not a table default", mat)
 			}
 			c.value(sub(mp, "value"), mat, d.Action, d.Value)
 			if d.TextZH == "" {
-				c.add(mp, "%s: text_zh missing (what the notice says)", mat)
+				c.Add(mp, "%s: text_zh missing (what the notice says)", mat)
 			}
 			c.verifyBy(sub(mp, "verify_by"), mat, d.VerifyBy)
 			var s float64 = -1
@@ -161,7 +161,7 @@ func (c *checker) gradeRow(r *GradeRow, rp []any, rat string) {
 			strongest = max(strongest, s)
 		}
 		if strongest >= 0 && strongest < lower {
-			c.add(sub(rp, lv), "%s.%s: cuts %s %% but %s cuts %s %%: a higher level must not cut less", rat, lv, num(strongest), lowerAt, num(lower))
+			c.Add(sub(rp, lv), "%s.%s: cuts %s %% but %s cuts %s %%: a higher level must not cut less", rat, lv, num(strongest), lowerAt, num(lower))
 		}
 		if strongest > lower {
 			lower, lowerAt = strongest, lv
@@ -174,15 +174,15 @@ func (c *checker) value(path []any, at, action string, v float64) {
 	switch action {
 	case ActionLimitPct:
 		if v <= 0 || v >= 100 {
-			c.add(path, "%s: limit_pct value must be a cut in percent, 0 < value < 100, got %s (100 is a stop)", at, num(v))
+			c.Add(path, "%s: limit_pct value must be a cut in percent, 0 < value < 100, got %s (100 is a stop)", at, num(v))
 		}
 	case ActionCapIndicator:
 		if v <= 0 {
-			c.add(path, "%s: cap_indicator value must be the indicator's limit, > 0, got %s", at, num(v))
+			c.Add(path, "%s: cap_indicator value must be the indicator's limit, > 0, got %s", at, num(v))
 		}
 	default:
 		if v != 0 {
-			c.add(path, "%s: value is only for limit_pct and cap_indicator, got %s for %s", at, num(v), action)
+			c.Add(path, "%s: value is only for limit_pct and cap_indicator, got %s for %s", at, num(v), action)
 		}
 	}
 }
@@ -199,90 +199,90 @@ func (c *checker) enterprise(l *List, i int, ids map[string]bool, usccs map[stri
 	at := fmt.Sprintf("enterprises[%d] (%s)", i, e.ID)
 	switch {
 	case e.ID == "":
-		c.add(sub(ep, "id"), "enterprises[%d]: id missing", i)
+		c.Add(sub(ep, "id"), "enterprises[%d]: id missing", i)
 	case ids[e.ID]:
-		c.add(sub(ep, "id"), "%s: duplicate id %q", at, e.ID)
+		c.Add(sub(ep, "id"), "%s: duplicate id %q", at, e.ID)
 	}
 	ids[e.ID] = true
 	if e.USCC == "" {
-		c.add(sub(ep, "uscc"), "%s.uscc: missing (unified social credit code)", at)
+		c.Add(sub(ep, "uscc"), "%s.uscc: missing (unified social credit code)", at)
 	} else if err := CheckUSCC(e.USCC); err != nil {
-		c.add(sub(ep, "uscc"), "%s.uscc: %q is not a valid unified social credit code: %v", at, e.USCC, err)
+		c.Add(sub(ep, "uscc"), "%s.uscc: %q is not a valid unified social credit code: %v", at, e.USCC, err)
 	} else if other, dup := usccs[e.USCC]; dup {
-		c.add(sub(ep, "uscc"), "%s.uscc: %q is also enterprise %s's", at, e.USCC, other)
+		c.Add(sub(ep, "uscc"), "%s.uscc: %q is also enterprise %s's", at, e.USCC, other)
 	} else {
 		usccs[e.USCC] = e.ID
 	}
 	if e.NameZH == "" {
-		c.add(ep, "%s: name_zh missing", at)
+		c.Add(ep, "%s: name_zh missing", at)
 	}
 	c.oneOf(sub(ep, "source_type"), at+".source_type", e.SourceType, sourceTypes, true)
 	industrial := e.SourceType == SourceIndustrial
 	switch {
 	case e.IndustryCode == "" && industrial:
-		c.add(ep, "%s: industry_code missing (GB/T 4754 class)", at)
+		c.Add(ep, "%s: industry_code missing (GB/T 4754 class)", at)
 	case e.IndustryCode != "" && !industryCodeRE.MatchString(e.IndustryCode):
-		c.add(sub(ep, "industry_code"), "%s.industry_code: %q is not a GB/T 4754 class (e.g. 3011)", at, e.IndustryCode)
+		c.Add(sub(ep, "industry_code"), "%s.industry_code: %q is not a GB/T 4754 class (e.g. 3011)", at, e.IndustryCode)
 	}
 	if e.GuideIndustry == "" && industrial {
-		c.add(ep, "%s: guide_industry missing (a grade_defaults industry, or other)", at)
+		c.Add(ep, "%s: guide_industry missing (a grade_defaults industry, or other)", at)
 	}
 	switch {
 	case e.Town == "":
-		c.add(ep, "%s: town missing", at)
+		c.Add(ep, "%s: town missing", at)
 	case !slices.Contains(c.refs.Regions, e.Town):
-		c.add(sub(ep, "town"), "%s.town: unknown region %q", at, e.Town)
+		c.Add(sub(ep, "town"), "%s.town: unknown region %q", at, e.Town)
 	}
 	if (e.Lon != 0 || e.Lat != 0) && (e.Lon < 73 || e.Lon > 136 || e.Lat < 3 || e.Lat > 54) {
-		c.add(sub(ep, "lon"), "%s: lon %v, lat %v is not in China", at, e.Lon, e.Lat)
+		c.Add(sub(ep, "lon"), "%s: lon %v, lat %v is not in China", at, e.Lon, e.Lat)
 	}
 	c.oneOf(sub(ep, "permit_class"), at+".permit_class", e.PermitClass, permitClasses, false)
 	c.oneOf(sub(ep, "grade"), at+".grade", e.Grade, grades, industrial)
 	if !e.GradeFrom.IsZero() && !e.GradeTo.IsZero() && e.GradeTo.Start().Before(e.GradeFrom.Start()) {
-		c.add(sub(ep, "grade_to"), "%s.grade_to: %s is before grade_from %s", at, e.GradeTo, e.GradeFrom)
+		c.Add(sub(ep, "grade_to"), "%s.grade_to: %s is before grade_from %s", at, e.GradeTo, e.GradeFrom)
 	}
 	if g := e.Guarantee; g != nil {
 		c.oneOf(sub(ep, "guarantee", "kind"), at+".guarantee.kind", g.Kind, guaranteeKinds, true)
 		if g.ApprovedMaxLoadPct <= 0 || g.ApprovedMaxLoadPct > 100 {
-			c.add(sub(ep, "guarantee", "approved_max_load_pct"), "%s.guarantee.approved_max_load_pct: must be in (0, 100], got %s", at, num(g.ApprovedMaxLoadPct))
+			c.Add(sub(ep, "guarantee", "approved_max_load_pct"), "%s.guarantee.approved_max_load_pct: must be in (0, 100], got %s", at, num(g.ApprovedMaxLoadPct))
 		}
 	}
 	c.oneOf(sub(ep, "status"), at+".status", e.Status, statuses, true)
 	if len(e.SupervisingUnits) == 0 {
-		c.add(ep, "%s: supervising_units missing (at least one plan unit)", at)
+		c.Add(ep, "%s: supervising_units missing (at least one plan unit)", at)
 	}
 	seen := map[string]bool{}
 	for j, u := range e.SupervisingUnits {
 		switch {
 		case !slices.Contains(c.refs.Units, u):
-			c.add(sub(ep, "supervising_units", j), "%s.supervising_units[%d]: unknown unit %q", at, j, u)
+			c.Add(sub(ep, "supervising_units", j), "%s.supervising_units[%d]: unknown unit %q", at, j, u)
 		case seen[u]:
-			c.add(sub(ep, "supervising_units", j), "%s.supervising_units[%d]: %q twice", at, j, u)
+			c.Add(sub(ep, "supervising_units", j), "%s.supervising_units[%d]: %q twice", at, j, u)
 		}
 		seen[u] = true
 	}
 	for j, p := range e.Contacts {
 		if p.Name == "" || p.Phone == "" {
-			c.add(sub(ep, "contacts", j), "%s.contacts[%d]: name and phone are required", at, j)
+			c.Add(sub(ep, "contacts", j), "%s.contacts[%d]: name and phone are required", at, j)
 		} else if !phoneRE.MatchString(p.Phone) {
-			c.add(sub(ep, "contacts", j, "phone"), "%s.contacts[%d].phone: %q is not a phone number", at, j, p.Phone)
+			c.Add(sub(ep, "contacts", j, "phone"), "%s.contacts[%d].phone: %q is not a phone number", at, j, p.Phone)
 		}
 	}
 	c.channels(e, ep, at)
 	if d := e.PlanDoc; d != nil {
 		if d.Ref == "" {
-			c.add(sub(ep, "plan_doc"), "%s.plan_doc: ref missing", at)
+			c.Add(sub(ep, "plan_doc"), "%s.plan_doc: ref missing", at)
 		}
 		if d.SHA256 != "" && !sha256RE.MatchString(d.SHA256) {
-			c.add(sub(ep, "plan_doc", "sha256"), "%s.plan_doc.sha256: not 64 lower-case hex digits", at)
+			c.Add(sub(ep, "plan_doc", "sha256"), "%s.plan_doc.sha256: not 64 lower-case hex digits", at)
 		}
 	}
 	m := e.Monitoring
 	if m.Gate.Entrances < 0 || m.Gate.Barriers < 0 || m.Vehicles.Transport < 0 || m.Vehicles.InPlant < 0 || m.Vehicles.NonRoad < 0 || m.DailyTruckEntries < 0 {
-		c.add(sub(ep, "monitoring"), "%s.monitoring: counts must not be negative", at)
+		c.Add(sub(ep, "monitoring"), "%s.monitoring: counts must not be negative", at)
 	}
 	if b := e.EmissionsBase; b.SO2 < 0 || b.NOx < 0 || b.PM < 0 || b.VOCs < 0 {
-		c.add(sub(ep, "emissions_base"), "%s.emissions_base: emissions must not be negative", at)
+		c.Add(sub(ep, "emissions_base"), "%s.emissions_base: emissions must not be negative", at)
 	}
 	c.units(e, ep, at)
 	c.measures(e, ep, at)
@@ -299,15 +299,15 @@ func (c *checker) channels(e *Enterprise, ep []any, at string) {
 		cat := fmt.Sprintf("%s.channels[%d]", at, j)
 		switch {
 		case ch.Kind == "":
-			c.add(cp, "%s: kind missing", cat)
+			c.Add(cp, "%s: kind missing", cat)
 		case !slices.Contains(kinds, ch.Kind):
-			c.add(sub(cp, "kind"), "%s.kind: unknown channel kind %q; a firm may be reached by %s", cat, ch.Kind, strings.Join(kinds, ", "))
+			c.Add(sub(cp, "kind"), "%s.kind: unknown channel kind %q; a firm may be reached by %s", cat, ch.Kind, strings.Join(kinds, ", "))
 		case ch.Kind == ChannelSMS && !smsTargetRE.MatchString(ch.Target):
-			c.add(sub(cp, "target"), "%s.target: an sms target is a number with its country code (+86…), got %q", cat, ch.Target)
+			c.Add(sub(cp, "target"), "%s.target: an sms target is a number with its country code (+86…), got %q", cat, ch.Target)
 		case ch.Kind != "mqtt" && ch.Target == "":
 			// mqtt goes to the service's own broker, every other kind
 			// needs an address.
-			c.add(cp, "%s: target missing for %s", cat, ch.Kind)
+			c.Add(cp, "%s: target missing for %s", cat, ch.Kind)
 		}
 	}
 }
@@ -319,19 +319,19 @@ func (c *checker) units(e *Enterprise, ep []any, at string) {
 		uat := fmt.Sprintf("%s.units[%d] (%s)", at, j, u.ID)
 		switch {
 		case u.ID == "":
-			c.add(up, "%s.units[%d]: id missing", at, j)
+			c.Add(up, "%s.units[%d]: id missing", at, j)
 		case ids[u.ID]:
-			c.add(sub(up, "id"), "%s: duplicate unit id %q", uat, u.ID)
+			c.Add(sub(up, "id"), "%s: duplicate unit id %q", uat, u.ID)
 		}
 		ids[u.ID] = true
 		c.oneOf(sub(up, "kind"), uat+".kind", u.Kind, unitKinds, true)
 		if u.NameZH == "" {
-			c.add(up, "%s: name_zh missing", uat)
+			c.Add(up, "%s: name_zh missing", uat)
 		}
 		if k := u.Capacity; k.Design < 0 || k.Permit < 0 || k.LastYear < 0 {
-			c.add(sub(up, "capacity"), "%s.capacity: must not be negative", uat)
+			c.Add(sub(up, "capacity"), "%s.capacity: must not be negative", uat)
 		} else if k.Base() > 0 && k.Unit == "" {
-			c.add(sub(up, "capacity"), "%s.capacity: unit missing (e.g. t/d)", uat)
+			c.Add(sub(up, "capacity"), "%s.capacity: unit missing (e.g. t/d)", uat)
 		}
 	}
 	for j, u := range e.Units {
@@ -340,12 +340,12 @@ func (c *checker) units(e *Enterprise, ep []any, at string) {
 		for n, t := range u.LinkedTreatment {
 			k := slices.IndexFunc(e.Units, func(v Unit) bool { return v.ID == t })
 			if k < 0 || e.Units[k].Kind != UnitTreatment {
-				c.add(sub(up, "linked_treatment", n), "%s.linked_treatment[%d]: %q is not a treatment unit of the firm", uat, n, t)
+				c.Add(sub(up, "linked_treatment", n), "%s.linked_treatment[%d]: %q is not a treatment unit of the firm", uat, n, t)
 			}
 		}
 		for n, m := range u.Meters {
 			if !slices.Contains(e.Monitoring.Meters, m) {
-				c.add(sub(up, "meters", n), "%s.meters[%d]: meter %q is not in the firm's monitoring.meters", uat, n, m)
+				c.Add(sub(up, "meters", n), "%s.meters[%d]: meter %q is not in the firm's monitoring.meters", uat, n, m)
 			}
 		}
 	}
@@ -363,24 +363,24 @@ func (c *checker) measures(e *Enterprise, ep []any, at string) {
 		c.oneOf(sub(mp, "action"), mat+".action", m.Action, actions, true)
 		for n, t := range m.TargetUnits {
 			if !slices.Contains(unitIDs, t) {
-				c.add(sub(mp, "target_units", n), "%s.target_units[%d]: unknown unit %q (the firm's units: %s)", mat, n, t, strings.Join(unitIDs, ", "))
+				c.Add(sub(mp, "target_units", n), "%s.target_units[%d]: unknown unit %q (the firm's units: %s)", mat, n, t, strings.Join(unitIDs, ", "))
 			}
 		}
 		c.value(sub(mp, "value"), mat, m.Action, m.Value)
 		if m.Action == ActionCapIndicator && (m.KeyIndicator == nil || m.KeyIndicator.NameZH == "" || m.KeyIndicator.Unit == "") {
-			c.add(mp, "%s: cap_indicator needs key_indicator with name_zh and unit", mat)
+			c.Add(mp, "%s: cap_indicator needs key_indicator with name_zh and unit", mat)
 		}
 		c.keyIndicatorLimit(e, m, mp, mat)
 		c.verifyBy(sub(mp, "verify_by"), mat, m.VerifyBy)
 		if m.TextZH == "" {
-			c.add(mp, "%s: text_zh missing (what the notice says)", mat)
+			c.Add(mp, "%s: text_zh missing (what the notice says)", mat)
 		}
 		if production(m.Action) {
 			switch {
 			case e.ResidentialHeating:
-				c.add(sub(mp, "action"), "%s: %s for a residential heating source: heating is listed but never told to stop or limit (notes §2.3)", mat, m.Action)
+				c.Add(sub(mp, "action"), "%s: %s for a residential heating source: heating is listed but never told to stop or limit (notes §2.3)", mat, m.Action)
 			case e.Guarantee != nil:
-				c.add(sub(mp, "action"), "%s: %s for a guarantee firm: it is never stopped, its approved_max_load_pct caps it from yellow up", mat, m.Action)
+				c.Add(sub(mp, "action"), "%s: %s for a guarantee firm: it is never stopped, its approved_max_load_pct caps it from yellow up", mat, m.Action)
 			}
 			targets, _ := expand(e, m.Action, m.TargetUnits)
 			for _, t := range targets {
@@ -390,14 +390,14 @@ func (c *checker) measures(e *Enterprise, ep []any, at string) {
 				}
 				switch u := e.Units[k]; {
 				case u.Kind == UnitTreatment:
-					c.add(sub(mp, "target_units"), "%s: %s on treatment unit %s: treatment runs as long as production does", mat, m.Action, t)
+					c.Add(sub(mp, "target_units"), "%s: %s on treatment unit %s: treatment runs as long as production does", mat, m.Action, t)
 				case stops(m.Action) && !u.CanStop():
-					c.add(sub(mp, "target_units"), "%s: %s on %s, which is not interruptible: limit it or shift production ahead (plan 5.2)", mat, m.Action, t)
+					c.Add(sub(mp, "target_units"), "%s: %s on %s, which is not interruptible: limit it or shift production ahead (plan 5.2)", mat, m.Action, t)
 				}
 			}
 		}
 		if m.Action == ActionSelfDetermined && !selfDetermined(e.Grade) {
-			c.add(sub(mp, "action"), "%s: self_determined is for grades A+, A and 引领性, the firm is %q", mat, e.Grade)
+			c.Add(sub(mp, "action"), "%s: self_determined is for grades A+, A and 引领性, the firm is %q", mat, e.Grade)
 		}
 	}
 }
@@ -421,16 +421,16 @@ func (c *checker) keyIndicatorLimit(e *Enterprise, m Measure, mp []any, mat stri
 			base, _ = unitsBase(e, targets)
 		}
 		if base <= 0 {
-			c.add(sub(mp, "key_indicator", "limit"), "%s.key_indicator.limit: no base to check it against (give key_indicator.base or the units' capacities)", mat)
+			c.Add(sub(mp, "key_indicator", "limit"), "%s.key_indicator.limit: no base to check it against (give key_indicator.base or the units' capacities)", mat)
 			return
 		}
 		want = base * (100 - m.Value) / 100
 	default:
-		c.add(sub(mp, "key_indicator", "limit"), "%s.key_indicator.limit: only limit_pct and cap_indicator have a limit", mat)
+		c.Add(sub(mp, "key_indicator", "limit"), "%s.key_indicator.limit: only limit_pct and cap_indicator have a limit", mat)
 		return
 	}
 	if math.Abs(k.Limit-want) > 0.005*math.Max(1, math.Abs(want)) {
-		c.add(sub(mp, "key_indicator", "limit"), "%s.key_indicator.limit: %s does not match the measure, which gives %s", mat, num(k.Limit), num(want))
+		c.Add(sub(mp, "key_indicator", "limit"), "%s.key_indicator.limit: %s does not match the measure, which gives %s", mat, num(k.Limit), num(want))
 	}
 }
 
@@ -468,7 +468,7 @@ func (c *checker) levels(l *List, e *Enterprise, ep []any, at string) {
 			default:
 				continue
 			}
-			c.add(sub(ep, "measures"), "%s: missing level: no measure at %s and no grade default to fall back to (%s)", at, levels[k], why)
+			c.Add(sub(ep, "measures"), "%s: missing level: no measure at %s and no grade default to fall back to (%s)", at, levels[k], why)
 		}
 	}
 
@@ -523,7 +523,7 @@ func (c *checker) levels(l *List, e *Enterprise, ep []any, at string) {
 		if on == "" {
 			on = "the firm"
 		}
-		c.add(sub(ep, "measures", where.src), "%s.measures[%d]: %s %s on %s is weaker than the %s one (%s): a higher level must not cut less on the same target",
+		c.Add(sub(ep, "measures", where.src), "%s.measures[%d]: %s %s on %s is weaker than the %s one (%s): a higher level must not cut less on the same target",
 			at, where.src, levels[is.weak.li], describe(is.weak), on, levels[is.strong.li], describe(is.strong))
 	}
 }

@@ -216,10 +216,10 @@ func ParseTargets(b []byte, refs Refs) (*Targets, error) {
 	var root yaml.Node
 	c := targetChecker{refs: refs}
 	if err := yaml.Unmarshal(b, &root); err == nil {
-		c.root = &root
+		c.Root = &root
 	}
 	c.check(&ts)
-	problems = append(problems, c.problems...)
+	problems = append(problems, c.List...)
 	if len(problems) > 0 {
 		return nil, targetsError(problems)
 	}
@@ -230,30 +230,21 @@ func targetsError(problems []string) *TargetsError {
 	return &TargetsError{Reason: CodeTargetsInvalid, Message: fmt.Sprintf("invalid targets: %d problem(s)", len(problems)), Problems: problems}
 }
 
+// targetChecker collects the targets' problems with the lines of their values.
 type targetChecker struct {
-	root     *yaml.Node
-	refs     Refs
-	problems []string
-}
-
-func (c *targetChecker) add(path []any, format string, args ...any) {
-	prefix := ""
-	if c.root != nil && len(c.root.Content) > 0 {
-		line, _ := yamlline.Find(c.root, path...)
-		prefix = fmt.Sprintf("line %d: ", line)
-	}
-	c.problems = append(c.problems, prefix+fmt.Sprintf(format, args...))
+	yamlline.Problems
+	refs Refs
 }
 
 func (c *targetChecker) check(ts *Targets) {
 	if ts.ID == "" {
-		c.add(nil, "id: missing")
+		c.Add(nil, "id: missing")
 	}
 	if ts.Year < 2013 || ts.Year > 2100 {
-		c.add([]any{"year"}, "year: %d, want 2013..2100", ts.Year)
+		c.Add([]any{"year"}, "year: %d, want 2013..2100", ts.Year)
 	}
 	if len(ts.Scopes) == 0 {
-		c.add([]any{"scopes"}, "scopes: no scope has targets")
+		c.Add([]any{"scopes"}, "scopes: no scope has targets")
 	}
 	seen := map[Scope]int{}
 	for i, s := range ts.Scopes {
@@ -261,47 +252,47 @@ func (c *targetChecker) check(ts *Targets) {
 		switch s.Scope {
 		case aqwarn.ScopeRegion:
 			if s.ID != "" && len(c.refs.Regions) > 0 && !slices.Contains(c.refs.Regions, s.ID) {
-				c.add(at("id"), "scopes[%d].id: %q is not a region of the plan (%s)", i, s.ID, strings.Join(c.refs.Regions, ", "))
+				c.Add(at("id"), "scopes[%d].id: %q is not a region of the plan (%s)", i, s.ID, strings.Join(c.refs.Regions, ", "))
 			}
 		case aqwarn.ScopeStation:
 			if s.ID != "" && len(c.refs.Stations) > 0 && !slices.Contains(c.refs.Stations, s.ID) {
-				c.add(at("id"), "scopes[%d].id: %q is not a configured station", i, s.ID)
+				c.Add(at("id"), "scopes[%d].id: %q is not a configured station", i, s.ID)
 			}
 		default:
-			c.add(at("scope"), "scopes[%d].scope: %q, want region or station", i, s.Scope)
+			c.Add(at("scope"), "scopes[%d].scope: %q, want region or station", i, s.Scope)
 		}
 		if s.ID == "" {
-			c.add(at("id"), "scopes[%d].id: missing", i)
+			c.Add(at("id"), "scopes[%d].id: missing", i)
 		}
 		key := Scope{Kind: s.Scope, ID: s.ID}
 		if j, dup := seen[key]; dup && s.ID != "" {
-			c.add(at("id"), "scopes[%d]: %s %s already has targets in scopes[%d]", i, s.Scope, s.ID, j)
+			c.Add(at("id"), "scopes[%d]: %s %s already has targets in scopes[%d]", i, s.Scope, s.ID, j)
 		} else {
 			seen[key] = i
 		}
 		if s.GoodDayRatioPct == nil && s.PM25AnnualMax == nil && s.HeavyDaysMax == nil && s.HeavyDaysReduction == nil {
-			c.add([]any{"scopes", i}, "scopes[%d]: no target set", i)
+			c.Add([]any{"scopes", i}, "scopes[%d]: no target set", i)
 		}
 		if v := s.GoodDayRatioPct; v != nil && (math.IsNaN(*v) || *v <= 0 || *v > 100) {
-			c.add(at("good_day_ratio_pct"), "scopes[%d].good_day_ratio_pct: %v, want a percentage above 0 and at most 100", i, *v)
+			c.Add(at("good_day_ratio_pct"), "scopes[%d].good_day_ratio_pct: %v, want a percentage above 0 and at most 100", i, *v)
 		}
 		if v := s.PM25AnnualMax; v != nil && (math.IsNaN(*v) || *v <= 0 || *v > 500) {
-			c.add(at("pm25_annual_max"), "scopes[%d].pm25_annual_max: %v, want µg/m³ above 0 and at most 500", i, *v)
+			c.Add(at("pm25_annual_max"), "scopes[%d].pm25_annual_max: %v, want µg/m³ above 0 and at most 500", i, *v)
 		}
 		if v := s.HeavyDaysMax; v != nil && (*v < 0 || *v > 366) {
-			c.add(at("heavy_days_max"), "scopes[%d].heavy_days_max: %d, want 0..366 days", i, *v)
+			c.Add(at("heavy_days_max"), "scopes[%d].heavy_days_max: %d, want 0..366 days", i, *v)
 		}
 		if r := s.HeavyDaysReduction; r != nil {
 			red := func(key string) []any { return []any{"scopes", i, "heavy_days_reduction", key} }
 			if r.By < 1 || r.By > 366 {
-				c.add(red("by"), "scopes[%d].heavy_days_reduction.by: %d, want at least 1 day fewer", i, r.By)
+				c.Add(red("by"), "scopes[%d].heavy_days_reduction.by: %d, want at least 1 day fewer", i, r.By)
 			}
 			if r.LastYear != nil {
 				switch {
 				case *r.LastYear < 0 || *r.LastYear > 366:
-					c.add(red("last_year"), "scopes[%d].heavy_days_reduction.last_year: %d, want 0..366 days", i, *r.LastYear)
+					c.Add(red("last_year"), "scopes[%d].heavy_days_reduction.last_year: %d, want 0..366 days", i, *r.LastYear)
 				case *r.LastYear < r.By:
-					c.add(red("last_year"), "scopes[%d].heavy_days_reduction: %d fewer than last year's %d cannot be met", i, r.By, *r.LastYear)
+					c.Add(red("last_year"), "scopes[%d].heavy_days_reduction: %d fewer than last year's %d cannot be met", i, r.By, *r.LastYear)
 				}
 			}
 		}

@@ -152,18 +152,7 @@ const CodeConfigInvalid = "compliance_config_invalid"
 type ConfigError = yamlline.Error
 
 // checker collects the problems of a file with their lines.
-type checker struct {
-	root     *yaml.Node
-	problems []string
-}
-
-func (c *checker) add(path []any, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	if line, _ := yamlline.Find(c.root, path...); line > 0 {
-		msg = fmt.Sprintf("line %d: %s", line, msg)
-	}
-	c.problems = append(c.problems, msg)
-}
+type checker struct{ yamlline.Problems }
 
 // decodeStrict decodes b into v refusing unknown keys; a type error
 // leaves the rest decoded and is a problem like the others, so one run
@@ -176,17 +165,17 @@ func decodeStrict(b []byte, v any) *checker {
 		var te *yaml.TypeError
 		switch {
 		case errors.Is(err, io.EOF):
-			c.problems = append(c.problems, "the file is empty")
+			c.List = append(c.List, "the file is empty")
 		case errors.As(err, &te):
-			c.problems = append(c.problems, te.Errors...)
+			c.List = append(c.List, te.Errors...)
 		default:
-			c.problems = append(c.problems, err.Error())
+			c.List = append(c.List, err.Error())
 			return c
 		}
 	}
 	var root yaml.Node
 	if yaml.Unmarshal(b, &root) == nil {
-		c.root = &root
+		c.Root = &root
 	}
 	return c
 }
@@ -198,57 +187,57 @@ func ParseChecklists(b []byte) (*Checklists, error) {
 	var cl Checklists
 	c := decodeStrict(b, &cl)
 	if cl.ID == "" {
-		c.add([]any{"id"}, "id is required")
+		c.Add([]any{"id"}, "id is required")
 	}
 	if cl.DueWithin.Duration <= 0 {
-		c.add([]any{"due_within"}, "due_within must be a positive duration (e.g. 24h)")
+		c.Add([]any{"due_within"}, "due_within must be a positive duration (e.g. 24h)")
 	}
 	if cl.MaxPhotos < 1 {
-		c.add([]any{"max_photos"}, "max_photos must be at least 1")
+		c.Add([]any{"max_photos"}, "max_photos must be at least 1")
 	}
 	seen := map[string]bool{}
 	owner := map[string]string{}
 	for i, l := range cl.Lists {
 		at := []any{"checklists", i}
 		if l.ID == "" || seen[l.ID] {
-			c.add(append(at, "id"), "checklist %d: an id is required, once (%q)", i+1, l.ID)
+			c.Add(append(at, "id"), "checklist %d: an id is required, once (%q)", i+1, l.ID)
 		}
 		seen[l.ID] = true
 		if l.NameZH == "" || l.NameEN == "" {
-			c.add(at, "checklist %s: name_zh and name_en are required", l.ID)
+			c.Add(at, "checklist %s: name_zh and name_en are required", l.ID)
 		}
 		for j, st := range l.SourceTypes {
 			switch {
 			case !slices.Contains(SourceTypes, st):
-				c.add(append(at, "source_types", j), "checklist %s: %q is not a source type (%s)", l.ID, st, strings.Join(SourceTypes, ", "))
+				c.Add(append(at, "source_types", j), "checklist %s: %q is not a source type (%s)", l.ID, st, strings.Join(SourceTypes, ", "))
 			case owner[st] != "":
-				c.add(append(at, "source_types", j), "checklist %s: source type %s already has checklist %s", l.ID, st, owner[st])
+				c.Add(append(at, "source_types", j), "checklist %s: source type %s already has checklist %s", l.ID, st, owner[st])
 			default:
 				owner[st] = l.ID
 			}
 		}
 		if len(l.Items) == 0 {
-			c.add(at, "checklist %s has no items", l.ID)
+			c.Add(at, "checklist %s has no items", l.ID)
 		}
 		items := map[string]bool{}
 		for j, it := range l.Items {
 			iat := append(slices.Clone(at), "items", j)
 			if it.ID == "" || items[it.ID] {
-				c.add(append(iat, "id"), "checklist %s, item %d: an id is required, once in the checklist (%q)", l.ID, j+1, it.ID)
+				c.Add(append(iat, "id"), "checklist %s, item %d: an id is required, once in the checklist (%q)", l.ID, j+1, it.ID)
 			}
 			items[it.ID] = true
 			if it.TextZH == "" || it.TextEN == "" {
-				c.add(iat, "checklist %s, item %s: text_zh and text_en are required", l.ID, it.ID)
+				c.Add(iat, "checklist %s, item %s: text_zh and text_en are required", l.ID, it.ID)
 			}
 		}
 	}
 	for _, st := range SourceTypes {
 		if owner[st] == "" {
-			c.add([]any{"checklists"}, "source type %s has no checklist", st)
+			c.Add([]any{"checklists"}, "source type %s has no checklist", st)
 		}
 	}
-	if len(c.problems) > 0 {
-		return nil, &ConfigError{Reason: CodeConfigInvalid, Message: fmt.Sprintf("invalid checklists: %d problem(s)", len(c.problems)), Problems: c.problems}
+	if len(c.List) > 0 {
+		return nil, &ConfigError{Reason: CodeConfigInvalid, Message: fmt.Sprintf("invalid checklists: %d problem(s)", len(c.List)), Problems: c.List}
 	}
 	return &cl, nil
 }
@@ -261,82 +250,82 @@ func ParseConsequences(b []byte, roles []string) (*Consequences, error) {
 	var cs Consequences
 	c := decodeStrict(b, &cs)
 	if cs.ID == "" {
-		c.add([]any{"id"}, "id is required")
+		c.Add([]any{"id"}, "id is required")
 	}
 	if cs.Repeat.Count < 1 {
-		c.add([]any{"repeat", "count"}, "repeat.count must be at least 1")
+		c.Add([]any{"repeat", "count"}, "repeat.count must be at least 1")
 	}
 	if len(cs.Repeat.SeasonStarts) == 0 {
-		c.add([]any{"repeat"}, "repeat.season_starts needs at least one day (MM-DD)")
+		c.Add([]any{"repeat"}, "repeat.season_starts needs at least one day (MM-DD)")
 	}
 	days := map[string]bool{}
 	for i, s := range cs.Repeat.SeasonStarts {
 		if _, err := time.Parse("01-02", s); err != nil || days[s] {
-			c.add([]any{"repeat", "season_starts", i}, "%q is not a day MM-DD, once", s)
+			c.Add([]any{"repeat", "season_starts", i}, "%q is not a day MM-DD, once", s)
 		}
 		days[s] = true
 	}
 	for i, st := range cs.Downgrade.SourceTypes {
 		if !slices.Contains(SourceTypes, st) {
-			c.add([]any{"downgrade", "source_types", i}, "%q is not a source type", st)
+			c.Add([]any{"downgrade", "source_types", i}, "%q is not a source type", st)
 		}
 	}
 	texts := func(path []any, t Text, what string) {
 		if t.BasisZH == "" || t.BasisEN == "" {
-			c.add(path, "%s: basis_zh and basis_en are required", what)
+			c.Add(path, "%s: basis_zh and basis_en are required", what)
 		}
 	}
 	texts([]any{"downgrade"}, cs.Downgrade.Text, "downgrade")
 	texts([]any{"stop_order"}, cs.StopOrder, "stop_order")
 	if len(cs.Penalties) == 0 {
-		c.add([]any{"penalties"}, "penalties needs at least one legal basis")
+		c.Add([]any{"penalties"}, "penalties needs at least one legal basis")
 	}
 	ids := map[string]bool{}
 	for i, p := range cs.Penalties {
 		at := []any{"penalties", i}
 		if p.ID == "" || ids[p.ID] {
-			c.add(append(at, "id"), "penalty %d: an id is required, once (%q)", i+1, p.ID)
+			c.Add(append(at, "id"), "penalty %d: an id is required, once (%q)", i+1, p.ID)
 		}
 		ids[p.ID] = true
 		texts(at, p.Text, "penalty "+p.ID)
 		for j, r := range p.Rules {
 			if !slices.Contains(compliance.Rules, r) {
-				c.add(append(at, "rules", j), "penalty %s: %q is not a rule (%v)", p.ID, r, compliance.Rules)
+				c.Add(append(at, "rules", j), "penalty %s: %q is not a rule (%v)", p.ID, r, compliance.Rules)
 			}
 		}
 		for j, st := range p.SourceTypes {
 			if !slices.Contains(SourceTypes, st) {
-				c.add(append(at, "source_types", j), "penalty %s: %q is not a source type", p.ID, st)
+				c.Add(append(at, "source_types", j), "penalty %s: %q is not a source type", p.ID, st)
 			}
 		}
 		if i == len(cs.Penalties)-1 && (len(p.Rules) > 0 || len(p.SourceTypes) > 0) {
-			c.add(at, "penalty %s: the last basis must match every case (no rules, no source_types), so that every confirmed violation has one", p.ID)
+			c.Add(at, "penalty %s: the last basis must match every case (no rules, no source_types), so that every confirmed violation has one", p.ID)
 		}
 	}
 	kinds := map[string]bool{}
 	for i, ch := range cs.Chains {
 		at := []any{"chains", i}
 		if !slices.Contains(Kinds, ch.Kind) || kinds[ch.Kind] {
-			c.add(append(at, "kind"), "chain %d: kind %q must be one of %s, once", i+1, ch.Kind, strings.Join(Kinds, ", "))
+			c.Add(append(at, "kind"), "chain %d: kind %q must be one of %s, once", i+1, ch.Kind, strings.Join(Kinds, ", "))
 		}
 		kinds[ch.Kind] = true
 		if ch.NameZH == "" || ch.NameEN == "" {
-			c.add(at, "chain %s: name_zh and name_en are required", ch.Kind)
+			c.Add(at, "chain %s: name_zh and name_en are required", ch.Kind)
 		}
 		if len(ch.Steps) == 0 {
-			c.add(at, "chain %s has no steps", ch.Kind)
+			c.Add(at, "chain %s has no steps", ch.Kind)
 		}
 		signed := map[string]bool{}
 		for j, s := range ch.Steps {
 			if len(s.AllOf)+len(s.AnyOf) == 0 {
-				c.add(append(at, "steps", j), "chain %s, step %d: no roles", ch.Kind, j+1)
+				c.Add(append(at, "steps", j), "chain %s, step %d: no roles", ch.Kind, j+1)
 			}
 			for _, r := range append(slices.Clone(s.AllOf), s.AnyOf...) {
 				if !slices.Contains(roles, r) {
-					c.add(append(at, "steps", j), "chain %s, step %d: role %q is not in the plan", ch.Kind, j+1, r)
+					c.Add(append(at, "steps", j), "chain %s, step %d: role %q is not in the plan", ch.Kind, j+1, r)
 				}
 				if signed[r] {
-					c.add(append(at, "steps", j), "chain %s: role %q appears twice", ch.Kind, r)
+					c.Add(append(at, "steps", j), "chain %s: role %q appears twice", ch.Kind, r)
 				}
 				signed[r] = true
 			}
@@ -344,11 +333,11 @@ func ParseConsequences(b []byte, roles []string) (*Consequences, error) {
 	}
 	for _, k := range Kinds {
 		if !kinds[k] {
-			c.add([]any{"chains"}, "no chain for %s", k)
+			c.Add([]any{"chains"}, "no chain for %s", k)
 		}
 	}
-	if len(c.problems) > 0 {
-		return nil, &ConfigError{Reason: CodeConfigInvalid, Message: fmt.Sprintf("invalid consequences: %d problem(s)", len(c.problems)), Problems: c.problems}
+	if len(c.List) > 0 {
+		return nil, &ConfigError{Reason: CodeConfigInvalid, Message: fmt.Sprintf("invalid consequences: %d problem(s)", len(c.List)), Problems: c.List}
 	}
 	return &cs, nil
 }

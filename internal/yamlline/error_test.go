@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/aqwarn/aqwarn"
+	"gopkg.in/yaml.v3"
 )
 
 // A file's error lists every problem and unwraps to the service's one
@@ -22,5 +23,27 @@ func TestError(t *testing.T) {
 	read := &Error{Reason: "x_invalid", Message: "read x", Err: errors.New("no such file")}
 	if read.Error() != "read x: no such file" || !errors.Is(read, read.Err) {
 		t.Errorf("a read failure: %q", read.Error())
+	}
+}
+
+// Problems prefixes each problem with the line of its value (the deepest
+// part of the path in the file when the rest is missing), and with no
+// file gives the bare message.
+func TestProblems(t *testing.T) {
+	var root yaml.Node
+	if err := yaml.Unmarshal([]byte("id: x\nsources:\n  - id: a\n    grade: Q\n"), &root); err != nil {
+		t.Fatal(err)
+	}
+	p := Problems{Root: &root}
+	p.Add([]any{"sources", 0, "grade"}, "grade %q is not a grade", "Q")
+	p.Add([]any{"sources", 0, "town"}, "town: missing")
+	var none Problems
+	none.Add([]any{"id"}, "id: missing")
+	want := []string{`line 4: grade "Q" is not a grade`, "line 3: town: missing"}
+	if len(p.List) != 2 || p.List[0] != want[0] || p.List[1] != want[1] {
+		t.Errorf("problems %q, want %q", p.List, want)
+	}
+	if len(none.List) != 1 || none.List[0] != "id: missing" {
+		t.Errorf("without a file: %q", none.List)
 	}
 }
