@@ -83,7 +83,7 @@ func (a *App) startDemo(ctx context.Context) error {
 	}()
 	a.closers.push(func() { cancel(); <-done; pub.Close() })
 	log.Info("demo stations publishing", "readings", len(readings), "from", from, "to", to)
-	if err := a.startDemoMeters(ctx, to); err != nil {
+	if err := a.startDemoMeters(ctx); err != nil {
 		return err
 	}
 	return a.startDemoForecaster(ctx, from, to)

@@ -21,7 +21,10 @@ const demoPowerHistory = 28 * 24 * time.Hour
 // history at once, then each interval as the demo clock passes it, every
 // source carrying out the measures of the warning in force except the two
 // the demo scripts to misbehave (simulate.NightProducer, TreatmentOff).
-func (a *App) startDemoMeters(ctx context.Context, to time.Time) error {
+// They go on after the excerpt's end, as the sources do: meters that all
+// stopped with the stations would be a data gap (R7) at every source once
+// the clock runs past it.
+func (a *App) startDemoMeters(ctx context.Context) error {
 	list := a.delivery.list
 	if list == nil {
 		return nil
@@ -36,7 +39,7 @@ func (a *App) startDemoMeters(ctx context.Context, to time.Time) error {
 		return fmt.Errorf("demo: connect meters to %s: %w", a.mqttURL, err)
 	}
 	sim := &simulate.PowerSim{Pub: pub, TopicPrefix: a.cfg.MQTT.TopicPrefix, Now: a.clock.Now, Meters: meters,
-		Scripts: simulate.ListScripts(list, meters, a.demoResponse(list)), History: demoPowerHistory, Until: to,
+		Scripts: simulate.ListScripts(list, meters, a.demoResponse(list)), History: demoPowerHistory,
 		Seed: simulate.PowerSeed, Logger: log}
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
