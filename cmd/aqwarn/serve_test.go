@@ -370,10 +370,9 @@ func TestNoticeLinksUseTheBoundPort(t *testing.T) {
 		"AQWARN_MQTT_EMBEDDED_ADDR": "127.0.0.1:0",
 		"AQWARN_STORE_DIR":          t.TempDir(),
 		"AQWARN_DEMO_SPEED":         "72000",
-		"AQWARN_DEMO_CLOCK_LEAD":    "0", // fast-forward: a rigid clock
 	})
 	var capXML string
-	eventually(t, "the first warning's CAP message", 90*time.Second, func() bool {
+	eventually(t, "the first warning's CAP message", 180*time.Second, func() bool {
 		resp, err := http.Get(svc.URL + "/api/v1/warnings/1/cap.xml")
 		if err != nil {
 			return false
