@@ -10,7 +10,7 @@ import (
 //
 // With Limit set it is elastic: simulated time never runs past Limit(); it
 // stops there and runs on from there (it does not jump) once the limit
-// moves on. The demo limits its clock to an hour past the service's last
+// moves on. The demo limits its clock to demo.clock_lead past the service's last
 // warning evaluation, so a slow or busy machine runs the demo slower
 // instead of having the service decide on data it has not caught up with.
 // A limit that has not moved for MaxHold of real time is let go (the
