@@ -14,7 +14,6 @@ import (
 	"github.com/aqwarn/aqwarn"
 	"github.com/aqwarn/aqwarn/alert"
 	"github.com/aqwarn/aqwarn/alert/followup"
-	"github.com/aqwarn/aqwarn/store/sqlite"
 )
 
 // Photos of a task's execution report (a listed source's line stopped, a
@@ -24,8 +23,8 @@ import (
 
 // EvidenceStore keeps the photos (store/sqlite.DB).
 type EvidenceStore interface {
-	AddEvidence(ctx context.Context, e sqlite.Evidence, data []byte) (sqlite.Evidence, error)
-	TaskEvidence(ctx context.Context, warningID int64, unit string) ([]sqlite.Evidence, error)
+	AddEvidence(ctx context.Context, e followup.Evidence, data []byte) (followup.Evidence, error)
+	TaskEvidence(ctx context.Context, warningID int64, unit string) ([]followup.Evidence, error)
 	EvidenceData(ctx context.Context, sha string) (contentType string, data []byte, units []string, err error)
 }
 
@@ -57,17 +56,35 @@ func readPhoto(c *gin.Context) ([]byte, string, bool) {
 	return b, ct, true
 }
 
+// keepsEvidence answers a request about photos where none are kept.
+func (p *PublishDeps) keepsEvidence(c *gin.Context) bool {
+	if p == nil || p.Evidence == nil {
+		writeError(c, aqwarn.Errorf(aqwarn.EUNAVAILABLE, "photos are not kept here / 未启用照片存证"))
+		return false
+	}
+	return true
+}
+
+// evidenceWarning is the warning a request about a task's photos names
+// (?warning_id=); a request naming none is answered.
+func (p *PublishDeps) evidenceWarning(c *gin.Context) (int64, bool) {
+	if !p.keepsEvidence(c) {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(c.Query("warning_id"), 10, 64)
+	if err != nil || id < 1 {
+		writeError(c, aqwarn.Errorf(aqwarn.EINVALID, "warning_id must name the warning the photos are for / 须指明预警编号"))
+		return 0, false
+	}
+	return id, true
+}
+
 // handleAddEvidence is POST /api/v1/units/{unit}/tasks/{task}/photos?warning_id=:
 // the body is one JPEG or PNG, for a task the unit has in that warning.
 func handleAddEvidence(p *PublishDeps) gin.HandlerFunc {
 	return p.forUnit(func(c *gin.Context, u alert.Unit) {
-		if p.Evidence == nil {
-			writeError(c, aqwarn.Errorf(aqwarn.EUNAVAILABLE, "photos are not kept here / 未启用照片存证"))
-			return
-		}
-		id, err := strconv.ParseInt(c.Query("warning_id"), 10, 64)
-		if err != nil || id < 1 {
-			writeError(c, aqwarn.Errorf(aqwarn.EINVALID, "warning_id must name the warning the report is for / 须指明预警编号"))
+		id, ok := p.evidenceWarning(c)
+		if !ok {
 			return
 		}
 		ctx := c.Request.Context()
@@ -85,7 +102,7 @@ func handleAddEvidence(p *PublishDeps) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		e, err := p.Evidence.AddEvidence(ctx, sqlite.Evidence{WarningID: id, Unit: u.ID, Task: task, ContentType: ct, At: p.Now(), By: staffOf(c).User}, b)
+		e, err := p.Evidence.AddEvidence(ctx, followup.Evidence{WarningID: id, Unit: u.ID, Task: task, ContentType: ct, At: p.Now(), By: staffOf(c).User}, b)
 		if err != nil {
 			writeError(c, err)
 			return
@@ -98,13 +115,8 @@ func handleAddEvidence(p *PublishDeps) gin.HandlerFunc {
 // unit's photos of a warning.
 func handleTaskEvidence(p *PublishDeps) gin.HandlerFunc {
 	return p.forUnit(func(c *gin.Context, u alert.Unit) {
-		if p.Evidence == nil {
-			writeError(c, aqwarn.Errorf(aqwarn.EUNAVAILABLE, "photos are not kept here / 未启用照片存证"))
-			return
-		}
-		id, err := strconv.ParseInt(c.Query("warning_id"), 10, 64)
-		if err != nil || id < 1 {
-			writeError(c, aqwarn.Errorf(aqwarn.EINVALID, "warning_id must name a warning / 须指明预警编号"))
+		id, ok := p.evidenceWarning(c)
+		if !ok {
 			return
 		}
 		es, err := p.Evidence.TaskEvidence(c.Request.Context(), id, u.ID)
@@ -113,7 +125,7 @@ func handleTaskEvidence(p *PublishDeps) gin.HandlerFunc {
 			return
 		}
 		if es == nil {
-			es = []sqlite.Evidence{}
+			es = []followup.Evidence{}
 		}
 		c.JSON(http.StatusOK, gin.H{"photos": es})
 	})
@@ -125,8 +137,7 @@ var shaShape = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // staff and for the units whose tasks it documents.
 func handleEvidenceData(p *PublishDeps) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if p == nil || p.Evidence == nil {
-			writeError(c, aqwarn.Errorf(aqwarn.EUNAVAILABLE, "photos are not kept here / 未启用照片存证"))
+		if !p.keepsEvidence(c) {
 			return
 		}
 		sha := c.Param("sha")

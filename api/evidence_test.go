@@ -65,8 +65,8 @@ func TestEvidenceAPI(t *testing.T) {
 		t.Fatalf("upload: %d %s", w.Code, w.Body)
 	}
 	var up struct {
-		Photo sqlite.Evidence `json:"photo"`
-		URL   string          `json:"url"`
+		Photo followup.Evidence `json:"photo"`
+		URL   string            `json:"url"`
 	}
 	json.Unmarshal(w.Body.Bytes(), &up)
 	if up.Photo.ContentType != "image/png" || up.Photo.By != "cem-b duty" || up.Photo.Size != len(photo) {

@@ -74,8 +74,12 @@ func (r *ReductionDeps) ready(c *gin.Context) bool {
 	return true
 }
 
-// enterprise is the source of the :id in the path, or a 404 answered.
+// enterprise is the source of the :id in the path, or the request is
+// answered (no list: 503; a source the list does not have: 404).
 func (r *ReductionDeps) enterprise(c *gin.Context) (*reduction.Enterprise, bool) {
+	if !r.ready(c) {
+		return nil, false
+	}
 	e, ok := r.List.Enterprise(c.Param("id"))
 	if !ok {
 		writeError(c, aqwarn.Errorf(aqwarn.ENOTFOUND, "no source %q in the emission-reduction list %s / 减排清单中没有该企业", c.Param("id"), r.List.ID))
@@ -505,9 +509,6 @@ func (r *ReductionDeps) detail(e *reduction.Enterprise, f *inForce) sourceDetail
 // handleSource is GET /api/v1/sources/{id}: one source's public page.
 func handleSource(r *ReductionDeps) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if !r.ready(c) {
-			return
-		}
 		e, ok := r.enterprise(c)
 		if !ok {
 			return
@@ -588,9 +589,6 @@ type signboardMeasure struct {
 // its public page.
 func handleSignboard(r *ReductionDeps) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if !r.ready(c) {
-			return
-		}
 		e, ok := r.enterprise(c)
 		if !ok {
 			return

@@ -64,7 +64,7 @@ type ResolvedMeasure struct {
 	// ExpectedCutKgD is the list's expected daily cut, kg/d, when it gives one.
 	ExpectedCutKgD *Pollutants `json:"expected_cut_kg_d,omitempty"`
 	// Responsible is who answers for the step. PRIVATE.
-	Responsible *Person `json:"responsible,omitempty"`
+	Responsible *Contact `json:"responsible,omitempty"`
 	// Origin is "list" (the firm's own measure), "default:<industry>/<grade>"
 	// (the grade table) or "guarantee:<kind>" (a guarantee firm's cap).
 	Origin string `json:"origin"`

@@ -365,15 +365,10 @@ type Guarantee struct {
 	ApprovedTasks []string `yaml:"approved_tasks,omitempty" json:"approved_tasks,omitempty"`
 }
 
-// Contact is a person at the firm. PRIVATE.
+// Contact is a person at the firm: one of its contacts for notices, or
+// who answers for a measure (plan 3.2: the responsible person and contact
+// for each step). PRIVATE.
 type Contact struct {
-	Name  string `yaml:"name" json:"name"`
-	Phone string `yaml:"phone" json:"phone"`
-}
-
-// Person is who answers for a measure (plan 3.2: the responsible person and
-// contact for each step). PRIVATE.
-type Person struct {
 	Name  string `yaml:"name" json:"name"`
 	Phone string `yaml:"phone" json:"phone"`
 }
@@ -520,7 +515,7 @@ type Measure struct {
 	TextZH string `yaml:"text_zh" json:"text_zh"`
 	TextEN string `yaml:"text_en,omitempty" json:"text_en,omitempty"`
 	// Responsible is who answers for the step (plan 3.2). PRIVATE.
-	Responsible *Person `yaml:"responsible,omitempty" json:"responsible,omitempty"`
+	Responsible *Contact `yaml:"responsible,omitempty" json:"responsible,omitempty"`
 	// VerifyBy are how execution is checked: power, cems, gate, onsite, video.
 	VerifyBy []string `yaml:"verify_by,omitempty" json:"verify_by,omitempty"`
 	// ExpectedCutKgD is the expected daily cut per pollutant, kg/d (notes §7 P0).

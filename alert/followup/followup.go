@@ -155,3 +155,15 @@ func CurrentNotice(notices []Notice, unit string) *Notice {
 	}
 	return cur
 }
+
+// Evidence is a photo attached to a task's execution report.
+type Evidence struct {
+	WarningID   int64     `json:"warning_id"`
+	Unit        string    `json:"unit"`
+	Task        string    `json:"task"`
+	SHA256      string    `json:"sha256"`
+	ContentType string    `json:"content_type"`
+	Size        int       `json:"size"`
+	At          time.Time `json:"at"`
+	By          string    `json:"by"`
+}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 
@@ -13,20 +12,12 @@ import (
 // runAQI is "aqwarn aqi": AQI from JSON lines on stdin, or from station
 // CSVs (package aqi/aqicli).
 func runAQI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("aqi", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("aqi", aqicli.Usage, stderr)
 	mode := fs.String("mode", "hourly", "hourly or daily (JSON lines)")
 	edition := fs.String("edition", "auto", "auto, 2012 or 2026")
 	method := fs.String("method", "platform", "2012 real-time method: platform (as published) or literal (the 2012 table as written)")
 	csvMode := fs.Bool("csv", false, "read station CSV files (the arguments) instead of JSON lines")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, aqicli.Usage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if stop, err := parseFlags(fs, args); stop {
 		return err
 	}
 	cfg, err := aqicli.ParseConfig(*mode, *edition, *method)

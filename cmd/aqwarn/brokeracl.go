@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 
@@ -16,23 +15,15 @@ import (
 // of an external Mosquitto for the configuration's stations and the plan's
 // units (package broker/mosquitto).
 func runBrokerACL(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("broker-acl", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("broker-acl", "Usage: aqwarn broker-acl --out DIR [flags]\n\n"+
+		"Writes a Mosquitto password file (PBKDF2-SHA512, as mosquitto_passwd) and ACL from the station\n"+
+		"registry and the plan's member units, with the broker settings the service needs.\n\nFlags:\n", stderr)
 	configPath := fs.String("config", getenv("AQWARN_CONFIG"), "configuration file (stations, plan, mqtt.client_id, mqtt.topic_prefix)")
 	out := fs.String("out", "", "directory to write passwd, acl, mosquitto.conf, credentials.txt and aqwarn-mqtt.yaml (required)")
 	passwords := fs.String("passwords", "", "keep these passwords: a credentials.txt of an earlier run (username password per line); others are generated")
 	forecaster := fs.String("forecaster", "forecaster", "username of the forecast centre's account")
 	maxBytes := fs.Int("max-message-bytes", broker.DefaultMaxMessageBytes, "largest MQTT packet the broker accepts")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: aqwarn broker-acl --out DIR [flags]\n\n"+
-			"Writes a Mosquitto password file (PBKDF2-SHA512, as mosquitto_passwd) and ACL from the station\n"+
-			"registry and the plan's member units, with the broker settings the service needs.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if stop, err := parseFlags(fs, args); stop {
 		return err
 	}
 	if *out == "" {

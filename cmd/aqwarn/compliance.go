@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -15,8 +13,7 @@ import (
 // reduction list, a power CSV and the warnings (package
 // compliance/compliancecli).
 func runCompliance(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("compliance", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("compliance", compliancecli.Usage, stderr)
 	var cfg compliancecli.Config
 	fs.StringVar(&cfg.List, "list", "", "reduction list (YAML), e.g. configs/reduction/jianghua-2026.yaml")
 	fs.StringVar(&cfg.Power, "power", "", "power CSV: time,enterprise,meter,kwh")
@@ -30,14 +27,7 @@ func runCompliance(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.BoolVar(&cfg.Evidence, "evidence", false, "keep each event's evidence series in the JSON")
 	now := fs.String("now", "", "end of the checks, RFC 3339 (default: the end of the power data)")
 	from := fs.String("from", "", "also check treatment off (R4) outside the warnings from this time, RFC 3339")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, compliancecli.Usage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if stop, err := parseFlags(fs, args); stop {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/aqwarn/aqwarn/alert"
@@ -18,14 +16,10 @@ import (
 // (package alert/replay), every proposal auto-approved, the warning
 // timeline and scorecard printed.
 func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("replay", "Usage: aqwarn replay --plan FILE --csv FILES... [--from DAY --to DAY] [--forecast SHAPE] [--horizon H] [--seed N] [--approval-delay L=D,...] [--format csv|json|scorecard] [--scorecard FILE]\n\nFlags:\n", stderr)
 	planPath := fs.String("plan", "configs/plans/jianghua-2024.yaml", "plan file")
 	var files []string
-	fs.Func("csv", "station CSV files (gzipped or not; the shell's glob may follow: --csv a.csv.gz b.csv.gz ...)", func(s string) error {
-		files = append(files, s)
-		return nil
-	})
+	csvFiles(fs, &files)
 	from := fs.String("from", "", "first day evaluated, YYYY-MM-DD China time (default: the data's start)")
 	to := fs.String("to", "", "day after the last one evaluated, YYYY-MM-DD (default: the data's end)")
 	forecast := fs.String("forecast", replay.ShapePerfectHourly, "forecast shape: perfect-hourly (alias perfect), perfect-daily, degraded, or persistence (the built-in baseline only)")
@@ -35,14 +29,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	format := fs.String("format", "csv", "csv (warnings; the scorecard goes to stderr), json (everything), or scorecard (its text only)")
 	scorecard := fs.String("scorecard", "", "also write the scorecard to this file (JSON when it ends in .json, else text)")
 	region := fs.String("region", "replay", "name of the region the stations make")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: aqwarn replay --plan FILE --csv FILES... [--from DAY --to DAY] [--forecast SHAPE] [--horizon H] [--seed N] [--approval-delay L=D,...] [--format csv|json|scorecard] [--scorecard FILE]\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(gatherFiles(args)); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if stop, err := parseFlags(fs, gatherFiles(args)); stop {
 		return err
 	}
 	files = append(files, fs.Args()...)
@@ -109,26 +96,4 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	return replay.WriteScorecard(stderr, rep.Scorecard, false)
-}
-
-// gatherFiles lets a shell glob follow --csv: "--csv a b c --to X" becomes
-// "--csv a --csv b --csv c --to X".
-func gatherFiles(args []string) []string {
-	var out []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		out = append(out, a)
-		if a != "--csv" && a != "-csv" {
-			continue
-		}
-		if i+1 < len(args) {
-			out = append(out, args[i+1])
-			i++
-		}
-		for i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
-			out = append(out, "--csv", args[i+1])
-			i++
-		}
-	}
-	return out
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,8 +15,7 @@ import (
 // runServe starts the service (package app) and blocks until ctx ends,
 // then shuts down in the reverse order of start.
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("serve", "Usage: aqwarn serve [flags]\n\nFlags:\n", stderr)
 	configPath := fs.String("config", getenv("AQWARN_CONFIG"), "configuration file (default: the embedded demo configuration)")
 	// These override the configuration when given (--demo=false too).
 	fs.Bool("demo", false, "replay the bundled smog episode through the broker as the stations would (--demo=false: off)")
@@ -27,15 +25,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.String("store-dir", "", "embedded store directory (overrides store.dir)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	pprofAddr := fs.String("pprof", getenv("AQWARN_PPROF_ADDR"), "serve net/http/pprof on this address (keep it on loopback), e.g. 127.0.0.1:6060")
+	usage := fs.Usage
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: aqwarn serve [flags]\n\nFlags:\n")
-		fs.PrintDefaults()
+		usage()
 		fmt.Fprintf(stderr, "\nEnvironment overrides: %s\n", strings.Join(configs.EnvNames(), ", "))
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if stop, err := parseFlags(fs, args); stop {
 		return err
 	}
 	// Flags given on the command line override the file and the

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"sort"
@@ -21,8 +19,9 @@ import (
 // (the bundled demo episode, or Beijing-layout CSV files) as station JSON,
 // either on a compressed clock or as fast as the broker takes it.
 func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("simulate", "Usage: aqwarn simulate [flags] [FILE.csv[.gz]...]\n\n"+
+		"Publishes hourly station data over MQTT as stations do (QoS 1, aq/stations/{id}/readings).\n"+
+		"Without files it replays the bundled demo episode (CC BY 4.0, see simulate/data/SOURCE.md).\n\nFlags:\n", stderr)
 	brokerURL := fs.String("broker", "tcp://127.0.0.1:1883", "MQTT broker URL")
 	prefix := fs.String("topic-prefix", "aq", "topic prefix")
 	clientID := fs.String("client-id", "aqwarn-simulator", "MQTT client id")
@@ -30,16 +29,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	from := fs.String("from", "2015-11-25", "first day to replay (local date)")
 	to := fs.String("to", "2015-12-13", "day after the last one to replay (local date)")
 	speed := fs.Float64("speed", 0, "simulated seconds per real second; 0 publishes as fast as the broker acknowledges")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: aqwarn simulate [flags] [FILE.csv[.gz]...]\n\n"+
-			"Publishes hourly station data over MQTT as stations do (QoS 1, aq/stations/{id}/readings).\n"+
-			"Without files it replays the bundled demo episode (CC BY 4.0, see simulate/data/SOURCE.md).\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if stop, err := parseFlags(fs, args); stop {
 		return err
 	}
 	start, err := time.ParseInLocation("2006-01-02", *from, api.CST)

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -15,13 +13,9 @@ import (
 // runStats is "aqwarn stats": a year's air-quality statistics over station
 // CSVs taken as one region (package stats/statscli).
 func runStats(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("stats", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("stats", statscli.Usage, stderr)
 	var cfg statscli.Config
-	fs.Func("csv", "station CSV files (gzipped or not; the shell's glob may follow: --csv a.csv.gz b.csv.gz ...)", func(s string) error {
-		cfg.Files = append(cfg.Files, s)
-		return nil
-	})
+	csvFiles(fs, &cfg.Files)
 	fs.IntVar(&cfg.Year, "year", 0, "calendar year (China time)")
 	fs.StringVar(&cfg.Format, "format", "json", "json or text")
 	fs.StringVar(&cfg.Station, "station", "", "one station of the files instead of the region")
@@ -30,14 +24,7 @@ func runStats(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&cfg.Targets, "targets", "", "targets file to evaluate against the year, e.g. configs/targets/jianghua-2026.yaml")
 	fs.StringVar(&cfg.TargetScope, "target-scope", "", "scope id of the targets (default: the file's first)")
 	asOf := fs.String("as-of", "", "evaluate the targets at the end of this day, YYYY-MM-DD (default: the end of the year)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, statscli.Usage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(gatherFiles(args)); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if stop, err := parseFlags(fs, gatherFiles(args)); stop {
 		return err
 	}
 	cfg.Files = append(cfg.Files, fs.Args()...)

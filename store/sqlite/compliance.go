@@ -66,6 +66,16 @@ func record[T any](ctx context.Context, q rowQuerier, what string, id any, query
 	return v, json.Unmarshal([]byte(b), &v)
 }
 
+// lookup is record read outside a transaction: a failure of the database
+// (or a corrupt record) is unavailable(op).
+func lookup[T any](ctx context.Context, s *DB, op, what string, id any, query string) (T, error) {
+	v, err := record[T](ctx, s.db, what, id, query)
+	if err != nil && aqwarn.ErrorCode(err) == aqwarn.EINTERNAL {
+		return v, unavailable(op, err)
+	}
+	return v, err
+}
+
 func jsonText(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -102,11 +112,7 @@ func (s *DB) UpsertEvent(ctx context.Context, e compliance.Event, at time.Time, 
 }
 
 func (s *DB) Event(ctx context.Context, id string) (inspect.EventRecord, error) {
-	rec, err := record[inspect.EventRecord](ctx, s.db, "compliance event", id, `SELECT record FROM compliance_events WHERE id = ?`)
-	if err != nil && aqwarn.ErrorCode(err) == aqwarn.EINTERNAL {
-		return rec, unavailable("sqlite.Event", err)
-	}
-	return rec, err
+	return lookup[inspect.EventRecord](ctx, s, "sqlite.Event", "compliance event", id, `SELECT record FROM compliance_events WHERE id = ?`)
 }
 
 func (s *DB) Events(ctx context.Context, f inspect.EventFilter) ([]inspect.EventRecord, error) {
@@ -188,8 +194,10 @@ func (s *DB) AddInspection(ctx context.Context, in inspect.Inspection, audit lif
 	return in, err
 }
 
+const inspectionQuery = `SELECT record FROM compliance_inspections WHERE id = ?`
+
 func inspectionIn(ctx context.Context, q rowQuerier, id int64) (inspect.Inspection, error) {
-	return record[inspect.Inspection](ctx, q, "inspection", id, `SELECT record FROM compliance_inspections WHERE id = ?`)
+	return record[inspect.Inspection](ctx, q, "inspection", id, inspectionQuery)
 }
 
 func (s *DB) AttachEvent(ctx context.Context, id int64, event string, audit lifecycle.AuditEntry) (inspect.Inspection, error) {
@@ -223,11 +231,7 @@ func (s *DB) AttachEvent(ctx context.Context, id int64, event string, audit life
 }
 
 func (s *DB) Inspection(ctx context.Context, id int64) (inspect.Inspection, error) {
-	in, err := inspectionIn(ctx, s.db, id)
-	if err != nil && aqwarn.ErrorCode(err) == aqwarn.EINTERNAL {
-		return in, unavailable("sqlite.Inspection", err)
-	}
-	return in, err
+	return lookup[inspect.Inspection](ctx, s, "sqlite.Inspection", "inspection", id, inspectionQuery)
 }
 
 func (s *DB) Inspections(ctx context.Context, f inspect.InspectionFilter) ([]inspect.Inspection, error) {
@@ -360,11 +364,7 @@ func (s *DB) UpdateConsequence(ctx context.Context, c inspect.Consequence, audit
 }
 
 func (s *DB) Consequence(ctx context.Context, id int64) (inspect.Consequence, error) {
-	c, err := record[inspect.Consequence](ctx, s.db, "consequence", id, `SELECT record FROM compliance_consequences WHERE id = ?`)
-	if err != nil && aqwarn.ErrorCode(err) == aqwarn.EINTERNAL {
-		return c, unavailable("sqlite.Consequence", err)
-	}
-	return c, err
+	return lookup[inspect.Consequence](ctx, s, "sqlite.Consequence", "consequence", id, `SELECT record FROM compliance_consequences WHERE id = ?`)
 }
 
 func (s *DB) Consequences(ctx context.Context, f inspect.ConsequenceFilter) ([]inspect.Consequence, error) {

@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aqwarn/aqwarn/alert/followup"
 	"github.com/aqwarn/aqwarn/alert/lifecycle"
 	"github.com/aqwarn/aqwarn/compliance"
 	"github.com/aqwarn/aqwarn/compliance/inspect"
 	"github.com/aqwarn/aqwarn/compliance/inspect/storetest"
-	"github.com/aqwarn/aqwarn/store/sqlite"
 )
 
 // The SQLite store keeps the inspection loop's store contract, also
@@ -55,7 +55,7 @@ func TestComplianceEvidenceKeptFiveYears(t *testing.T) {
 			Status: inspect.StatusPending, Created: at}, a); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.AddEvidence(ctx, sqlite.Evidence{WarningID: 1, Unit: source, Task: "t", ContentType: "image/png", At: at}, []byte("\x89PNG"+source)); err != nil {
+		if _, err := db.AddEvidence(ctx, followup.Evidence{WarningID: 1, Unit: source, Task: "t", ContentType: "image/png", At: at}, []byte("\x89PNG"+source)); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.AddApproval(ctx, inspect.RestartApproval{Approval: compliance.Approval{Enterprise: source, From: at}, By: "t", Recorded: at}, a); err != nil {
@@ -133,7 +133,7 @@ func TestInspectionPhotoUnits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.AddEvidence(ctx, sqlite.Evidence{WarningID: 1, Unit: "cem-b", Task: "stop", ContentType: "image/jpeg", At: at}, jpeg); err != nil {
+	if _, err := db.AddEvidence(ctx, followup.Evidence{WarningID: 1, Unit: "cem-b", Task: "stop", ContentType: "image/jpeg", At: at}, jpeg); err != nil {
 		t.Fatal(err)
 	}
 	ct, data, units, err := db.EvidenceData(ctx, p.SHA256)

@@ -63,27 +63,15 @@ func (s *DB) ListDeadLetters(ctx context.Context, reason, station string, before
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	f := struct {
-		Reason, Station string
-		Before          int64
-		Limit           int
-	}{reason, station, before, limit}
-	q := `SELECT id, received, source, reason, message, station, payload, size, sha256, truncated FROM deadletters WHERE 1=1`
-	var args []any
-	if f.Reason != "" {
-		q += ` AND reason = ?`
-		args = append(args, f.Reason)
+	var w conds
+	w.add("reason = ?", reason)
+	w.add("station = ?", station)
+	if before > 0 {
+		w.add("id < ?", before)
 	}
-	if f.Station != "" {
-		q += ` AND station = ?`
-		args = append(args, f.Station)
-	}
-	if f.Before > 0 {
-		q += ` AND id < ?`
-		args = append(args, f.Before)
-	}
-	q += ` ORDER BY id DESC LIMIT ?`
-	args = append(args, f.Limit)
+	q := `SELECT id, received, source, reason, message, station, payload, size, sha256, truncated FROM deadletters WHERE 1=1` +
+		w.sql + ` ORDER BY id DESC LIMIT ?`
+	args := append(w.args, limit)
 	out, err := queryAll(ctx, s.db, "sqlite.DeadLetters", func(rows *sql.Rows, d *aqwarn.DeadLetter) error {
 		var ms int64
 		if err := rows.Scan(&d.ID, &ms, &d.Source, &d.Reason, &d.Message, &d.Station, &d.Payload, &d.Size, &d.SHA256, &d.Truncated); err != nil {

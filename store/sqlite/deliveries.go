@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aqwarn/aqwarn"
@@ -181,27 +180,15 @@ type DeliveryFilter struct {
 // DeliveryEntries lists log entries, oldest first: what duty staff see of
 // deliveries (failed ones above all).
 func (s *Deliveries) DeliveryEntries(ctx context.Context, f DeliveryFilter) ([]notify.Entry, error) {
-	q := `SELECT ` + entryColumns + ` FROM deliveries WHERE 1=1`
-	var args []any
-	if f.Transition != "" {
-		q += ` AND transition = ?`
-		args = append(args, f.Transition)
-	}
-	if f.Unit != "" {
-		q += ` AND unit = ?`
-		args = append(args, f.Unit)
-	}
-	if len(f.States) > 0 {
-		q += ` AND state IN (?` + strings.Repeat(",?", len(f.States)-1) + `)`
-		for _, st := range f.States {
-			args = append(args, st)
-		}
-	}
+	var w conds
+	w.add("transition = ?", f.Transition)
+	w.add("unit = ?", f.Unit)
+	w.in("state", f.States)
 	if f.Limit <= 0 {
 		f.Limit = 500
 	}
-	q += ` ORDER BY created, key LIMIT ?`
-	args = append(args, f.Limit)
+	q := `SELECT ` + entryColumns + ` FROM deliveries WHERE 1=1` + w.sql + ` ORDER BY created, key LIMIT ?`
+	args := append(w.args, f.Limit)
 	return queryAll(ctx, s.db.db, "sqlite.DeliveryEntries", func(rows *sql.Rows, e *notify.Entry) error {
 		var err error
 		if *e, _, err = scanEntry(rows); err != nil {

@@ -9,19 +9,8 @@ import (
 	"time"
 
 	"github.com/aqwarn/aqwarn"
+	"github.com/aqwarn/aqwarn/alert/followup"
 )
-
-// Evidence is a photo attached to a task's execution report.
-type Evidence struct {
-	WarningID   int64     `json:"warning_id"`
-	Unit        string    `json:"unit"`
-	Task        string    `json:"task"`
-	SHA256      string    `json:"sha256"`
-	ContentType string    `json:"content_type"`
-	Size        int       `json:"size"`
-	At          time.Time `json:"at"`
-	By          string    `json:"by"`
-}
 
 // MaxEvidencePerTask bounds the photos of one task of one warning: a
 // report needs a few, and nobody fills the store through it.
@@ -31,7 +20,7 @@ const MaxEvidencePerTask = 10
 // the link to the task. The same photo sent again for the same task is
 // the same evidence (no new row); beyond MaxEvidencePerTask photos a task
 // takes no more (ECONFLICT). It returns the evidence as kept.
-func (s *DB) AddEvidence(ctx context.Context, e Evidence, data []byte) (Evidence, error) {
+func (s *DB) AddEvidence(ctx context.Context, e followup.Evidence, data []byte) (followup.Evidence, error) {
 	sum := sha256.Sum256(data)
 	e.SHA256, e.Size = hex.EncodeToString(sum[:]), len(data)
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -73,8 +62,8 @@ func putEvidence(ctx context.Context, x execer, sha, contentType string, data []
 
 // TaskEvidence lists the photos of a warning's tasks for a unit ("" for
 // every unit), oldest first.
-func (s *DB) TaskEvidence(ctx context.Context, warningID int64, unit string) ([]Evidence, error) {
-	return queryAll(ctx, s.db, "sqlite.TaskEvidence", func(rows *sql.Rows, e *Evidence) error {
+func (s *DB) TaskEvidence(ctx context.Context, warningID int64, unit string) ([]followup.Evidence, error) {
+	return queryAll(ctx, s.db, "sqlite.TaskEvidence", func(rows *sql.Rows, e *followup.Evidence) error {
 		var at int64
 		if err := rows.Scan(&e.WarningID, &e.Unit, &e.Task, &e.SHA256, &e.ContentType, &e.Size, &at, &e.By); err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aqwarn/aqwarn"
+	"github.com/aqwarn/aqwarn/alert/followup"
 	"github.com/aqwarn/aqwarn/store/sqlite"
 )
 
@@ -22,7 +23,7 @@ func TestEvidence(t *testing.T) {
 	db := open(t, dir)
 	at := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
 	photo := []byte("\x89PNG\r\n\x1a\nphoto-1")
-	e := sqlite.Evidence{WarningID: 7, Unit: "cem-b", Task: "orange:limit_pct:20", ContentType: "image/png", At: at, By: "cem-b duty"}
+	e := followup.Evidence{WarningID: 7, Unit: "cem-b", Task: "orange:limit_pct:20", ContentType: "image/png", At: at, By: "cem-b duty"}
 	first, err := db.AddEvidence(ctx, e, photo)
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +54,7 @@ func TestEvidence(t *testing.T) {
 	if err != nil || len(es) != sqlite.MaxEvidencePerTask {
 		t.Fatalf("cem-b's evidence: %d %+v %v", len(es), es, err)
 	}
-	if i := slices.IndexFunc(es, func(x sqlite.Evidence) bool { return x.SHA256 == first.SHA256 }); i < 0 || es[i].Size != len(photo) || !es[i].At.Equal(at) || es[i].By != "cem-b duty" {
+	if i := slices.IndexFunc(es, func(x followup.Evidence) bool { return x.SHA256 == first.SHA256 }); i < 0 || es[i].Size != len(photo) || !es[i].At.Equal(at) || es[i].By != "cem-b duty" {
 		t.Errorf("the first photo is not listed as kept: %+v", es)
 	}
 	if all, _ := db.TaskEvidence(ctx, 7, ""); len(all) != sqlite.MaxEvidencePerTask+1 {

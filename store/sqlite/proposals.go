@@ -106,17 +106,11 @@ func (s *DB) ProposalByKey(ctx context.Context, key string) (lifecycle.ProposalR
 
 // Proposals lists proposals, newest first.
 func (s *DB) Proposals(ctx context.Context, f lifecycle.ProposalFilter) ([]lifecycle.ProposalRecord, error) {
-	q := `SELECT record FROM alert_proposals WHERE 1=1`
-	var args []any
-	if f.Status != "" {
-		q += ` AND status = ?`
-		args = append(args, f.Status)
-	}
-	if f.Region != "" {
-		q += ` AND region = ?`
-		args = append(args, f.Region)
-	}
-	q += ` ORDER BY id DESC`
+	var w conds
+	w.add("status = ?", f.Status)
+	w.add("region = ?", f.Region)
+	q := `SELECT record FROM alert_proposals WHERE 1=1` + w.sql + ` ORDER BY id DESC`
+	args := w.args
 	if f.Limit > 0 {
 		q += ` LIMIT ?`
 		args = append(args, f.Limit)

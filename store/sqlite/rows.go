@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strings"
 
 	"github.com/aqwarn/aqwarn"
 )
@@ -61,4 +62,42 @@ func scanRecord[T any](rows *sql.Rows, v *T) error {
 		return err
 	}
 	return json.Unmarshal([]byte(b), v)
+}
+
+// conds are a query's optional conditions ("AND col = ?" each), in the
+// order added; a filter's zero value (empty string, 0) adds none.
+type conds struct {
+	sql  string
+	args []any
+}
+
+// add adds cond (one "?") with its value v unless v is the zero value.
+func (c *conds) add(cond string, v any) {
+	switch x := v.(type) {
+	case string:
+		if x == "" {
+			return
+		}
+	case int64:
+		if x == 0 {
+			return
+		}
+	case int:
+		if x == 0 {
+			return
+		}
+	}
+	c.sql += " AND " + cond
+	c.args = append(c.args, v)
+}
+
+// in adds "AND col IN (…)" for vs unless there are none.
+func (c *conds) in(col string, vs []string) {
+	if len(vs) == 0 {
+		return
+	}
+	c.sql += " AND " + col + " IN (?" + strings.Repeat(",?", len(vs)-1) + ")"
+	for _, v := range vs {
+		c.args = append(c.args, v)
+	}
 }
