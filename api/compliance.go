@@ -379,14 +379,7 @@ func handleConsequences(d *ComplianceDeps) gin.HandlerFunc {
 			return
 		}
 		cs, err := d.Service.Store.Consequences(c.Request.Context(), f)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		if cs == nil {
-			cs = []inspect.Consequence{}
-		}
-		c.JSON(http.StatusOK, gin.H{"consequences": cs})
+		respondList(c, "consequences", cs, err)
 	}
 }
 
@@ -403,11 +396,7 @@ func handleConsequenceSign(d *ComplianceDeps, approve bool) gin.HandlerFunc {
 		}
 		st := staffOf(c)
 		got, err := d.Service.Sign(c.Request.Context(), id, st.User, st.Roles, req.Role, approve, req.Comment)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"consequence": got})
+		respond(c, http.StatusOK, "consequence", got, err)
 	}
 }
 
@@ -442,11 +431,7 @@ func handleRecordApproval(d *ComplianceDeps) gin.HandlerFunc {
 			return
 		}
 		rec, err := d.Service.RecordApproval(c.Request.Context(), a, staffOf(c).User)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, gin.H{"approval": rec})
+		respond(c, http.StatusCreated, "approval", rec, err)
 	}
 }
 
@@ -478,10 +463,6 @@ func handleApprovals(d *ComplianceDeps) gin.HandlerFunc {
 			return
 		}
 		as, err := d.Service.Store.Approvals(c.Request.Context(), from, to)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"approvals": as})
+		respond(c, http.StatusOK, "approvals", as, err)
 	}
 }

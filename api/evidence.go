@@ -120,14 +120,7 @@ func handleTaskEvidence(p *PublishDeps) gin.HandlerFunc {
 			return
 		}
 		es, err := p.Evidence.TaskEvidence(c.Request.Context(), id, u.ID)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		if es == nil {
-			es = []followup.Evidence{}
-		}
-		c.JSON(http.StatusOK, gin.H{"photos": es})
+		respondList(c, "photos", es, err)
 	})
 }
 

@@ -98,14 +98,7 @@ func handleForecasts(a *AlertDeps) gin.HandlerFunc {
 			from = t
 		}
 		fs, err := a.Forecasts.Forecasts(c.Request.Context(), c.Query("region"), from, to)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		if fs == nil {
-			fs = []alert.Forecast{}
-		}
-		c.JSON(http.StatusOK, gin.H{"forecasts": fs})
+		respondList(c, "forecasts", fs, err)
 	}
 }
 

@@ -128,6 +128,24 @@ func pathID(c *gin.Context) (int64, bool) {
 	return id, true
 }
 
+// respond answers {key: v} with status, or err when there is one.
+func respond(c *gin.Context, status int, key string, v any, err error) {
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(status, gin.H{key: v})
+}
+
+// respondList answers {key: list}, never null (none is []), or err when
+// there is one.
+func respondList[T any](c *gin.Context, key string, list []T, err error) {
+	if list == nil {
+		list = []T{}
+	}
+	respond(c, http.StatusOK, key, list, err)
+}
+
 func bindJSON(c *gin.Context, v any) bool {
 	if err := c.ShouldBindJSON(v); err != nil {
 		writeError(c, &aqwarn.Error{Code: "bad_request", Message: "the body is not valid JSON for this endpoint: " + err.Error()})
@@ -489,14 +507,7 @@ func handleTransitions(a *AlertDeps) gin.HandlerFunc {
 		after, _ := strconv.ParseInt(c.Query("after"), 10, 64)
 		limit, _ := strconv.Atoi(c.DefaultQuery("limit", "100"))
 		ts, err := a.Warnings.Transitions(c.Request.Context(), after, limit)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		if ts == nil {
-			ts = []lifecycle.Transition{}
-		}
-		c.JSON(http.StatusOK, gin.H{"transitions": ts})
+		respondList(c, "transitions", ts, err)
 	}
 }
 

@@ -18,7 +18,7 @@ func TestBundledReadings(t *testing.T) {
 	for id := range demoSources {
 		stations = append(stations, aqwarn.Station{ID: id})
 	}
-	from := time.Date(2015, 11, 25, 0, 0, 0, 0, cst)
+	from := time.Date(2015, 11, 25, 0, 0, 0, 0, aqi.CST)
 	to := from.Add(24 * time.Hour)
 	rs, err := BundledReadings(stations, demoSources, from, to)
 	if err != nil {

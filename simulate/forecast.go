@@ -87,8 +87,8 @@ const (
 // LastIssue returns the newest daily issue time (16:00 China time) at or
 // before t.
 func LastIssue(t time.Time) time.Time {
-	c := t.In(cst)
-	issue := time.Date(c.Year(), c.Month(), c.Day(), ForecastIssueHour, 0, 0, 0, cst)
+	c := t.In(aqi.CST)
+	issue := time.Date(c.Year(), c.Month(), c.Day(), ForecastIssueHour, 0, 0, 0, aqi.CST)
 	if issue.After(t) {
 		issue = issue.AddDate(0, 0, -1)
 	}
@@ -124,14 +124,14 @@ type Forecaster struct {
 // issue's error factor for that hour. Region is left empty (the topic
 // names it).
 func (f *Forecaster) Forecast(issued time.Time) alert.Forecast {
-	fc := alert.Forecast{Source: ForecastSource, IssuedAt: issued.In(cst), Hourly: []alert.HourlyForecast{}}
+	fc := alert.Forecast{Source: ForecastSource, IssuedAt: issued.In(aqi.CST), Hourly: []alert.HourlyForecast{}}
 	path := f.Error.Path(issued, ForecastHorizon)
 	first, last := issued.Add(-(ForecastHindcast-1)*time.Hour), issued.Add(ForecastHorizon*time.Hour)
 	i := sort.Search(len(f.Truth), func(i int) bool { return !f.Truth[i].Time.Before(first) })
 	for ; i < len(f.Truth) && !f.Truth[i].Time.After(last); i++ {
 		h := f.Truth[i]
 		e := path.At(h.Time)
-		hf := alert.HourlyForecast{Time: h.Time.In(cst)}
+		hf := alert.HourlyForecast{Time: h.Time.In(aqi.CST)}
 		for p, dst := range map[aqi.Pollutant]**float64{aqi.PM25: &hf.PM25, aqi.PM10: &hf.PM10, aqi.SO2: &hf.SO2,
 			aqi.NO2: &hf.NO2, aqi.CO: &hf.CO, aqi.O3: &hf.O3} {
 			if v := h.Values[p]; !math.IsNaN(v) && v >= 0 {

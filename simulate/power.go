@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aqwarn/aqwarn"
+	"github.com/aqwarn/aqwarn/aqi"
 	paho "github.com/eclipse/paho.mqtt.golang"
 )
 
@@ -38,7 +39,7 @@ func DailyShape(end time.Time, continuous bool) float64 {
 	if continuous {
 		return 0.95
 	}
-	mid := end.Add(-aqwarn.PowerInterval / 2).In(cst) // the interval's middle decides its hour
+	mid := end.Add(-aqwarn.PowerInterval / 2).In(aqi.CST) // the interval's middle decides its hour
 	h := mid.Hour()
 	f := 0.1
 	switch {
@@ -177,7 +178,7 @@ func EncodePower(r aqwarn.PowerReading) []byte {
 		KWh  float64  `json:"kwh"`
 		KW   *float64 `json:"kw,omitempty"`
 		Flag string   `json:"flag,omitempty"`
-	}{r.Time.In(cst).Format(time.RFC3339), r.KWh, r.KW, r.Flag})
+	}{r.Time.In(aqi.CST).Format(time.RFC3339), r.KWh, r.KW, r.Flag})
 	return b
 }
 

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/aqwarn/aqwarn/aqi"
 	"github.com/aqwarn/aqwarn/reduction"
 )
 
@@ -113,7 +114,7 @@ func ListScripts(l *reduction.List, meters []PowerMeter, resp Response) map[stri
 // night reports whether the interval ending at end lies in 22:00–06:00
 // China time.
 func night(end time.Time) bool {
-	h := end.Add(-time.Minute).In(cst).Hour()
+	h := end.Add(-time.Minute).In(aqi.CST).Hour()
 	return h >= 22 || h < 6
 }
 

@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"github.com/aqwarn/aqwarn"
+	"github.com/aqwarn/aqwarn/aqi"
 	"github.com/aqwarn/aqwarn/configs"
 	"github.com/aqwarn/aqwarn/ingest"
 	"github.com/aqwarn/aqwarn/reduction"
 )
 
 func TestDailyShape(t *testing.T) {
-	day := func(d, h, m int) time.Time { return time.Date(2015, 12, d, h, m, 0, 0, cst) } // 1 Dec 2015 is a Tuesday
+	day := func(d, h, m int) time.Time { return time.Date(2015, 12, d, h, m, 0, 0, aqi.CST) } // 1 Dec 2015 is a Tuesday
 	for _, c := range []struct {
 		name       string
 		end        time.Time
@@ -46,7 +47,7 @@ func TestDailyShape(t *testing.T) {
 // varies from interval to interval.
 func TestPowerMeterNormal(t *testing.T) {
 	m := PowerMeter{Source: "cem-a", Meter: "cem-a-m1", FullKW: 9120, Continuous: true}
-	base := time.Date(2015, 11, 25, 0, 0, 0, 0, cst)
+	base := time.Date(2015, 11, 25, 0, 0, 0, 0, aqi.CST)
 	seen := map[float64]bool{}
 	sum := 0.0
 	const n = 2000
@@ -97,7 +98,7 @@ var testSources = ingest.NewSources([]ingest.ListedSource{
 // has passed its end, in the documented JSON (ingest takes every message),
 // skips what a script withholds, and stops after Until.
 func TestPowerSimRun(t *testing.T) {
-	start := time.Date(2015, 11, 25, 0, 0, 0, 0, cst)
+	start := time.Date(2015, 11, 25, 0, 0, 0, 0, aqi.CST)
 	clock := &fakeClock{now: start, step: 5 * time.Minute}
 	pub := &powerPublisher{msgs: map[string][]aqwarn.PowerReading{}}
 	gap := func(end time.Time, normal float64) (float64, bool) { return normal, end.Hour() != 1 } // nothing for 01:00–02:00 UTC
@@ -152,7 +153,7 @@ func TestListScripts(t *testing.T) {
 	}
 	level := ""
 	var by map[string]reduction.Instruction
-	at := time.Date(2015, 11, 30, 0, 0, 0, 0, cst)
+	at := time.Date(2015, 11, 30, 0, 0, 0, 0, aqi.CST)
 	resp := func(time.Time) (string, map[string]reduction.Instruction) { return level, by }
 	scripts := ListScripts(l, meters, resp)
 	share := func(key string, end time.Time) float64 {
@@ -163,7 +164,7 @@ func TestListScripts(t *testing.T) {
 		}
 		return v / 100
 	}
-	noon, midnight := time.Date(2015, 11, 30, 12, 0, 0, 0, cst), time.Date(2015, 12, 1, 0, 0, 0, 0, cst)
+	noon, midnight := time.Date(2015, 11, 30, 12, 0, 0, 0, aqi.CST), time.Date(2015, 12, 1, 0, 0, 0, 0, aqi.CST)
 	for _, k := range []string{"cem-c/cem-c-m1", "cast-b/cast-b-m2", "cem-b/cem-b-m1", "coat-c/coat-c-m3"} {
 		if s := share(k, noon); s != 1 {
 			t.Errorf("no warning: %s draws %v of normal", k, s)

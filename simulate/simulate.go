@@ -17,6 +17,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/aqwarn/aqwarn"
+	"github.com/aqwarn/aqwarn/aqi"
 )
 
 // Data holds the bundled demo excerpt (see data/SOURCE.md for attribution).
@@ -77,8 +78,6 @@ func (r *Replayer) Run(ctx context.Context, readings []aqwarn.Reading) error {
 	return nil
 }
 
-var cst = time.FixedZone("CST", 8*3600)
-
 // EncodeJSON renders a reading in the documented station JSON.
 func EncodeJSON(r aqwarn.Reading) []byte {
 	type val struct {
@@ -109,7 +108,7 @@ func EncodeJSON(r aqwarn.Reading) []byte {
 		Time     string         `json:"time"`
 		Interval string         `json:"interval"`
 		Values   map[string]val `json:"values"`
-	}{r.Station, r.Time.In(cst).Format(time.RFC3339), iv, vals})
+	}{r.Station, r.Time.In(aqi.CST).Format(time.RFC3339), iv, vals})
 	return b
 }
 

@@ -4,12 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
-	"strings"
-	"sync/atomic"
 	"time"
 
-	"github.com/aqwarn/aqwarn"
 	"github.com/aqwarn/aqwarn/api"
 	"github.com/aqwarn/aqwarn/configs"
 	"github.com/aqwarn/aqwarn/simulate"
@@ -40,85 +36,18 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return fmt.Errorf("--to: %w", err)
 	}
-	def, err := configs.Default()
-	if err != nil {
-		return err
-	}
-	sources := def.Demo.Sources // the demo's stations
+	cfg := simulate.PlayConfig{Broker: *brokerURL, TopicPrefix: *prefix, ClientID: *clientID, Files: fs.Args(), From: start, To: end, Speed: *speed}
 	if *mapping != "" {
-		sources = map[string]string{}
-		for _, kv := range strings.Split(*mapping, ",") {
-			src, id, ok := strings.Cut(kv, "=")
-			if !ok || src == "" || id == "" {
-				return fmt.Errorf("--map: %q is not SOURCE=ID", kv)
-			}
-			sources[id] = src
-		}
-	}
-	var stations []aqwarn.Station
-	for id := range sources {
-		stations = append(stations, aqwarn.Station{ID: id})
-	}
-	var readings []aqwarn.Reading
-	if fs.NArg() == 0 {
-		readings, err = simulate.BundledReadings(stations, sources, start, end)
+		cfg.Sources, err = simulate.ParseSources(*mapping)
 	} else {
-		readings, err = simulate.FileReadings(fs.Args(), stations, sources, start, end)
+		var def *configs.Config
+		def, err = configs.Default()
+		if def != nil {
+			cfg.Sources = def.Demo.Sources // the demo's stations
+		}
 	}
 	if err != nil {
 		return err
 	}
-	if len(readings) == 0 {
-		return fmt.Errorf("no readings between %s and %s for stations %v", *from, *to, sources)
-	}
-	sort.SliceStable(readings, func(i, j int) bool { return readings[i].Time.Before(readings[j].Time) })
-	pub, err := simulate.DialMQTT(ctx, *brokerURL, *clientID)
-	if err != nil {
-		return fmt.Errorf("broker %s: %w", *brokerURL, err)
-	}
-	defer pub.Close()
-
-	var sent atomic.Int64
-	t0 := time.Now()
-	progress := time.NewTicker(2 * time.Second)
-	defer progress.Stop()
-	done := make(chan error, 1)
-	go func() {
-		if *speed > 0 {
-			clock := &simulate.Clock{Start: readings[0].Time.Add(-time.Hour), Origin: time.Now(), Speed: *speed}
-			rep := &simulate.Replayer{Pub: countingPublisher{pub, &sent}, TopicPrefix: *prefix, Now: clock.Now}
-			done <- rep.Run(ctx, readings)
-			return
-		}
-		for _, r := range readings {
-			if err := pub.Publish(ctx, *prefix+"/stations/"+r.Station+"/readings", simulate.EncodeJSON(r)); err != nil {
-				done <- err
-				return
-			}
-			sent.Add(1)
-		}
-		done <- nil
-	}()
-	for {
-		select {
-		case err := <-done:
-			fmt.Fprintf(stdout, "published %d readings in %s\n", sent.Load(), time.Since(t0).Round(time.Millisecond))
-			return err
-		case <-progress.C:
-			fmt.Fprintf(stderr, "simulate: %d/%d readings published\n", sent.Load(), len(readings))
-		}
-	}
-}
-
-type countingPublisher struct {
-	simulate.Publisher
-	n *atomic.Int64
-}
-
-func (c countingPublisher) Publish(ctx context.Context, topic string, payload []byte) error {
-	err := c.Publisher.Publish(ctx, topic, payload)
-	if err == nil {
-		c.n.Add(1)
-	}
-	return err
+	return simulate.Play(ctx, cfg, stdout, stderr)
 }
