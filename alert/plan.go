@@ -1,10 +1,8 @@
 package alert
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strings"
@@ -319,24 +317,11 @@ func LoadPlan(path string) (*Plan, error) {
 // error lists every problem found, with its line where one is known.
 func ParsePlan(b []byte) (*Plan, error) {
 	var p Plan
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	var problems []string
-	if err := dec.Decode(&p); err != nil && !errors.Is(err, io.EOF) {
-		var te *yaml.TypeError
-		if !errors.As(err, &te) {
-			return nil, planError([]string{err.Error()})
-		}
-		// Type errors leave the rest decoded: validate it too, so one
-		// run reports everything.
-		problems = append(problems, te.Errors...)
+	root, problems, err := yamlline.Decode(b, &p)
+	if err != nil && !errors.Is(err, yamlline.ErrEmpty) { // an empty plan is checked, and found wanting
+		return nil, planError([]string{err.Error()})
 	}
-	// The same text as a node tree, for the lines of value problems. It
-	// decoded above, so it parses.
-	var root yaml.Node
-	if err := yaml.Unmarshal(b, &root); err == nil {
-		p.src = &root
-	}
+	p.src = root
 	problems = append(problems, p.validate()...)
 	p.src = nil
 	if len(problems) > 0 {

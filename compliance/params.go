@@ -1,10 +1,7 @@
 package compliance
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"slices"
 	"strings"
@@ -210,31 +207,15 @@ const CodeParamsInvalid = "compliance_params_invalid"
 // known (yamlline.Error, Reason CodeParamsInvalid).
 type ConfigError = yamlline.Error
 
-// decodeStrict decodes b into v refusing unknown keys, and returns the
-// node tree for the lines of value problems (nil when b does not parse)
-// with the decoder's own problems. what names the file's content in
-// messages.
+// decodeStrict is yamlline.Decode with its errors as this package's: an
+// empty file or one that is not YAML is an error of its own. what names
+// the file's content in messages.
 func decodeStrict(b []byte, v any, what string) (*yaml.Node, []string, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	var problems []string
-	if err := dec.Decode(v); err != nil {
-		var te *yaml.TypeError
-		switch {
-		case errors.Is(err, io.EOF):
-			return nil, nil, &ConfigError{Reason: CodeParamsInvalid, Message: "invalid " + what, Problems: []string{"the file is empty"}}
-		case errors.As(err, &te):
-			// The rest is decoded: check it too, so one run reports all.
-			problems = append(problems, te.Errors...)
-		default:
-			return nil, nil, &ConfigError{Reason: CodeParamsInvalid, Message: "invalid " + what, Problems: []string{err.Error()}}
-		}
+	root, problems, err := yamlline.Decode(b, v)
+	if err != nil {
+		return nil, nil, &ConfigError{Reason: CodeParamsInvalid, Message: "invalid " + what, Problems: []string{err.Error()}}
 	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(b, &root); err != nil {
-		return nil, problems, nil
-	}
-	return &root, problems, nil
+	return root, problems, nil
 }
 
 // checker collects problems with the lines of their values.

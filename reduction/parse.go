@@ -1,13 +1,9 @@
 package reduction
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/aqwarn/aqwarn/internal/yamlline"
 )
@@ -59,25 +55,12 @@ func Load(path string, refs Refs) (*List, error) {
 // error lists every problem, with its line where one is known.
 func Parse(b []byte, refs Refs) (*List, error) {
 	var l List
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	var problems []string
-	if err := dec.Decode(&l); err != nil && !errors.Is(err, io.EOF) {
-		var te *yaml.TypeError
-		if !errors.As(err, &te) {
-			return nil, listError([]string{err.Error()})
-		}
-		// A type error leaves the rest decoded: check that too, so one
-		// run reports everything.
-		problems = append(problems, te.Errors...)
+	root, problems, err := yamlline.Decode(b, &l)
+	if err != nil && !errors.Is(err, yamlline.ErrEmpty) { // an empty list is checked, and found wanting
+		return nil, listError([]string{err.Error()})
 	}
-	// The same text as a node tree, for the lines of value problems. It
-	// decoded above, so it parses.
-	var root yaml.Node
 	c := checker{refs: refs}
-	if err := yaml.Unmarshal(b, &root); err == nil {
-		c.Root = &root
-	}
+	c.Root = root
 	c.list(&l)
 	problems = append(problems, c.List...)
 	if len(problems) > 0 {

@@ -314,25 +314,38 @@ func expand(e *Enterprise, action string, units []string) (targets []string, ful
 	return []string{""}, false
 }
 
+// perTarget is, for each target of the production measures among cands,
+// the measure that holds it (wins(c, w): c takes the target from w), and
+// the targets in the order they are first named.
+func perTarget(cands []*cand, wins func(c, w *cand) bool) (map[string]*cand, []string) {
+	won := map[string]*cand{}
+	var order []string
+	for _, c := range cands {
+		if !production(c.m.Action) {
+			continue
+		}
+		for _, t := range c.targets {
+			w, ok := won[t]
+			if !ok {
+				order = append(order, t)
+			}
+			if !ok || wins(c, w) {
+				won[t] = c
+			}
+		}
+	}
+	return won, order
+}
+
 // supersede keeps, of the cumulative measures, those still in force: on
 // each target the strongest production measure (see supersedes for ties),
 // for the other actions the latest of each action and targets; custom
 // measures all stay. Order: as set.
 func supersede(e *Enterprise, cands []*cand) []ResolvedMeasure {
-	prod := map[string]*cand{}
-	var targetOrder []string
+	prod, targetOrder := perTarget(cands, func(c, w *cand) bool { return supersedes(e, c, w) })
 	other := map[string]*cand{}
 	for _, c := range cands {
 		if production(c.m.Action) {
-			for _, t := range c.targets {
-				w, ok := prod[t]
-				if !ok {
-					targetOrder = append(targetOrder, t)
-				}
-				if !ok || supersedes(e, c, w) {
-					prod[t] = c
-				}
-			}
 			continue
 		}
 		key := c.m.Action + "|" + strings.Join(c.targets, ",")

@@ -28,6 +28,18 @@ func loc(steps ...any) []any { return steps }
 
 func sub(base []any, steps ...any) []any { return append(slices.Clone(base), steps...) }
 
+// uniqueID records a problem when id is empty ("where: what missing") or
+// seen before ("at: duplicate what"), and marks it seen.
+func (c *checker) uniqueID(path []any, where, at, what, id string, seen map[string]bool) {
+	switch {
+	case id == "":
+		c.Add(path, "%s: %s missing", where, strings.TrimPrefix(what, "unit "))
+	case seen[id]:
+		c.Add(path, "%s: duplicate %s %q", at, what, id)
+	}
+	seen[id] = true
+}
+
 // oneOf records a problem when v is not in allowed (an empty v is "missing"
 // when required).
 func (c *checker) oneOf(path []any, what, v string, allowed []string, required bool) {
@@ -95,13 +107,7 @@ func (c *checker) gradeDefaults(l *List) {
 	for i, t := range l.GradeDefaults {
 		tp := loc("grade_defaults", i)
 		at := fmt.Sprintf("grade_defaults[%d] (%s)", i, t.Industry)
-		switch {
-		case t.Industry == "":
-			c.Add(sub(tp, "industry"), "grade_defaults[%d]: industry missing", i)
-		case inds[t.Industry]:
-			c.Add(sub(tp, "industry"), "%s: duplicate industry %q", at, t.Industry)
-		}
-		inds[t.Industry] = true
+		c.uniqueID(sub(tp, "industry"), fmt.Sprintf("grade_defaults[%d]", i), at, "industry", t.Industry, inds)
 		if t.Source == "" {
 			c.Add(sub(tp, "source"), "%s: source missing (say where the defaults come from)", at)
 		}
@@ -197,13 +203,7 @@ func (c *checker) enterprise(l *List, i int, ids map[string]bool, usccs map[stri
 	e := &l.Enterprises[i]
 	ep := loc("enterprises", i)
 	at := fmt.Sprintf("enterprises[%d] (%s)", i, e.ID)
-	switch {
-	case e.ID == "":
-		c.Add(sub(ep, "id"), "enterprises[%d]: id missing", i)
-	case ids[e.ID]:
-		c.Add(sub(ep, "id"), "%s: duplicate id %q", at, e.ID)
-	}
-	ids[e.ID] = true
+	c.uniqueID(sub(ep, "id"), fmt.Sprintf("enterprises[%d]", i), at, "id", e.ID, ids)
 	if e.USCC == "" {
 		c.Add(sub(ep, "uscc"), "%s.uscc: missing (unified social credit code)", at)
 	} else if err := CheckUSCC(e.USCC); err != nil {
@@ -317,13 +317,7 @@ func (c *checker) units(e *Enterprise, ep []any, at string) {
 	for j, u := range e.Units {
 		up := sub(ep, "units", j)
 		uat := fmt.Sprintf("%s.units[%d] (%s)", at, j, u.ID)
-		switch {
-		case u.ID == "":
-			c.Add(up, "%s.units[%d]: id missing", at, j)
-		case ids[u.ID]:
-			c.Add(sub(up, "id"), "%s: duplicate unit id %q", uat, u.ID)
-		}
-		ids[u.ID] = true
+		c.uniqueID(sub(up, "id"), fmt.Sprintf("%s.units[%d]", at, j), uat, "unit id", u.ID, ids)
 		c.oneOf(sub(up, "kind"), uat+".kind", u.Kind, unitKinds, true)
 		if u.NameZH == "" {
 			c.Add(up, "%s: name_zh missing", uat)
@@ -483,22 +477,7 @@ func (c *checker) levels(l *List, e *Enterprise, ep []any, at string) {
 	var issues []*issue
 	best := map[string]*cand{}
 	for k := range levels {
-		cur := map[string]*cand{}
-		var curOrder []string
-		for _, cd := range l.levelCands(e, k, e.Grade) {
-			if !production(cd.m.Action) {
-				continue
-			}
-			for _, t := range cd.targets {
-				w, ok := cur[t]
-				if !ok {
-					curOrder = append(curOrder, t)
-				}
-				if !ok || weaker(e, w, cd) {
-					cur[t] = cd
-				}
-			}
-		}
+		cur, curOrder := perTarget(l.levelCands(e, k, e.Grade), func(c, w *cand) bool { return weaker(e, w, c) })
 		for _, t := range curOrder {
 			cd, b := cur[t], best[t]
 			if b != nil && weaker(e, cd, b) && (cd.src >= 0 || b.src >= 0) {

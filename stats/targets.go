@@ -1,16 +1,12 @@
 package stats
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/aqwarn/aqwarn"
 	"github.com/aqwarn/aqwarn/internal/yamlline"
@@ -198,26 +194,15 @@ type TargetsError = yamlline.Error
 // ids refs does not know; the error lists every problem with its line.
 func ParseTargets(b []byte, refs Refs) (*Targets, error) {
 	var ts Targets
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	var problems []string
-	if err := dec.Decode(&ts); err != nil {
-		var te *yaml.TypeError
-		switch {
-		case errors.Is(err, io.EOF):
-			return nil, targetsError([]string{"the file holds no targets"})
-		case errors.As(err, &te):
-			// The rest is decoded: check it too, so one run reports all.
-			problems = append(problems, te.Errors...)
-		default:
-			return nil, targetsError([]string{err.Error()})
-		}
+	root, problems, err := yamlline.Decode(b, &ts)
+	switch {
+	case errors.Is(err, yamlline.ErrEmpty):
+		return nil, targetsError([]string{"the file holds no targets"})
+	case err != nil:
+		return nil, targetsError([]string{err.Error()})
 	}
-	var root yaml.Node
 	c := targetChecker{refs: refs}
-	if err := yaml.Unmarshal(b, &root); err == nil {
-		c.Root = &root
-	}
+	c.Root = root
 	c.check(&ts)
 	problems = append(problems, c.List...)
 	if len(problems) > 0 {

@@ -1,15 +1,10 @@
 package inspect
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"time"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/aqwarn/aqwarn/alert"
 	"github.com/aqwarn/aqwarn/compliance"
@@ -154,28 +149,14 @@ type ConfigError = yamlline.Error
 // checker collects the problems of a file with their lines.
 type checker struct{ yamlline.Problems }
 
-// decodeStrict decodes b into v refusing unknown keys; a type error
-// leaves the rest decoded and is a problem like the others, so one run
-// reports everything.
+// decodeStrict decodes b into v (yamlline.Decode): its problems, an empty
+// file or one that is not YAML among them, are the checker's first.
 func decodeStrict(b []byte, v any) *checker {
+	root, problems, err := yamlline.Decode(b, v)
 	c := &checker{}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil {
-		var te *yaml.TypeError
-		switch {
-		case errors.Is(err, io.EOF):
-			c.List = append(c.List, "the file is empty")
-		case errors.As(err, &te):
-			c.List = append(c.List, te.Errors...)
-		default:
-			c.List = append(c.List, err.Error())
-			return c
-		}
-	}
-	var root yaml.Node
-	if yaml.Unmarshal(b, &root) == nil {
-		c.Root = &root
+	c.Root, c.List = root, problems
+	if err != nil {
+		c.List = append(c.List, err.Error())
 	}
 	return c
 }
