@@ -428,10 +428,13 @@ func (p *Plan) LevelByID(id string) (Level, bool) {
 	if id == levelNoneID {
 		return LevelNone, true
 	}
-	for i, l := range p.Levels {
-		if l.ID == id {
-			return Level(i + 1), true
-		}
+	return p.levelWhere(func(l LevelSpec) bool { return l.ID == id })
+}
+
+// levelWhere is the first level for which is holds.
+func (p *Plan) levelWhere(is func(LevelSpec) bool) (Level, bool) {
+	if i := slices.IndexFunc(p.Levels, is); i >= 0 {
+		return Level(i + 1), true
 	}
 	return LevelNone, false
 }
@@ -441,12 +444,7 @@ func (p *Plan) levelByRef(ref string) (Level, bool) {
 	if l, ok := p.LevelByID(ref); ok {
 		return l, true
 	}
-	for i, l := range p.Levels {
-		if l.Response == ref {
-			return Level(i + 1), true
-		}
-	}
-	return LevelNone, false
+	return p.levelWhere(func(l LevelSpec) bool { return l.Response == ref })
 }
 
 // Role finds a role by id.
@@ -467,6 +465,23 @@ func (p *Plan) Region(id string) (Region, bool) {
 		}
 	}
 	return Region{}, false
+}
+
+// Within reports whether region id is region or lies under it (its
+// parent, or its parent's, …). A cycle or an unknown region ends the
+// walk: false.
+func (p *Plan) Within(id, region string) bool {
+	for n := 0; id != "" && n <= len(p.Regions); n++ {
+		if id == region {
+			return true
+		}
+		r, ok := p.Region(id)
+		if !ok {
+			return false
+		}
+		id = r.Parent
+	}
+	return false
 }
 
 // Chain returns the approval chain for an action towards a target level

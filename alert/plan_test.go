@@ -203,3 +203,25 @@ func TestParsePlanErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestPlanWithin(t *testing.T) {
+	p := &Plan{Regions: []Region{{ID: "county"}, {ID: "town", Parent: "county"}, {ID: "village", Parent: "town"},
+		{ID: "other"}, {ID: "a", Parent: "b"}, {ID: "b", Parent: "a"}}}
+	for _, tc := range []struct {
+		id, region string
+		want       bool
+	}{
+		{"county", "county", true},   // a region is within itself
+		{"town", "county", true},     // its parent's
+		{"village", "county", true},  // and its parent's parent's
+		{"county", "town", false},    // not within its own child
+		{"village", "other", false},  // nor a stranger
+		{"nowhere", "county", false}, // an unknown region is within none
+		{"a", "county", false},       // a cycle ends the walk
+		{"", "county", false},        // no region
+	} {
+		if got := p.Within(tc.id, tc.region); got != tc.want {
+			t.Errorf("Within(%q, %q) = %v, want %v", tc.id, tc.region, got, tc.want)
+		}
+	}
+}

@@ -183,21 +183,6 @@ func (r *ReductionDeps) level(id string) levelRef {
 	return v
 }
 
-// within reports whether town is region or lies under it in the plan.
-func (r *ReductionDeps) within(town, region string) bool {
-	for id, n := town, 0; id != "" && n < 32; n++ {
-		if id == region {
-			return true
-		}
-		reg, ok := r.Plan.Region(id)
-		if !ok {
-			return false
-		}
-		id = reg.Parent
-	}
-	return false
-}
-
 // industryName is the guide industry's name in the list's grade tables.
 func (r *ReductionDeps) industryName(id string) string {
 	for _, t := range r.List.GradeDefaults {
@@ -257,7 +242,7 @@ func (r *ReductionDeps) inForce(ctx context.Context) (*inForce, error) {
 func (f *inForce) of(e *reduction.Enterprise) *inForceView {
 	var best *lifecycle.Warning
 	for i, w := range f.warnings {
-		if f.r.within(e.Town, w.Region) && (best == nil || slices.Index(reduction.Levels(), w.LevelID) > slices.Index(reduction.Levels(), best.LevelID)) {
+		if f.r.Plan.Within(e.Town, w.Region) && (best == nil || slices.Index(reduction.Levels(), w.LevelID) > slices.Index(reduction.Levels(), best.LevelID)) {
 			best = &f.warnings[i]
 		}
 	}
@@ -410,7 +395,7 @@ func handleSources(r *ReductionDeps) gin.HandlerFunc {
 			if p.Grade != "" {
 				grs[p.Grade]++
 			}
-			if (town != "" && !r.within(p.Town, town)) || (typ != "" && p.SourceType != typ) || (grade != "" && p.Grade != grade) {
+			if (town != "" && !r.Plan.Within(p.Town, town)) || (typ != "" && p.SourceType != typ) || (grade != "" && p.Grade != grade) {
 				continue
 			}
 			s := sourceSummary{ID: p.ID, NameZH: p.NameZH, NameEN: p.NameEN, sourceFacts: r.facts(e, now), Park: p.Park,

@@ -32,7 +32,7 @@ var _ Sources = ListSources{}
 func (s ListSources) Recipients(region string) []alert.Unit {
 	var out []alert.Unit
 	for _, e := range s.List.Enterprises {
-		if !s.within(e.Town, region) {
+		if !s.Plan.Within(e.Town, region) {
 			continue
 		}
 		u := alert.Unit{ID: e.ID, Role: alert.UnitSource, NameZH: e.NameZH, NameEN: e.NameEN}
@@ -50,21 +50,6 @@ func (s ListSources) Recipients(region string) []alert.Unit {
 		out = append(out, u)
 	}
 	return out
-}
-
-// within reports whether town is region or lies under it in the plan.
-func (s ListSources) within(town, region string) bool {
-	for r, seen := town, 0; r != "" && seen < 32; seen++ {
-		if r == region {
-			return true
-		}
-		reg, ok := s.Plan.Region(r)
-		if !ok {
-			return false
-		}
-		r = reg.Parent
-	}
-	return false
 }
 
 // Tasks resolves the list at a plan level. A level the list does not know
