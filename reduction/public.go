@@ -68,18 +68,30 @@ type PublicLevels struct {
 	Red    []PublicMeasure `json:"red"`
 }
 
-// PublicMeasure is a resolved measure (ResolvedMeasure's fields of the same
-// names) without its responsible person, how it is verified or its
-// expected cut.
+// PublicMeasure is a measure in force as the public sees it: what it
+// does, on which lines, from which level and source. A ResolvedMeasure is
+// one plus its responsible person, how it is verified and its expected
+// cut.
 type PublicMeasure struct {
-	Level        string        `json:"level"`
-	Action       string        `json:"action"`
-	Value        float64       `json:"value,omitempty"`
-	Targets      []string      `json:"targets,omitempty"`
-	TextZH       string        `json:"text_zh"`
-	TextEN       string        `json:"text_en,omitempty"`
+	// Level is the level that set the measure (≤ the instruction's level).
+	Level string `json:"level"`
+	// Action and Value as in Measure (Value: cut % or absolute limit).
+	Action string  `json:"action"`
+	Value  float64 `json:"value,omitempty"`
+	// Targets are the unit ids the measure governs (a firm-wide stop or
+	// limit names every production unit it still governs); empty for a
+	// measure on the firm as a whole.
+	Targets []string `json:"targets,omitempty"`
+	// TextZH and TextEN are what the notice says.
+	TextZH string `json:"text_zh"`
+	TextEN string `json:"text_en,omitempty"`
+	// KeyIndicator is what shows the measure applied: for a stop or
+	// limit, the base (smallest of design, permit and last-year capacity,
+	// notes §2.3 [V-2 N6]) and the limit it leaves; for a cap, its limit.
 	KeyIndicator *KeyIndicator `json:"key_indicator,omitempty"`
-	Origin       string        `json:"origin"`
+	// Origin is "list" (the firm's own measure), "default:<industry>/<grade>"
+	// (the grade table) or "guarantee:<kind>" (a guarantee firm's cap).
+	Origin string `json:"origin"`
 }
 
 // Public returns what may be disclosed about the source, with grades and
@@ -107,8 +119,7 @@ func (e *Enterprise) Public(l *List, now time.Time) PublicSource {
 		ins := l.resolve(e, li, true, false, grade, note)
 		*dst = make([]PublicMeasure, 0, len(ins.Measures))
 		for _, m := range ins.Measures {
-			*dst = append(*dst, PublicMeasure{Level: m.Level, Action: m.Action, Value: m.Value, Targets: m.Targets,
-				TextZH: m.TextZH, TextEN: m.TextEN, KeyIndicator: m.KeyIndicator, Origin: m.Origin})
+			*dst = append(*dst, m.PublicMeasure)
 		}
 	}
 	return p

@@ -41,33 +41,17 @@ type Instruction struct {
 }
 
 // ResolvedMeasure is one measure in force, with its key indicator computed
-// against the reduction base of the targets it still governs.
+// against the reduction base of the targets it still governs: what the
+// public may see of it (PublicMeasure), and what only the firm and the
+// bureau see.
 type ResolvedMeasure struct {
-	// Level is the level that set the measure (≤ the instruction's level).
-	Level string `json:"level"`
-	// Action and Value as in Measure (Value: cut % or absolute limit).
-	Action string  `json:"action"`
-	Value  float64 `json:"value,omitempty"`
-	// Targets are the unit ids the measure governs (a firm-wide stop or
-	// limit names every production unit it still governs); empty for a
-	// measure on the firm as a whole.
-	Targets []string `json:"targets,omitempty"`
-	// TextZH and TextEN are what the notice says.
-	TextZH string `json:"text_zh"`
-	TextEN string `json:"text_en,omitempty"`
-	// KeyIndicator is what shows the measure applied: for a stop or
-	// limit, the base (smallest of design, permit and last-year capacity,
-	// notes §2.3 [V-2 N6]) and the limit it leaves; for a cap, its limit.
-	KeyIndicator *KeyIndicator `json:"key_indicator,omitempty"`
+	PublicMeasure
 	// VerifyBy are how execution is checked (power, cems, gate, onsite, video).
 	VerifyBy []string `json:"verify_by,omitempty"`
 	// ExpectedCutKgD is the list's expected daily cut, kg/d, when it gives one.
 	ExpectedCutKgD *Pollutants `json:"expected_cut_kg_d,omitempty"`
 	// Responsible is who answers for the step. PRIVATE.
 	Responsible *Contact `json:"responsible,omitempty"`
-	// Origin is "list" (the firm's own measure), "default:<industry>/<grade>"
-	// (the grade table) or "guarantee:<kind>" (a guarantee firm's cap).
-	Origin string `json:"origin"`
 }
 
 // Exemption is why a source's grade measures do not apply.
@@ -373,9 +357,9 @@ func supersede(e *Enterprise, cands []*cand) []ResolvedMeasure {
 			targets = unitOrder(e, t)
 		}
 		full := c.full && len(targets) == len(c.targets)
-		r := ResolvedMeasure{Level: levels[c.li], Action: c.m.Action, Value: c.m.Value, TextZH: c.m.TextZH, TextEN: c.m.TextEN,
-			VerifyBy: slices.Clone(c.m.VerifyBy), ExpectedCutKgD: c.m.ExpectedCutKgD, Responsible: c.m.Responsible,
-			Origin: c.origin, KeyIndicator: keyIndicator(e, c, targets, full)}
+		r := ResolvedMeasure{PublicMeasure: PublicMeasure{Level: levels[c.li], Action: c.m.Action, Value: c.m.Value, TextZH: c.m.TextZH, TextEN: c.m.TextEN,
+			Origin: c.origin, KeyIndicator: keyIndicator(e, c, targets, full)},
+			VerifyBy: slices.Clone(c.m.VerifyBy), ExpectedCutKgD: c.m.ExpectedCutKgD, Responsible: c.m.Responsible}
 		if !(len(targets) == 1 && targets[0] == "") {
 			r.Targets = slices.Clone(targets)
 		}
