@@ -1,9 +1,6 @@
 package aqi
 
 import (
-	"encoding/json"
-	"iter"
-	"math/bits"
 	"strconv"
 	"strings"
 )
@@ -70,52 +67,15 @@ func normaliseName(s string) string {
 	return s
 }
 
-// PollutantSet is a set of pollutants; the zero value is empty.
-type PollutantSet uint8
+// PollutantSet is a set of pollutants; the zero value is empty. It yields
+// and names them in column order.
+type PollutantSet = Set[Pollutant]
 
 // AllPollutants is the set of all six pollutants.
 const AllPollutants PollutantSet = 1<<NumPollutants - 1
 
 // PollutantsOf returns the set holding ps.
-func PollutantsOf(ps ...Pollutant) PollutantSet {
-	var s PollutantSet
-	for _, p := range ps {
-		s |= 1 << p
-	}
-	return s
-}
-
-// Has reports whether p is in the set.
-func (s PollutantSet) Has(p Pollutant) bool { return s&(1<<p) != 0 }
-
-// Len returns the number of pollutants in the set.
-func (s PollutantSet) Len() int { return bits.OnesCount8(uint8(s)) }
-
-// All yields the pollutants in column order.
-func (s PollutantSet) All() iter.Seq[Pollutant] {
-	return func(yield func(Pollutant) bool) {
-		for p := range NumPollutants {
-			if s.Has(p) && !yield(p) {
-				return
-			}
-		}
-	}
-}
-
-// Names returns the machine names in column order (nil for the empty set).
-func (s PollutantSet) Names() []string {
-	var out []string
-	for p := range s.All() {
-		out = append(out, p.String())
-	}
-	return out
-}
-
-// String joins the names with ",".
-func (s PollutantSet) String() string { return strings.Join(s.Names(), ",") }
-
-// MarshalJSON encodes the set as a list of names.
-func (s PollutantSet) MarshalJSON() ([]byte, error) { return marshalNames(s.Names()) }
+func PollutantsOf(ps ...Pollutant) PollutantSet { return setOf(ps) }
 
 // Term is one sub-index of an AQI report: one per pollutant, plus the 8-hour
 // ozone term. The first six terms have the values of their Pollutant.
@@ -176,57 +136,10 @@ func ParseTerm(s string) (Term, bool) {
 // TermSet is a set of terms (primary pollutants, over-standard pollutants);
 // the zero value is empty. A bit set rather than a slice keeps Result
 // comparable and free of allocations in long replays.
-type TermSet uint8
+type TermSet = Set[Term]
 
 // TermsOf returns the set holding ts.
-func TermsOf(ts ...Term) TermSet {
-	var s TermSet
-	for _, t := range ts {
-		s |= 1 << t
-	}
-	return s
-}
-
-// Has reports whether t is in the set.
-func (s TermSet) Has(t Term) bool { return s&(1<<t) != 0 }
-
-// Len returns the number of terms in the set.
-func (s TermSet) Len() int { return bits.OnesCount8(uint8(s)) }
-
-// All yields the terms in order.
-func (s TermSet) All() iter.Seq[Term] {
-	return func(yield func(Term) bool) {
-		for t := range NumTerms {
-			if s.Has(t) && !yield(t) {
-				return
-			}
-		}
-	}
-}
-
-// Terms returns the terms in order (nil for the empty set).
-func (s TermSet) Terms() []Term {
-	var out []Term
-	for t := range s.All() {
-		out = append(out, t)
-	}
-	return out
-}
-
-// Names returns the machine names in order (nil for the empty set).
-func (s TermSet) Names() []string {
-	var out []string
-	for t := range s.All() {
-		out = append(out, t.String())
-	}
-	return out
-}
-
-// String joins the names with ",".
-func (s TermSet) String() string { return strings.Join(s.Names(), ",") }
-
-// MarshalJSON encodes the set as a list of names.
-func (s TermSet) MarshalJSON() ([]byte, error) { return marshalNames(s.Names()) }
+func TermsOf(ts ...Term) TermSet { return setOf(ts) }
 
 // Group is a population group named in the 2026 health advice.
 type Group uint8
@@ -271,48 +184,10 @@ func (g Group) EN() string {
 }
 
 // GroupSet is a set of groups; the zero value is empty.
-type GroupSet uint8
+type GroupSet = Set[Group]
 
 // GroupsOf returns the set holding gs.
-func GroupsOf(gs ...Group) GroupSet {
-	var s GroupSet
-	for _, g := range gs {
-		s |= 1 << g
-	}
-	return s
-}
-
-// Has reports whether g is in the set.
-func (s GroupSet) Has(g Group) bool { return s&(1<<g) != 0 }
-
-// Len returns the number of groups in the set.
-func (s GroupSet) Len() int { return bits.OnesCount8(uint8(s)) }
-
-// All yields the groups in order.
-func (s GroupSet) All() iter.Seq[Group] {
-	return func(yield func(Group) bool) {
-		for g := range numGroups {
-			if s.Has(g) && !yield(g) {
-				return
-			}
-		}
-	}
-}
-
-// Names returns the machine names in order (nil for the empty set).
-func (s GroupSet) Names() []string {
-	var out []string
-	for g := range s.All() {
-		out = append(out, g.String())
-	}
-	return out
-}
-
-// String joins the names with ",".
-func (s GroupSet) String() string { return strings.Join(s.Names(), ",") }
-
-// MarshalJSON encodes the set as a list of names.
-func (s GroupSet) MarshalJSON() ([]byte, error) { return marshalNames(s.Names()) }
+func GroupsOf(gs ...Group) GroupSet { return setOf(gs) }
 
 // sensitive lists, per pollutant, the groups HJ 633—2026 warns when that
 // pollutant's sub-index is above 100.
@@ -331,11 +206,4 @@ func SensitiveGroupsOf(p Pollutant) GroupSet {
 		return sensitive[p]
 	}
 	return 0
-}
-
-func marshalNames(names []string) ([]byte, error) {
-	if names == nil {
-		names = []string{}
-	}
-	return json.Marshal(names)
 }

@@ -83,40 +83,31 @@ func parseJSONFast(b []byte, r *rawReading) bool {
 		if !ok || !p.eat(':') {
 			return false
 		}
+		// k is the key's place in seen; dst is where a string value goes
+		// (nil for "values", an object).
+		var k int
+		var dst *[]byte
 		switch string(key) {
 		case "station":
-			if seen[0] {
-				return false
-			}
-			seen[0] = true
-			if r.station, ok = p.str(); !ok {
-				return false
-			}
+			k, dst = 0, &r.station
 		case "time":
-			if seen[1] {
-				return false
-			}
-			seen[1] = true
-			if r.time, ok = p.str(); !ok {
-				return false
-			}
+			k, dst = 1, &r.time
 		case "interval":
-			if seen[2] {
-				return false
-			}
-			seen[2] = true
-			if r.interval, ok = p.str(); !ok {
-				return false
-			}
+			k, dst = 2, &r.interval
 		case "values":
-			if seen[3] {
-				return false
-			}
-			seen[3] = true
-			if !p.null() && !p.values(r) {
-				return false
-			}
+			k = 3
 		default:
+			return false
+		}
+		if seen[k] {
+			return false
+		}
+		seen[k] = true
+		if dst != nil {
+			if *dst, ok = p.str(); !ok {
+				return false
+			}
+		} else if !p.null() && !p.values(r) {
 			return false
 		}
 		if more, ok = p.next(); !ok {

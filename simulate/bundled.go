@@ -25,36 +25,33 @@ func BundledReadings(stations []aqwarn.Station, sources map[string]string, from,
 	if err != nil {
 		return nil, err
 	}
+	open := func(name string) (io.ReadCloser, error) { return Data.Open(name) }
+	return mappedReadings(files, open, "demo data ", stations, sources, from, to)
+}
+
+// FileReadings is BundledReadings from Beijing-layout CSV files (gzip accepted).
+func FileReadings(paths []string, stations []aqwarn.Station, sources map[string]string, from, to time.Time) ([]aqwarn.Reading, error) {
+	open := func(path string) (io.ReadCloser, error) { return os.Open(path) }
+	return mappedReadings(paths, open, "", stations, sources, from, to)
+}
+
+// mappedReadings reads the CSV files names (each opened by open) and maps
+// their readings (MapReadings); a file that does not read is named in the
+// error after what.
+func mappedReadings(names []string, open func(string) (io.ReadCloser, error), what string,
+	stations []aqwarn.Station, sources map[string]string, from, to time.Time) ([]aqwarn.Reading, error) {
 	var out []aqwarn.Reading
-	for _, name := range files {
-		f, err := Data.Open(name)
+	for _, name := range names {
+		f, err := open(name)
 		if err != nil {
 			return nil, err
 		}
 		rows, err := ReadCSV(f)
 		f.Close()
 		if err != nil {
-			return nil, fmt.Errorf("demo data %s: %w", name, err)
+			return nil, fmt.Errorf("%s%s: %w", what, name, err)
 		}
 		out = append(out, MapReadings(rows, stations, sources, from, to)...)
-	}
-	return out, nil
-}
-
-// FileReadings is BundledReadings from Beijing-layout CSV files (gzip accepted).
-func FileReadings(paths []string, stations []aqwarn.Station, sources map[string]string, from, to time.Time) ([]aqwarn.Reading, error) {
-	var out []aqwarn.Reading
-	for _, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
-			return nil, err
-		}
-		rs, err := ReadCSV(f)
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
-		out = append(out, MapReadings(rs, stations, sources, from, to)...)
 	}
 	return out, nil
 }

@@ -17,14 +17,7 @@ type Comparison struct {
 }
 
 // MeanChanges compares the means of the six indicators.
-type MeanChanges struct {
-	SO2   Change `json:"so2"`
-	NO2   Change `json:"no2"`
-	PM10  Change `json:"pm10"`
-	PM25  Change `json:"pm25"`
-	CO    Change `json:"co"`
-	O3_8h Change `json:"o3_8h"`
-}
+type MeanChanges = ByIndicator[Change]
 
 // Change is one figure now and a year earlier.
 type Change struct {
@@ -60,23 +53,6 @@ func Compare(now, last Summary) Comparison {
 		*c.Means.Of(t) = change(a.Mean, b.Mean, true, a.Valid && b.Valid, dec)
 	}
 	return c
-}
-
-// Of is the change of an indicator's mean (TermO3_8h for any other term).
-func (m *MeanChanges) Of(t aqi.Term) *Change {
-	switch t {
-	case aqi.TermSO2:
-		return &m.SO2
-	case aqi.TermNO2:
-		return &m.NO2
-	case aqi.TermPM10:
-		return &m.PM10
-	case aqi.TermPM25:
-		return &m.PM25
-	case aqi.TermCO:
-		return &m.CO
-	}
-	return &m.O3_8h
 }
 
 func num(n int) *float64 {

@@ -83,6 +83,38 @@ type Options struct {
 // 8-hour mean of O3.
 var Indicators = [...]aqi.Term{aqi.TermSO2, aqi.TermNO2, aqi.TermPM10, aqi.TermPM25, aqi.TermCO, aqi.TermO3_8h}
 
+// ByIndicator holds one T per indicator (see Indicators), named in JSON by
+// the indicator's term: the shape of every per-pollutant figure of a summary,
+// a comparison and a day, so that they cannot drift apart.
+type ByIndicator[T any] struct {
+	SO2   T `json:"so2"`
+	NO2   T `json:"no2"`
+	PM10  T `json:"pm10"`
+	PM25  T `json:"pm25"`
+	CO    T `json:"co"`
+	O3_8h T `json:"o3_8h"`
+}
+
+// Of returns the value of an indicator term (nil for any other term, such as
+// TermO3).
+func (b *ByIndicator[T]) Of(t aqi.Term) *T {
+	switch t {
+	case aqi.TermSO2:
+		return &b.SO2
+	case aqi.TermNO2:
+		return &b.NO2
+	case aqi.TermPM10:
+		return &b.PM10
+	case aqi.TermPM25:
+		return &b.PM25
+	case aqi.TermCO:
+		return &b.CO
+	case aqi.TermO3_8h:
+		return &b.O3_8h
+	}
+	return nil
+}
+
 // Day is one natural day of a scope: the hours labelled 01:00 … 24:00 (CST)
 // of Date.
 type Day struct {
@@ -163,23 +195,15 @@ func micro(v float64) int64 { return int64(math.Round(v * 1e6)) }
 // AQI (null when not published), level, primary pollutants, whether it is
 // valid for statistics, and the six daily values (null when not valid).
 func (d Day) MarshalJSON() ([]byte, error) {
-	type conc struct {
-		SO2   *float64 `json:"so2"`
-		NO2   *float64 `json:"no2"`
-		PM10  *float64 `json:"pm10"`
-		PM25  *float64 `json:"pm25"`
-		CO    *float64 `json:"co"`
-		O3_8h *float64 `json:"o3_8h"`
-	}
 	out := struct {
-		Date     string      `json:"date"`
-		Edition  int         `json:"edition"`
-		AQI      *int        `json:"aqi"`
-		Level    int         `json:"level"`
-		Category string      `json:"category,omitempty"`
-		Primary  aqi.TermSet `json:"primary"`
-		Valid    bool        `json:"valid"`
-		Conc     conc        `json:"conc"`
+		Date     string                `json:"date"`
+		Edition  int                   `json:"edition"`
+		AQI      *int                  `json:"aqi"`
+		Level    int                   `json:"level"`
+		Category string                `json:"category,omitempty"`
+		Primary  aqi.TermSet           `json:"primary"`
+		Valid    bool                  `json:"valid"`
+		Conc     ByIndicator[*float64] `json:"conc"`
 	}{
 		Date: d.Date.In(aqi.CST).Format(time.DateOnly), Edition: int(d.Edition),
 		Level: d.Result.Level, Primary: d.Result.Primary, Valid: d.Valid(),
@@ -189,15 +213,12 @@ func (d Day) MarshalJSON() ([]byte, error) {
 		out.AQI = &a
 		out.Category = CategoryName(d.Result.Level)
 	}
-	v := func(t aqi.Term) *float64 {
-		x, ok := d.value(t)
-		if !ok {
-			return nil
+	for _, t := range Indicators {
+		if x, ok := d.value(t); ok {
+			r := roundFor(t, x)
+			*out.Conc.Of(t) = &r
 		}
-		r := roundFor(t, x)
-		return &r
 	}
-	out.Conc = conc{v(aqi.TermSO2), v(aqi.TermNO2), v(aqi.TermPM10), v(aqi.TermPM25), v(aqi.TermCO), v(aqi.TermO3_8h)}
 	return json.Marshal(out)
 }
 

@@ -105,34 +105,8 @@ type EditionSpan struct {
 	Days    int    `json:"days"`
 }
 
-// Pollutants are the six evaluated indicators (see Indicators).
-type Pollutants struct {
-	SO2   PollutantStat `json:"so2"`
-	NO2   PollutantStat `json:"no2"`
-	PM10  PollutantStat `json:"pm10"`
-	PM25  PollutantStat `json:"pm25"`
-	CO    PollutantStat `json:"co"`
-	O3_8h PollutantStat `json:"o3_8h"`
-}
-
-// Of returns the statistics of an indicator term (nil for TermO3).
-func (p *Pollutants) Of(t aqi.Term) *PollutantStat {
-	switch t {
-	case aqi.TermSO2:
-		return &p.SO2
-	case aqi.TermNO2:
-		return &p.NO2
-	case aqi.TermPM10:
-		return &p.PM10
-	case aqi.TermPM25:
-		return &p.PM25
-	case aqi.TermCO:
-		return &p.CO
-	case aqi.TermO3_8h:
-		return &p.O3_8h
-	}
-	return nil
-}
+// Pollutants are the six evaluated indicators' statistics (see Indicators).
+type Pollutants = ByIndicator[PollutantStat]
 
 // PollutantStat is one indicator over the period.
 type PollutantStat struct {

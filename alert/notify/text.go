@@ -64,26 +64,20 @@ func Text(d Delivery, markdown bool) string {
 			fmt.Fprintf(&b, "%d. %s\n", i+1, s)
 		}
 	}
-	zh := func(ts []Task) []string {
+	// tasks words a list of tasks in one language: its text, and the due
+	// time when there is one.
+	tasks := func(ts []Task, text func(Task) string, due string) []string {
 		out := make([]string, len(ts))
 		for i, t := range ts {
-			out[i] = t.TextZH
+			out[i] = text(t)
 			if !t.Due.IsZero() {
-				out[i] += "（截止 " + clock(t.Due) + "）"
+				out[i] += fmt.Sprintf(due, clock(t.Due))
 			}
 		}
 		return out
 	}
-	en := func(ts []Task) []string {
-		out := make([]string, len(ts))
-		for i, t := range ts {
-			out[i] = t.TextEN
-			if !t.Due.IsZero() {
-				out[i] += " (due " + clock(t.Due) + ")"
-			}
-		}
-		return out
-	}
+	zh := func(ts []Task) []string { return tasks(ts, func(t Task) string { return t.TextZH }, "（截止 %s）") }
+	en := func(ts []Task) []string { return tasks(ts, func(t Task) string { return t.TextEN }, " (due %s)") }
 	list("防护建议与措施：", m.AdviceZH)
 	if len(m.Supervisors) > 0 {
 		line("监管单位：%s", strings.Join(m.Supervisors, "、"))

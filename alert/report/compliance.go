@@ -151,26 +151,19 @@ func ComputeCompliance(c *Compliance, now time.Time) ComplianceStats {
 		events[e.Source] = n
 	}
 	grades, types := map[string]*RateRow{}, map[string]*RateRow{}
-	add := func(m map[string]*RateRow, k string, v bool) {
-		r := m[k]
-		if r == nil {
-			r = &RateRow{Group: k}
-			m[k] = r
-		}
+	count := func(r *RateRow, v bool) {
 		r.Sources++
 		if v {
 			r.Violations++
 		}
 	}
+	rateRow := func(k string) *RateRow { return &RateRow{Group: k} }
 	st.All.Group = "all"
 	for _, s := range c.Sources {
 		v := violated[s.ID]
-		st.All.Sources++
-		if v {
-			st.All.Violations++
-		}
-		add(grades, cmp.Or(s.Grade, "—"), v)
-		add(types, s.Type, v)
+		count(&st.All, v)
+		count(row(grades, cmp.Or(s.Grade, "—"), rateRow), v)
+		count(row(types, s.Type, rateRow), v)
 		if n := events[s.ID]; n[0] > 0 {
 			st.Offenders = append(st.Offenders, SourceRow{ID: s.ID, NameZH: s.NameZH, Type: s.Type, Grade: s.Grade, Events: n[0], Confirmed: n[1]})
 		}
@@ -188,11 +181,7 @@ func ComputeCompliance(c *Compliance, now time.Time) ComplianceStats {
 
 	rules := map[string]*RuleRow{}
 	for _, e := range c.Events {
-		r := rules[e.Rule]
-		if r == nil {
-			r = &RuleRow{Rule: e.Rule}
-			rules[e.Rule] = r
-		}
+		r := row(rules, e.Rule, func(k string) *RuleRow { return &RuleRow{Rule: k} })
 		r.Events++
 		switch e.State {
 		case "confirmed":
@@ -220,11 +209,7 @@ func ComputeCompliance(c *Compliance, now time.Time) ComplianceStats {
 	}
 	kinds := map[string]*KindRow{}
 	for _, q := range c.Consequences {
-		k := kinds[q.Kind]
-		if k == nil {
-			k = &KindRow{Kind: q.Kind}
-			kinds[q.Kind] = k
-		}
+		k := row(kinds, q.Kind, func(k string) *KindRow { return &KindRow{Kind: k} })
 		switch q.Status {
 		case "approved":
 			k.Approved++
@@ -238,6 +223,16 @@ func ComputeCompliance(c *Compliance, now time.Time) ComplianceStats {
 	st.PowerDrops = c.PowerDrops
 	st.Accounting = c.Accounting
 	return st
+}
+
+// row is m's row of key k, made by mk the first time k comes.
+func row[T any](m map[string]*T, k string, mk func(k string) *T) *T {
+	r := m[k]
+	if r == nil {
+		r = mk(k)
+		m[k] = r
+	}
+	return r
 }
 
 // rows are a map's values ordered by key, each finished by fin.

@@ -279,22 +279,15 @@ func Chart(in Input) template.HTML {
 	return template.HTML(b.String())
 }
 
+// stepVerbs are the Chinese words of the warning steps that carry a level.
+var stepVerbs = map[string]string{"issue": "发布", "upgrade": "升级", "downgrade": "降级", "extend": "延续", "pause": "暂停", "resume": "恢复"}
+
 func stepLabel(s Step) string {
-	switch s.Kind {
-	case "lift":
+	if s.Kind == "lift" {
 		return "解除 lift"
-	case "issue":
-		return "发布 " + s.LevelZH
-	case "upgrade":
-		return "升级 " + s.LevelZH
-	case "downgrade":
-		return "降级 " + s.LevelZH
-	case "extend":
-		return "延续 " + s.LevelZH
-	case "pause":
-		return "暂停 " + s.LevelZH
-	case "resume":
-		return "恢复 " + s.LevelZH
+	}
+	if v, ok := stepVerbs[s.Kind]; ok {
+		return v + " " + s.LevelZH
 	}
 	return s.Kind + " " + s.LevelZH
 }

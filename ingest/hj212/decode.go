@@ -243,27 +243,18 @@ func setTopLevel(f *Frame, k, v string) error {
 }
 
 func setSuffix(val *Value, suffix, v string) error {
-	var dst **float64
-	switch suffix {
-	case "Rtd":
-		dst = &val.Rtd
-	case "Avg":
-		dst = &val.Avg
-	case "Min":
-		dst = &val.Min
-	case "Max":
-		dst = &val.Max
-	case "Cou":
-		dst = &val.Cou
-	case "ZsRtd":
-		dst = &val.ZsRtd
-	case "ZsAvg":
-		dst = &val.ZsAvg
-	case "ZsMin":
-		dst = &val.ZsMin
-	case "ZsMax":
-		dst = &val.ZsMax
-	case "Flag":
+	if dst := val.number(suffix); dst != nil {
+		if *dst != nil {
+			return fmt.Errorf("duplicate")
+		}
+		x, ok := parseNumber(v)
+		if !ok {
+			return fmt.Errorf("%q is not a finite decimal number", v)
+		}
+		*dst = &x
+		return nil
+	}
+	if suffix == "Flag" {
 		if val.Flag != "" {
 			return fmt.Errorf("duplicate")
 		}
@@ -272,24 +263,14 @@ func setSuffix(val *Value, suffix, v string) error {
 		}
 		val.Flag = v
 		return nil
-	default:
-		if _, dup := val.Other[suffix]; dup {
-			return fmt.Errorf("duplicate")
-		}
-		if val.Other == nil {
-			val.Other = map[string]string{}
-		}
-		val.Other[suffix] = v
-		return nil
 	}
-	if *dst != nil {
+	if _, dup := val.Other[suffix]; dup {
 		return fmt.Errorf("duplicate")
 	}
-	x, ok := parseNumber(v)
-	if !ok {
-		return fmt.Errorf("%q is not a finite decimal number", v)
+	if val.Other == nil {
+		val.Other = map[string]string{}
 	}
-	*dst = &x
+	val.Other[suffix] = v
 	return nil
 }
 

@@ -106,15 +106,9 @@ func encodeCP(f Frame) string {
 				parts = append(parts, code+"-"+suffix+"="+formatNumber(*x))
 			}
 		}
-		num("Cou", v.Cou)
-		num("Min", v.Min)
-		num("Avg", v.Avg)
-		num("Max", v.Max)
-		num("Rtd", v.Rtd)
-		num("ZsMin", v.ZsMin)
-		num("ZsAvg", v.ZsAvg)
-		num("ZsMax", v.ZsMax)
-		num("ZsRtd", v.ZsRtd)
+		for _, s := range numberSuffixes {
+			num(s, *v.number(s))
+		}
 		for _, s := range slices.Sorted(maps.Keys(v.Other)) {
 			parts = append(parts, code+"-"+s+"="+v.Other[s])
 		}

@@ -65,6 +65,37 @@ type Value struct {
 	Other map[string]string
 }
 
+// numberSuffixes are the suffixes of a Value's numbers, in the order Encode
+// writes them (Cou, Min, Avg, Max, Rtd, then the converted values); decoding
+// and encoding both go through Value.number, so the two agree on them.
+var numberSuffixes = [...]string{"Cou", "Min", "Avg", "Max", "Rtd", "ZsMin", "ZsAvg", "ZsMax", "ZsRtd"}
+
+// number returns the field of a numeric suffix, nil for any other suffix
+// (Flag, or one kept in Other).
+func (v *Value) number(suffix string) **float64 {
+	switch suffix {
+	case "Rtd":
+		return &v.Rtd
+	case "Avg":
+		return &v.Avg
+	case "Min":
+		return &v.Min
+	case "Max":
+		return &v.Max
+	case "Cou":
+		return &v.Cou
+	case "ZsRtd":
+		return &v.ZsRtd
+	case "ZsAvg":
+		return &v.ZsAvg
+	case "ZsMin":
+		return &v.ZsMin
+	case "ZsMax":
+		return &v.ZsMax
+	}
+	return nil
+}
+
 // Frame is a decoded HJ 212 frame.
 type Frame struct {
 	QN   string // request id YYYYMMDDhhmmsszzz; "" only in 2005 frames without one
