@@ -40,7 +40,7 @@
   var TOKEN = "aqwarn.enterprise.token", SOURCE = "aqwarn.enterprise.id";
   var ackWithin = "";
   function sourceID() { return D.stored(SOURCE); }
-  var page = window.aqwarnTasks({ t: t, tokenKey: TOKEN, unit: sourceID, heading: "source-name", photos: true, // tasks.js
+  var page = window.aqwarnTasks({ t: t, tokenKey: TOKEN, unit: sourceID, heading: "source-name", photos: true, forget: [SOURCE], // tasks.js
     ackNote: function () { return ackWithin ? t("ackWithin", { d: ackWithin }) : ""; },
     render: function (d) {
       var link = $("public-link");
@@ -79,20 +79,6 @@
       return page.load();
     }, function (e) { D.store(TOKEN, ""); page.clear(); page.say(e.message, true); });
   });
-  $("signout").addEventListener("click", function () {
-    D.store(TOKEN, "");
-    D.store(SOURCE, "");
-    $("signout").hidden = true;
-    page.load();
-  });
-  D.langButton($("lang"));
-  D.onLang(function () {
-    page.render();
-    page.load(); // the status line too
-  });
-  $("signout").hidden = !D.stored(TOKEN);
-  page.render();
   if (sourceID()) deadlines();
-  page.load();
-  setInterval(page.load, 30000);
+  page.start();
 })();

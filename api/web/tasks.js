@@ -9,9 +9,11 @@
 //     heading: "unit-name",        // the sign-in heading, which names the unit once signed in
 //     photos: false,               // count and take photos of the reports (photo.js)
 //     ackNote: function () {},     // text after the request to acknowledge, or ""
-//     render: function (data) {} })  // the page's own part, drawn first
+//     render: function (data) {},  // the page's own part, drawn first
+//     forget: ["aqwarn.x.id"] })     // what signing out forgets besides the token
 //
-// and gets { render, load, clear, say, api, token } back.
+// and gets { render, load, clear, start, say, api, token } back: the page
+// wires its sign-in form, then calls start.
 "use strict";
 
 window.aqwarnTasks = function (page) {
@@ -144,5 +146,25 @@ window.aqwarnTasks = function (page) {
   // clear forgets the tasks shown (a sign-in that failed).
   function clear() { state.data = null; render(); }
 
-  return { render: render, load: load, clear: clear, say: say, api: api, token: token };
+  // start wires the sign-out button (it forgets the token and the keys of
+  // page.forget) and the language button, draws the page and loads it,
+  // again every 30 s.
+  function start() {
+    $("signout").addEventListener("click", function () {
+      [page.tokenKey].concat(page.forget || []).forEach(function (k) { D.store(k, ""); });
+      $("signout").hidden = true;
+      load();
+    });
+    D.langButton($("lang"));
+    D.onLang(function () {
+      render();
+      load(); // the status line too
+    });
+    $("signout").hidden = !token();
+    render();
+    load();
+    setInterval(load, 30000);
+  }
+
+  return { render: render, load: load, clear: clear, start: start, say: say, api: api, token: token };
 };

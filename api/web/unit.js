@@ -42,19 +42,6 @@
     $("signout").hidden = false;
     page.load();
   });
-  $("signout").addEventListener("click", function () {
-    D.store(TOKEN, "");
-    $("signout").hidden = true;
-    page.load();
-  });
-  D.langButton($("lang"));
-  D.onLang(function () {
-    page.render();
-    page.load(); // the status line too
-  });
   $("unit-id").value = new URLSearchParams(location.search).get("unit") || unitID();
-  $("signout").hidden = !D.stored(TOKEN);
-  page.render();
-  page.load();
-  setInterval(page.load, 30000);
+  page.start();
 })();
