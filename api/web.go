@@ -1,7 +1,10 @@
 package api
 
 import (
+	"bytes"
 	"embed"
+	"fmt"
+	"html/template"
 	"io/fs"
 	"net/http"
 	"path"
@@ -33,10 +36,51 @@ func handleConsolePage() gin.HandlerFunc { return handlePage("console.html") }
 // its own token, sees its tasks, acknowledges and reports them done.
 func handleUnitPage() gin.HandlerFunc { return handlePage("unit.html") }
 
-func handlePage(name string) gin.HandlerFunc {
-	page, err := fs.ReadFile(webFS, name)
+// pages are the pages, each rendered once with the layout.
+var pages = mustRenderPages(webFS)
+
+// layoutFile is the layout every page is rendered with; the signboard is a
+// template of its own (sources.go), made per request.
+const layoutFile, signboardFile = "layout.html", "signboard.html"
+
+// renderPages renders every page of fsys (each .html file but the layout
+// and the signboard) with the layout: its own blocks (title, heading,
+// content, scripts…) in the shared head, top bar and scripts.
+func renderPages(fsys fs.FS) (map[string][]byte, error) {
+	names, err := fs.Glob(fsys, "*.html")
 	if err != nil {
-		panic("api: the embedded page is missing: " + err.Error()) // a build mistake, not a runtime state
+		return nil, err
+	}
+	out := map[string][]byte{}
+	for _, name := range names {
+		if name == layoutFile || name == signboardFile {
+			continue
+		}
+		t, err := template.ParseFS(fsys, layoutFile, name)
+		if err != nil {
+			return nil, fmt.Errorf("page %s: %w", name, err)
+		}
+		var b bytes.Buffer
+		if err := t.ExecuteTemplate(&b, "layout", nil); err != nil {
+			return nil, fmt.Errorf("page %s: %w", name, err)
+		}
+		out[name] = b.Bytes()
+	}
+	return out, nil
+}
+
+func mustRenderPages(fsys fs.FS) map[string][]byte {
+	p, err := renderPages(fsys)
+	if err != nil {
+		panic("api: the embedded pages do not render: " + err.Error()) // a build mistake, not a runtime state
+	}
+	return p
+}
+
+func handlePage(name string) gin.HandlerFunc {
+	page, ok := pages[name]
+	if !ok {
+		panic("api: the embedded page is missing: " + name) // a build mistake, not a runtime state
 	}
 	return func(c *gin.Context) {
 		// Everything comes from this server; nothing may frame the pages

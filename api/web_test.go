@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 // The page and everything it references come from the binary, with the
@@ -56,6 +57,7 @@ func TestAssetErrors(t *testing.T) {
 		"/assets/index.html",        // the page lives at / only
 		"/assets/console.html",      // and the console at /console
 		"/assets/unit.html",         // and the member-unit page at /unit
+		"/assets/layout.html",       // the pages' layout is no asset either
 	} {
 		w := get(t, h, path)
 		if w.Code != http.StatusNotFound && w.Code != http.StatusMovedPermanently {
@@ -84,4 +86,68 @@ func TestPublicPageUsesDocumentedEndpoints(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Every page renders with the layout into a whole page: the shared head,
+// top bar and dom.js, its own blocks, no template text left, and nothing
+// inline (the pages' CSP is default-src 'self'). Each page route serves
+// the page rendered at start.
+func TestPagesRenderWithLayout(t *testing.T) {
+	got, err := renderPages(webFS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, _ := fs.Glob(webFS, "*.html")
+	if len(got) != len(names)-2 { // all but the layout and the signboard
+		t.Errorf("%d pages rendered of %d files %v", len(got), len(names), names)
+	}
+	inline := regexp.MustCompile(`<script(?:\s[^>]*)?>[^<]|<script>|<style|\sstyle=|\son[a-z]+=`)
+	for name, b := range got {
+		page := string(b)
+		for _, want := range []string{"<!doctype html>\n<html lang=\"zh-CN\"", `<meta charset="utf-8">`, `<meta name="viewport"`,
+			`<link rel="stylesheet" href="/assets/style.css">`, `<link rel="icon" href="/assets/favicon.svg"`,
+			`<h1 data-i18n="title">`, `<button id="lang" type="button">`, `<script src="/assets/dom.js"></script>`, "</html>\n"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("%s lacks %q", name, want)
+			}
+		}
+		if regexp.MustCompile(`<title>[^<]+</title>`).FindString(page) == "" || regexp.MustCompile(`<h1 data-i18n="title">[^<]+</h1>`).FindString(page) == "" {
+			t.Errorf("%s has no title or heading", name)
+		}
+		if !regexp.MustCompile(`<script src="/assets/[a-z]+\.js"></script>\n</body>`).MatchString(page) {
+			t.Errorf("%s does not end with its own script", name)
+		}
+		if strings.Contains(page, "{{") || strings.Contains(page, "}}") {
+			t.Errorf("%s has template text left", name)
+		}
+		if m := inline.FindString(page); m != "" {
+			t.Errorf("%s has something inline: %q", name, m)
+		}
+	}
+	h := NewHandler(testDeps())
+	for url, name := range map[string]string{"/": "index.html", "/console": "console.html", "/unit": "unit.html"} {
+		if w := get(t, h, url); w.Body.String() != string(got[name]) {
+			t.Errorf("%s is not %s as rendered", url, name)
+		}
+	}
+}
+
+// A page that does not render is a build mistake the start reports.
+func TestPagesBrokenTemplate(t *testing.T) {
+	layout, _ := fs.ReadFile(webFS, "layout.html")
+	for name, page := range map[string]string{
+		"no-content.html": `{{define "title"}}x{{end}}{{define "heading"}}x{{end}}{{define "scripts"}}x{{end}}`,
+		"broken.html":     `{{define "title"}}x{{end`,
+	} {
+		_, err := renderPages(fstest.MapFS{"layout.html": {Data: layout}, name: {Data: []byte(page)}})
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: %v, want an error naming the page", name, err)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a missing page does not panic")
+		}
+	}()
+	handlePage("nope.html")
 }

@@ -4,7 +4,7 @@
 "use strict";
 
 (function () {
-  var D = aqwarnDOM, $ = D.$, el = D.el, svgEl = D.svgEl, pick = D.pick, fmtTime = D.fmtTime; // dom.js
+  var D = aqwarnDOM, $ = D.$, el = D.el, svgEl = D.svgEl, pick = D.pick, fmtTime = D.fmtTime, fill = D.fillPath, getJSON = D.getJSON; // dom.js
   var T = {
     zh: {
       title: "空气质量实况", pageTitle: "空气质量实况", county: "全县", aqiHourly: "实时 AQI", trend: "近 72 小时趋势",
@@ -57,14 +57,6 @@
     return v.primary.map(function (p) { return POLLUTANT[p] || p; }).join(", ");
   }
 
-  // fill puts values into a documented path template ("/api/v1/warnings/{id}").
-  function fill(tpl, v) { return tpl.replace(/\{(\w+)\}/g, function (_, k) { return encodeURIComponent(v[k]); }); }
-  function getJSON(url) {
-    return fetch(url, { headers: { Accept: "application/json" } }).then(function (r) {
-      if (!r.ok) { var e = new Error(url + ": " + r.status); e.status = r.status; throw e; }
-      return r.json();
-    });
-  }
 
   // ---- rendering -------------------------------------------------------
 

@@ -8,7 +8,7 @@
 "use strict";
 
 (function () {
-  var D = aqwarnDOM, $ = D.$, el = D.el, pick = D.pick; // dom.js
+  var D = aqwarnDOM, $ = D.$, el = D.el, pick = D.pick, fill = D.fillPath; // dom.js
   var t = D.texts({
     zh: {
       report: "报告 (HTML)", tasks: "任务", unit: "单位", ack: "叫应", taskCol: "任务",
@@ -30,17 +30,8 @@
   // A short China time for the board: "12-01 18:00".
   function fmtTime(s) { return D.fmtTime(s, "short"); }
   var KEY = "aqwarn.token";
-  function token() { try { return sessionStorage.getItem(KEY) || ""; } catch (e) { return ""; } }
-  // fill puts values into a documented path template ("/api/v1/warnings/{id}/board").
-  function fill(tpl, v) { return tpl.replace(/\{(\w+)\}/g, function (_, k) { return encodeURIComponent(v[k]); }); }
-  function get(path) {
-    return fetch(path, { headers: { Authorization: "Bearer " + token(), Accept: "application/json" } }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (j) {
-        if (!r.ok) throw new Error((j.error && j.error.message) || ("HTTP " + r.status));
-        return j;
-      });
-    });
-  }
+  function token() { return D.stored(KEY); }
+  function get(path) { return D.call("GET", path, undefined, token()); }
 
   // colour is the board's one rule: ok (green), pending (amber), late (red), off (grey).
   function taskColour(k, now) {

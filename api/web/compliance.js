@@ -27,7 +27,7 @@
     }
   });
   var KEY = "aqwarn.token";
-  function token() { try { return sessionStorage.getItem(KEY) || ""; } catch (e) { return ""; } }
+  function token() { return D.stored(KEY); }
   function call(method, path, body) { return D.call(method, path, body, token()); }
   function time(s) { return D.fmtTime(s, "short"); }
   var panel = $("compliance-panel");

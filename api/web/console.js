@@ -60,32 +60,17 @@
     }
   });
   var KEY = "aqwarn.token";
-  function token() { try { return sessionStorage.getItem(KEY) || ""; } catch (e) { return ""; } }
-  function setToken(v) { try { v ? sessionStorage.setItem(KEY, v) : sessionStorage.removeItem(KEY); } catch (e) { /* private mode */ } }
-  // say writes the status line, a live region: only a new message is written (and announced).
-  function say(text, isError) { sayIn("status", text, isError); }
-  function sayIn(id, text, isError) {
-    D.setText($(id), text);
-    $(id).className = isError ? "error" : "muted";
-  }
+  function token() { return D.stored(KEY); }
+  function setToken(v) { D.store(KEY, v); }
+  // say writes the status line (sayIn another one), a live region: only a
+  // new message is written (and announced).
+  function say(text, isError) { D.say("status", text, isError); }
+  var sayIn = D.say;
 
   // api calls the server with the token and turns failures into the
   // message of the one error shape.
   function api(method, path, body) {
-    var opts = { method: method, headers: { Authorization: "Bearer " + token(), Accept: "application/json" } };
-    if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
-    return fetch(path, opts).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (j) {
-        if (!r.ok) {
-          var msg = (j.error && j.error.message) || ("HTTP " + r.status);
-          var hint = { 401: "err401", 403: "err403", 409: "err409" }[r.status];
-          var e = new Error((hint ? t(hint) + ": " : "") + msg);
-          e.status = r.status;
-          throw e;
-        }
-        return j;
-      });
-    });
+    return D.call(method, path, body, token(), { 401: t("err401") + ": ", 403: t("err403") + ": ", 409: t("err409") + ": " });
   }
 
   // The plan (levels, thresholds, roles) and the engine's decision status

@@ -1,5 +1,6 @@
 // Helpers shared by the pages' scripts (loaded before them): element
-// lookup and creation, China time, and the page's language with its texts.
+// lookup and creation, China time, the page's language with its texts, and
+// the server: requests, the tab's token, the status line.
 "use strict";
 
 window.aqwarnDOM = (function () {
@@ -185,22 +186,47 @@ window.aqwarnDOM = (function () {
 
   // ---- the server -------------------------------------------------------
 
-  // call sends a request to this server as the bearer of token, with a
-  // JSON body when one is given, and resolves to the JSON answer; a
-  // failure rejects with the one error shape's message, after hints[status]
-  // when given (e.g. {401: "The token is not valid: "}).
+  // call sends a request to this server, as the bearer of token when one
+  // is given (a public endpoint is read with none), with a JSON body when
+  // one is given, and resolves to the JSON answer; a failure rejects with
+  // the one error shape's message, after hints[status] when given (e.g.
+  // {401: "The token is not valid: "}), the error carrying the status and
+  // the API's code.
   function call(method, path, body, token, hints) {
-    var opts = { method: method, headers: { Authorization: "Bearer " + token, Accept: "application/json" } };
+    var opts = { method: method, headers: { Accept: "application/json" } };
+    if (token !== undefined) opts.headers.Authorization = "Bearer " + token;
     if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
     return fetch(path, opts).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (j) {
-        if (!r.ok) throw new Error(((hints && hints[r.status]) || "") + ((j.error && j.error.message) || ("HTTP " + r.status)));
+        if (!r.ok) {
+          var e = new Error(((hints && hints[r.status]) || "") + ((j.error && j.error.message) || ("HTTP " + r.status)));
+          e.status = r.status;
+          e.code = j.error && j.error.code;
+          throw e;
+        }
         return j;
       });
     });
   }
+  // getJSON reads a public endpoint (call, with no token).
+  function getJSON(path) { return call("GET", path); }
+  // fillPath puts values into a documented path template
+  // ("/api/v1/units/{unit}/ack"), each escaped.
+  function fillPath(tpl, v) { return tpl.replace(/\{(\w+)\}/g, function (_, k) { return encodeURIComponent(v[k]); }); }
 
-  return { $: $, el: el, svgEl: svgEl, call: call, setText: setText, textOn: textOn, paint: paint, fmtTime: fmtTime, cstInstant: cstInstant, cstMidnights: cstMidnights,
+  // stored and store keep a value (a token, the id it speaks for) in this
+  // tab only (sessionStorage): it goes to no other tab and ends with it.
+  function stored(key) { try { return sessionStorage.getItem(key) || ""; } catch (e) { return ""; } }
+  function store(key, v) { try { v ? sessionStorage.setItem(key, v) : sessionStorage.removeItem(key); } catch (e) { /* private mode */ } }
+
+  // say writes a status line (id, a live region): only a new message is
+  // written (and announced); an error shows as one.
+  function say(id, text, isError) {
+    setText($(id), text);
+    $(id).className = isError ? "error" : "muted";
+  }
+
+  return { $: $, el: el, svgEl: svgEl, call: call, getJSON: getJSON, fillPath: fillPath, stored: stored, store: store, say: say, setText: setText, textOn: textOn, paint: paint, fmtTime: fmtTime, cstInstant: cstInstant, cstMidnights: cstMidnights,
     lang: currentLang, setLang: setLang, onLang: onLang, both: both, pick: pick, pair: pair, texts: texts, applyTexts: applyTexts,
     langButton: langButton };
 })();

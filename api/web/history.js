@@ -10,7 +10,7 @@
 "use strict";
 
 (function () {
-  var D = aqwarnDOM, $ = D.$, el = D.el, pick = D.pick, fmt = D.fmtTime; // dom.js
+  var D = aqwarnDOM, $ = D.$, el = D.el, pick = D.pick, fmt = D.fmtTime, fill = D.fillPath; // dom.js
   var TL = window.aqwarnTimeline; // timeline.js
   var tr = D.texts({
     zh: {
@@ -39,17 +39,8 @@
     }
   });
   var KEY = "aqwarn.token";
-  function token() { try { return sessionStorage.getItem(KEY) || ""; } catch (e) { return ""; } }
-  function get(path) {
-    return fetch(path, { headers: { Authorization: "Bearer " + token(), Accept: "application/json" } }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (j) {
-        if (!r.ok) throw new Error((j.error && j.error.message) || ("HTTP " + r.status));
-        return j;
-      });
-    });
-  }
-  // fill puts values into a documented path template ("/api/v1/warnings/{id}").
-  function fill(tpl, v) { return tpl.replace(/\{(\w+)\}/g, function (_, k) { return encodeURIComponent(v[k]); }); }
+  function token() { return D.stored(KEY); }
+  function get(path) { return D.call("GET", path, undefined, token()); }
   function optional(p) { return p.then(null, function () { return null; }); }
 
   var plan = null;

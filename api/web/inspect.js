@@ -50,12 +50,9 @@
   var TOKEN = "aqwarn.inspect.token";
   var state = { me: null, tasks: null, detail: null, outcome: "" };
 
-  function token() { try { return sessionStorage.getItem(TOKEN) || ""; } catch (e) { return ""; } }
-  function setToken(v) { try { v ? sessionStorage.setItem(TOKEN, v) : sessionStorage.removeItem(TOKEN); } catch (e) { /* private mode */ } }
-  function say(text, isError) {
-    D.setText($("status"), text);
-    $("status").className = isError ? "error" : "muted";
-  }
+  function token() { return D.stored(TOKEN); }
+  function setToken(v) { D.store(TOKEN, v); }
+  function say(text, isError) { D.say("status", text, isError); }
 
   function api(method, path, body) {
     return D.call(method, path, body, token(), { 401: t("err401") + ": ", 403: t("err403") + ": " });

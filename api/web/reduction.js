@@ -1,6 +1,6 @@
 // What the emission-reduction list's pages share (loaded after dom.js,
-// before the page's own script): reading the public API, and drawing a
-// measure with its key indicator the same way on every page.
+// before the page's own script): the texts of an unavailable list, and
+// drawing a measure with its key indicator the same way on every page.
 "use strict";
 
 window.aqwarnReduction = (function () {
@@ -11,24 +11,6 @@ window.aqwarnReduction = (function () {
     en: { lines: "Lines", base: "base", limit: "at most", stops: "stopped", keyIndicator: "Key indicator", none: "none",
       unavailable: "The emission-reduction list is not available right now; try again later." }
   });
-
-  // getJSON reads a public endpoint; a failure carries the API's message,
-  // its status and its code.
-  function getJSON(path) {
-    return fetch(path, { headers: { Accept: "application/json" } }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (j) {
-        if (!r.ok) {
-          var e = new Error((j.error && j.error.message) || ("HTTP " + r.status));
-          e.status = r.status;
-          e.code = j.error && j.error.code;
-          throw e;
-        }
-        return j;
-      });
-    });
-  }
-  // fill puts values into a documented path template ("/api/v1/sources/{id}").
-  function fill(tpl, v) { return tpl.replace(/\{(\w+)\}/g, function (_, k) { return encodeURIComponent(v[k]); }); }
 
   function num(v) { return String(Math.round(v * 1000) / 1000); }
 
@@ -66,5 +48,5 @@ window.aqwarnReduction = (function () {
   // levelColour gives a box the plan's colour of its level, as the API sends it.
   function levelColour(node, color) { if (color) node.style.borderLeftColor = color; }
 
-  return { t: t, getJSON: getJSON, fill: fill, measureItem: measureItem, measureList: measureList, levelColour: levelColour };
+  return { t: t, measureItem: measureItem, measureList: measureList, levelColour: levelColour };
 })();

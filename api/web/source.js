@@ -92,13 +92,13 @@
     $("hotline").textContent = s.hotline || "12369";
     var sb = $("signboard-link");
     sb.hidden = false;
-    sb.href = R.fill("/sources/{id}/signboard", { id: s.id });
+    sb.href = D.fillPath("/sources/{id}/signboard", { id: s.id });
   }
 
   function load() {
     if (!id) { state.error = { status: 404 }; render(); return; }
     D.setText($("status"), t("loading"));
-    R.getJSON(R.fill("/api/v1/sources/{id}", { id: id })).then(function (j) { state.src = j; state.error = null; render(); },
+    D.getJSON(D.fillPath("/api/v1/sources/{id}", { id: id })).then(function (j) { state.src = j; state.error = null; render(); },
       function (e) { state.src = null; state.error = e; render(); });
   }
 

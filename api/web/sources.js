@@ -43,7 +43,7 @@
   function card(s) {
     var li = el("li", { class: "source-card", "data-source": s.id, "data-town": s.town, "data-type": s.source_type, "data-grade": s.grade || "" });
     var h = el("h3");
-    h.appendChild(el("a", { href: R.fill("/sources/{id}", { id: s.id }) }, s.name_zh + (s.name_en && D.lang() !== "zh" ? " · " + s.name_en : "")));
+    h.appendChild(el("a", { href: D.fillPath("/sources/{id}", { id: s.id }) }, s.name_zh + (s.name_en && D.lang() !== "zh" ? " · " + s.name_en : "")));
     li.appendChild(h);
     var facts = [pick(s, "town_name"), pick(s, "source_type_name")];
     if (s.guide_industry_name_zh) facts.push(s.guide_industry_name_zh);
@@ -106,7 +106,7 @@
 
   function load() {
     var qs = query();
-    return R.getJSON("/api/v1/sources" + (qs ? "?" + qs : "")).then(function (j) { state.data = j; state.error = null; render(); },
+    return D.getJSON("/api/v1/sources" + (qs ? "?" + qs : "")).then(function (j) { state.data = j; state.error = null; render(); },
       function (e) { state.error = e; render(); });
   }
 

@@ -6,7 +6,7 @@
 "use strict";
 
 (function () {
-  var D = aqwarnDOM, $ = D.$, el = D.el, pick = D.pick;
+  var D = aqwarnDOM, $ = D.$, el = D.el, pick = D.pick, getJSON = D.getJSON; // dom.js
   var t = D.texts({
     zh: {
       title: "空气质量统计", pageTitle: "空气质量统计", home: "← 空气质量实况", region: "区域", year: "年份",
@@ -47,12 +47,6 @@
   var sel = { region: q.get("region") || "", year: q.get("year") || "", month: q.get("month") || "" };
   var state = { regions: [], year: null, month: null, targets: null, error: false };
 
-  function getJSON(url) {
-    return fetch(url, { headers: { Accept: "application/json" } }).then(function (r) {
-      if (!r.ok) throw new Error(url + ": " + r.status);
-      return r.json();
-    });
-  }
   function fmt(v, d) { return v == null ? "—" : Number(v).toFixed(d); }
 
   // ---- calendar arithmetic (dates only; no clock) -------------------------

@@ -79,7 +79,7 @@
     last = null;
     render();
     $("result").appendChild(el("p", { class: "muted" }, t("checking")));
-    R.getJSON(R.fill("/api/v1/notices/{serial}", { serial: serial }) + "?code=" + encodeURIComponent(code))
+    D.getJSON(D.fillPath("/api/v1/notices/{serial}", { serial: serial }) + "?code=" + encodeURIComponent(code))
       .then(function (j) { last = { check: j }; render(); }, function (e) { last = { error: e }; render(); });
   }
 
