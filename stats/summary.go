@@ -2,6 +2,7 @@ package stats
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aqwarn/aqwarn/aqi"
@@ -263,7 +264,7 @@ func MeanValidity(p Period, validPerMonth map[int]int) (ok bool, reasons []strin
 	for m := p.From.In(aqi.CST); m.Before(p.To); {
 		first := Date(m.Year(), m.Month(), 1)
 		next := first.AddDate(0, 1, 0)
-		from, to := maxTime(first, p.From), minTime(next, p.To)
+		from, to := slices.MaxFunc([]time.Time{first, p.From}, time.Time.Compare), slices.MinFunc([]time.Time{next, p.To}, time.Time.Compare)
 		covered := int(to.Sub(from) / (24 * time.Hour))
 		length := daysIn(m.Year(), m.Month())
 		valid := validPerMonth[monthKey(first)]
@@ -289,18 +290,4 @@ func MeanValidity(p Period, validPerMonth map[int]int) (ok bool, reasons []strin
 		reasons = append(reasons, "empty period")
 	}
 	return len(reasons) == 0, reasons
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }

@@ -31,42 +31,11 @@ func ReadFiles(files []string) ([]dataset.Series, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	var out []dataset.Series
-	at := map[string]int{}
+	var all []dataset.Series
 	for _, ss := range res {
-		for _, s := range ss {
-			i, ok := at[s.Station]
-			if !ok {
-				at[s.Station] = len(out)
-				out = append(out, s)
-				continue
-			}
-			out[i] = joinSeries(out[i], s)
-		}
+		all = append(all, ss...)
 	}
-	return out, nil
-}
-
-// joinSeries joins two pieces of one station; later data win where they overlap.
-func joinSeries(a, b dataset.Series) dataset.Series {
-	start := a.Start
-	if b.Start.Before(start) {
-		start = b.Start
-	}
-	end := a.End()
-	if b.End().After(end) {
-		end = b.End()
-	}
-	n := int(end.Sub(start)/time.Hour) + 1
-	out := dataset.Series{Station: a.Station, Start: start, Hours: make([]aqi.Hour, n)}
-	for i := range out.Hours {
-		out.Hours[i] = aqi.MissingHour()
-	}
-	for _, s := range []dataset.Series{a, b} {
-		off := int(s.Start.Sub(start) / time.Hour)
-		copy(out.Hours[off:], s.Hours)
-	}
-	return out
+	return dataset.Join(all, dataset.LaterWins)
 }
 
 // History is a region's hourly series (station means per pollutant) and its
@@ -92,30 +61,13 @@ func NewHistory(series []dataset.Series, window time.Duration) *History {
 	if len(series) == 0 {
 		return rs
 	}
-	start, end := series[0].Start, series[0].End()
-	for _, s := range series[1:] {
-		if s.Start.Before(start) {
-			start = s.Start
-		}
-		if s.End().After(end) {
-			end = s.End()
-		}
-	}
-	rs.start = start
+	reg := dataset.Region("region", series)
+	rs.start = reg.Start
 	var r aqi.Rolling
-	hours := make([]aqi.Hour, 0, len(series))
-	n := int(end.Sub(start)/time.Hour) + 1
-	rs.hours = make([]aqi.Hour, 0, n)
-	rs.at = make([]int, 0, n)
-	for t := start; !t.After(end); t = t.Add(time.Hour) {
-		hours = hours[:0]
-		for i := range series {
-			if j, ok := series[i].Index(t); ok {
-				hours = append(hours, series[i].Hours[j])
-			}
-		}
-		h := aqi.RegionHour(hours)
-		rs.hours = append(rs.hours, h)
+	rs.hours = reg.Hours
+	rs.at = make([]int, 0, len(reg.Hours))
+	for k, h := range reg.Hours {
+		t := reg.Label(k)
 		r.Push(h)
 		d := r.Daily(aqi.EditionAt(t))
 		if d.NA {

@@ -294,7 +294,11 @@ func TestReplayReadFilesJoinsStations(t *testing.T) {
 	hour := func(v float64) aqi.Hour { h := aqi.MissingHour(); h[aqi.PM25] = v; return h }
 	a := dataset.Series{Station: "x", Start: t0, Hours: []aqi.Hour{hour(1), hour(2), hour(3)}}
 	b := dataset.Series{Station: "x", Start: t0.Add(2 * time.Hour), Hours: []aqi.Hour{hour(30), hour(40)}}
-	j := joinSeries(a, b)
+	js, err := dataset.Join([]dataset.Series{a, b}, dataset.LaterWins)
+	if err != nil || len(js) != 1 {
+		t.Fatalf("joined %v, %v", js, err)
+	}
+	j := js[0]
 	var got []float64
 	for _, h := range j.Hours {
 		got = append(got, h[aqi.PM25])

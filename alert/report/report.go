@@ -268,7 +268,7 @@ func Chart(in Input) template.HTML {
 			if df.Region != s.Region || err != nil || d.Before(from.Add(-24*time.Hour)) || d.After(to) {
 				continue
 			}
-			x0, x1 := x(maxTime(d, from)), x(minTime(d.Add(24*time.Hour), to))
+			x0, x1 := x(slices.MaxFunc([]time.Time{d, from}, time.Time.Compare)), x(slices.MinFunc([]time.Time{d.Add(24 * time.Hour), to}, time.Time.Compare))
 			fmt.Fprintf(&b, `<line x1="%s" x2="%s" y1="%s" y2="%s" stroke="%s" stroke-width="2" stroke-dasharray="6 3" opacity="0.8"/>`,
 				f(x0), f(x1), f(y(df.AQI)), f(y(df.AQI)), color)
 		}
@@ -416,18 +416,4 @@ func CSV(in Input) ([]byte, error) {
 	}
 	w.Flush()
 	return b.Bytes(), w.Error()
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }

@@ -299,7 +299,7 @@ func TestAQIRegionSeries(t *testing.T) {
 		}
 		return s
 	}
-	reg := regionSeries([]dataset.Series{mk("a", t0, 10, 20), mk("b", t0.Add(time.Hour), 40, 50)})
+	reg := dataset.Region("region", []dataset.Series{mk("a", t0, 10, 20), mk("b", t0.Add(time.Hour), 40, 50)})
 	var got []float64
 	for _, h := range reg.Hours {
 		got = append(got, h[aqi.PM25])
@@ -308,7 +308,7 @@ func TestAQIRegionSeries(t *testing.T) {
 		t.Errorf("region %s from %v: %v", reg.Station, reg.Start, got)
 	}
 	// Pieces of one station are joined in time order, the gap missing.
-	m, err := mergeStations([]dataset.Series{mk("a", t0.Add(3*time.Hour), 7), mk("a", t0, 5)})
+	m, err := dataset.Join([]dataset.Series{mk("a", t0.Add(3*time.Hour), 7), mk("a", t0, 5)}, dataset.RefuseOverlap)
 	if err != nil || len(m) != 1 || len(m[0].Hours) != 4 || !math.IsNaN(m[0].Hours[1][aqi.PM25]) || m[0].Hours[3][aqi.PM25] != 7 {
 		t.Errorf("merged %+v %v", m, err)
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,12 +28,12 @@ func CSV(ctx context.Context, cfg Config, files []string, stdout io.Writer) erro
 		}
 		all = append(all, ss...)
 	}
-	stations, err := mergeStations(all)
+	stations, err := dataset.Join(all, dataset.RefuseOverlap)
 	if err != nil {
-		return err
+		return fmt.Errorf("aqi: %w", err)
 	}
 	if len(stations) > 1 {
-		stations = append(stations, regionSeries(stations))
+		stations = append(stations, dataset.Region("region", stations))
 	}
 
 	bw := bufio.NewWriterSize(stdout, 256<<10)
@@ -78,64 +77,4 @@ func csvAQI(r aqi.Result) (value, level, primary string) {
 		return "NA", "", ""
 	}
 	return strconv.Itoa(r.AQI), strconv.Itoa(r.Level), strings.Join(r.Primary.Names(), ";")
-}
-
-// mergeStations joins the pieces of each station (several files may hold the
-// same station for different periods), filling gaps with missing hours.
-// Stations keep the order of first appearance.
-func mergeStations(all []dataset.Series) ([]dataset.Series, error) {
-	var order []string
-	pieces := map[string][]dataset.Series{}
-	for _, s := range all {
-		if _, ok := pieces[s.Station]; !ok {
-			order = append(order, s.Station)
-		}
-		pieces[s.Station] = append(pieces[s.Station], s)
-	}
-	out := make([]dataset.Series, 0, len(order))
-	for _, name := range order {
-		ps := pieces[name]
-		slices.SortFunc(ps, func(a, b dataset.Series) int { return a.Start.Compare(b.Start) })
-		merged := dataset.Series{Station: name, Start: ps[0].Start, Hours: slices.Clone(ps[0].Hours)}
-		for _, p := range ps[1:] {
-			next := merged.Label(len(merged.Hours))
-			if p.Start.Before(next) {
-				return nil, fmt.Errorf("aqi: station %s: overlapping data at %s", name, p.Start.Format(time.RFC3339))
-			}
-			for gap := p.Start.Sub(next) / time.Hour; gap > 0; gap-- {
-				merged.Hours = append(merged.Hours, aqi.MissingHour())
-			}
-			merged.Hours = append(merged.Hours, p.Hours...)
-		}
-		out = append(out, merged)
-	}
-	return out, nil
-}
-
-// regionSeries averages the stations per pollutant over the union of their
-// periods; a station without data at an hour does not count.
-func regionSeries(stations []dataset.Series) dataset.Series {
-	start, end := stations[0].Start, stations[0].End()
-	for _, s := range stations[1:] {
-		if s.Start.Before(start) {
-			start = s.Start
-		}
-		if s.End().After(end) {
-			end = s.End()
-		}
-	}
-	n := int(end.Sub(start)/time.Hour) + 1
-	reg := dataset.Series{Station: "region", Start: start, Hours: make([]aqi.Hour, n)}
-	row := make([]aqi.Hour, 0, len(stations))
-	for i := range reg.Hours {
-		label := reg.Label(i)
-		row = row[:0]
-		for k := range stations {
-			if j, ok := stations[k].Index(label); ok {
-				row = append(row, stations[k].Hours[j])
-			}
-		}
-		reg.Hours[i] = aqi.RegionHour(row)
-	}
-	return reg
 }

@@ -121,8 +121,7 @@ func LoadTargets(path string) (*stats.Targets, error) {
 // (several files may hold one station for different periods), gaps filled
 // with missing hours, stations in order of first appearance.
 func ReadFiles(ctx context.Context, files []string) ([]dataset.Series, error) {
-	var order []string
-	pieces := map[string][]dataset.Series{}
+	var all []dataset.Series
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -131,30 +130,11 @@ func ReadFiles(ctx context.Context, files []string) ([]dataset.Series, error) {
 		if err != nil {
 			return nil, fmt.Errorf("stats: %w", err)
 		}
-		for _, s := range ss {
-			if _, ok := pieces[s.Station]; !ok {
-				order = append(order, s.Station)
-			}
-			pieces[s.Station] = append(pieces[s.Station], s)
-		}
+		all = append(all, ss...)
 	}
-	out := make([]dataset.Series, 0, len(order))
-	for _, name := range order {
-		ps := pieces[name]
-		slices.SortFunc(ps, func(a, b dataset.Series) int { return a.Start.Compare(b.Start) })
-		merged := ps[0]
-		for _, p := range ps[1:] {
-			next := merged.Label(len(merged.Hours))
-			if p.Start.Before(next) {
-				return nil, fmt.Errorf("stats: station %s: overlapping data at %s", name, p.Start.Format(time.RFC3339))
-			}
-			merged.Hours = slices.Clip(merged.Hours)
-			for gap := p.Start.Sub(next) / time.Hour; gap > 0; gap-- {
-				merged.Hours = append(merged.Hours, aqi.MissingHour())
-			}
-			merged.Hours = append(merged.Hours, p.Hours...)
-		}
-		out = append(out, merged)
+	out, err := dataset.Join(all, dataset.RefuseOverlap)
+	if err != nil {
+		return nil, fmt.Errorf("stats: %w", err)
 	}
 	return out, nil
 }
