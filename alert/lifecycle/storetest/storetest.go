@@ -21,68 +21,49 @@ import (
 	"github.com/aqwarn/aqwarn"
 	"github.com/aqwarn/aqwarn/alert"
 	"github.com/aqwarn/aqwarn/alert/lifecycle"
+	"github.com/aqwarn/aqwarn/internal/contract"
 )
 
 // Open returns an empty store for one subtest and, when the store keeps
 // its data across a restart, reopen: it closes the store and opens the same
 // data again, as a restart does (nil when the store keeps nothing; the
-// restart case is then skipped). Open closes what it opens when t ends.
-type Open func(t *testing.T) (s lifecycle.Store, reopen func(t *testing.T) lifecycle.Store)
+// restart case is then not run). Open closes what it opens when t ends.
+type Open = contract.Open[lifecycle.Store]
 
 // Run checks the stores open makes, one fresh store per rule; the rules
 // run in parallel (open is called from several goroutines). The
-// ForecastStore rules run when the store is one; the 1001-transition page
-// rule is skipped with -short.
+// ForecastStore and WarningHistory rules run when the store is one.
 func Run(t *testing.T, open Open) {
-	rules := []struct {
-		name string
-		run  func(t *testing.T, s lifecycle.Store)
-	}{
-		{"AddProposalOncePerKey", addProposalOncePerKey},
-		{"UnknownIDsAreNotFound", unknownIDsAreNotFound},
-		{"UpdateProposalWithAudit", updateProposalWithAudit},
-		{"ProposalsFilterNewestFirst", proposalsFilterNewestFirst},
-		{"PublishOncePerKey", publishOncePerKey},
-		{"PublishSavesTheWarning", publishSavesTheWarning},
-		{"OneWarningInForcePerRegion", oneWarningInForcePerRegion},
-		{"ActiveWarningsByRegion", activeWarningsByRegion},
-		{"LiftedAfter", liftedAfter},
-		{"WarningWithItsTransitions", warningWithItsTransitions},
-		{"TransitionsAfterOldestFirst", transitionsAfterOldestFirst},
-		{"TransitionsPageOf1000", transitionsPageOf1000},
-		{"AuditAppendOnly", auditAppendOnly},
-		{"AuditPageOf1000", auditPageOf1000},
-		{"PromptsOncePerID", promptsOncePerID},
-	}
-	// What the store supports decides which rules apply (a rule that does
-	// not apply is not run, rather than skipped).
-	probe, reopenable := open(t)
-	if _, ok := probe.(lifecycle.ForecastStore); ok {
-		rules = append(rules, struct {
-			name string
-			run  func(t *testing.T, s lifecycle.Store)
-		}{"Forecasts", forecasts})
-	}
-	if _, ok := probe.(lifecycle.WarningHistory); ok {
-		rules = append(rules, struct {
-			name string
-			run  func(t *testing.T, s lifecycle.Store)
-		}{"WarningsBetween", warningsBetween})
-	}
-	for _, r := range rules {
-		t.Run(r.name, func(t *testing.T) {
-			t.Parallel()
-			s, _ := open(t)
-			r.run(t, s)
-		})
-	}
-	if reopenable != nil { // a store that keeps nothing across a restart has no restart rule
-		t.Run("Restart", func(t *testing.T) {
-			t.Parallel()
-			s, reopen := open(t)
-			restart(t, s, reopen)
-		})
-	}
+	contract.Run(t, open, []contract.Rule[lifecycle.Store]{
+		{Name: "AddProposalOncePerKey", Run: addProposalOncePerKey},
+		{Name: "UnknownIDsAreNotFound", Run: unknownIDsAreNotFound},
+		{Name: "UpdateProposalWithAudit", Run: updateProposalWithAudit},
+		{Name: "ProposalsFilterNewestFirst", Run: proposalsFilterNewestFirst},
+		{Name: "PublishOncePerKey", Run: publishOncePerKey},
+		{Name: "PublishSavesTheWarning", Run: publishSavesTheWarning},
+		{Name: "OneWarningInForcePerRegion", Run: oneWarningInForcePerRegion},
+		{Name: "ActiveWarningsByRegion", Run: activeWarningsByRegion},
+		{Name: "LiftedAfter", Run: liftedAfter},
+		{Name: "WarningWithItsTransitions", Run: warningWithItsTransitions},
+		{Name: "TransitionsAfterOldestFirst", Run: transitionsAfterOldestFirst},
+		{Name: "TransitionsPageOf1000", Run: transitionsPageOf1000},
+		{Name: "AuditAppendOnly", Run: auditAppendOnly},
+		{Name: "AuditPageOf1000", Run: auditPageOf1000},
+		{Name: "PromptsOncePerID", Run: promptsOncePerID},
+		{Name: "Forecasts", Run: forecasts},
+		{Name: "WarningsBetween", Run: warningsBetween},
+	}, func(probe lifecycle.Store, rule string) bool {
+		// What the store supports decides which rules apply.
+		switch rule {
+		case "Forecasts":
+			_, ok := probe.(lifecycle.ForecastStore)
+			return ok
+		case "WarningsBetween":
+			_, ok := probe.(lifecycle.WarningHistory)
+			return ok
+		}
+		return true
+	}, restart)
 }
 
 var (

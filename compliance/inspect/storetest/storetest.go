@@ -19,47 +19,30 @@ import (
 	"github.com/aqwarn/aqwarn/alert/lifecycle"
 	"github.com/aqwarn/aqwarn/compliance"
 	"github.com/aqwarn/aqwarn/compliance/inspect"
+	"github.com/aqwarn/aqwarn/internal/contract"
 )
 
 // Open returns an empty store for one subtest and, when the store keeps
 // its data across a restart, reopen (nil when it keeps nothing; the
 // restart rule is then not run).
-type Open func(t *testing.T) (s inspect.Store, reopen func(t *testing.T) inspect.Store)
+type Open = contract.Open[inspect.Store]
 
 // Run checks the stores open makes, one fresh store per rule, in parallel.
 func Run(t *testing.T, open Open) {
-	rules := []struct {
-		name string
-		run  func(t *testing.T, s inspect.Store)
-	}{
-		{"UpsertNewIsOpen", upsertNewIsOpen},
-		{"UpsertKeepsStateAndGrows", upsertKeepsStateAndGrows},
-		{"UnknownIDsAreNotFound", unknownIDsAreNotFound},
-		{"EventsFilterLatestFirst", eventsFilterLatestFirst},
-		{"InspectionOfItsEvents", inspectionOfItsEvents},
-		{"AttachToOpenOnly", attachToOpenOnly},
-		{"MovesOneStepAtATime", movesOneStepAtATime},
-		{"ConcludedIsFrozen", concludedIsFrozen},
-		{"PhotosOnceAndBounded", photosOnceAndBounded},
-		{"InspectionsFilterNewestFirst", inspectionsFilterNewestFirst},
-		{"ConsequenceOncePerKey", consequenceOncePerKey},
-		{"ApprovalsInForce", approvalsInForce},
-	}
-	_, reopenable := open(t)
-	for _, r := range rules {
-		t.Run(r.name, func(t *testing.T) {
-			t.Parallel()
-			s, _ := open(t)
-			r.run(t, s)
-		})
-	}
-	if reopenable != nil {
-		t.Run("Restart", func(t *testing.T) {
-			t.Parallel()
-			s, reopen := open(t)
-			restart(t, s, reopen)
-		})
-	}
+	contract.Run(t, open, []contract.Rule[inspect.Store]{
+		{Name: "UpsertNewIsOpen", Run: upsertNewIsOpen},
+		{Name: "UpsertKeepsStateAndGrows", Run: upsertKeepsStateAndGrows},
+		{Name: "UnknownIDsAreNotFound", Run: unknownIDsAreNotFound},
+		{Name: "EventsFilterLatestFirst", Run: eventsFilterLatestFirst},
+		{Name: "InspectionOfItsEvents", Run: inspectionOfItsEvents},
+		{Name: "AttachToOpenOnly", Run: attachToOpenOnly},
+		{Name: "MovesOneStepAtATime", Run: movesOneStepAtATime},
+		{Name: "ConcludedIsFrozen", Run: concludedIsFrozen},
+		{Name: "PhotosOnceAndBounded", Run: photosOnceAndBounded},
+		{Name: "InspectionsFilterNewestFirst", Run: inspectionsFilterNewestFirst},
+		{Name: "ConsequenceOncePerKey", Run: consequenceOncePerKey},
+		{Name: "ApprovalsInForce", Run: approvalsInForce},
+	}, nil, restart)
 }
 
 var (
