@@ -90,10 +90,17 @@ type App struct {
 	demoDataNote [2]string
 	pipe         *ingest.Pipeline
 	recv         *ingest.Receiver
-	mq           *ingestmqtt.Client
-	health       *ingest.Health
-	hj212        *hj212.Server
-	wake         chan struct{} // new durable data for the AQI job
+	// recvCtx is the MQTT handlers' context: it bounds their blocking on
+	// a full ingest queue and ends at shutdown (stopRecv), before the
+	// pipeline drains.
+	recvCtx  context.Context
+	stopRecv context.CancelFunc
+	// deadNotices are the dead-letter notices waiting for the broker.
+	deadNotices *noticeQueue
+	mq          *ingestmqtt.Client
+	health      *ingest.Health
+	hj212       *hj212.Server
+	wake        chan struct{} // new durable data for the AQI job
 
 	svc      *lifecycle.Service
 	delivery *delivery
@@ -414,11 +421,19 @@ func (a *App) newIngest(ctx context.Context) error {
 		}
 	}
 	prefix := cfg.MQTT.TopicPrefix
+	deadDropped := prometheus.NewCounter(prometheus.CounterOpts{Name: "aqwarn_deadletter_notices_dropped_total",
+		Help: "Dead-letter notices on <prefix>/deadletter not published because their queue was full (the dead letters themselves are kept)."})
+	a.reg.MustRegister(deadDropped)
+	a.deadNotices = newNoticeQueue(deadNoticeQueue, deadDropped)
 	pipe.OnDeadLetter = func(d aqwarn.DeadLetter) {
 		if d.Station != "" {
 			a.health.Rejected(d.Station, a.now())
 		}
-		go a.mq.Publish(context.Background(), prefix+"/deadletter", ingest.DeadLetterJSON(d), false)
+		// The dead letter is kept already; the notice on <prefix>/deadletter
+		// is for watchers. A flood of bad messages must not make a
+		// goroutine each: the notices wait in a bounded queue, and what
+		// does not fit is counted and dropped.
+		a.deadNotices.offer(ingest.DeadLetterJSON(d))
 	}
 
 	mqttTLS, err := cfg.MQTT.TLSConfig()
@@ -432,8 +447,9 @@ func (a *App) newIngest(ctx context.Context) error {
 	routes := append(ingest.StationRoutes(prefix, a.recv),
 		ingest.ForecastRoute(prefix, a.svc, pipe.Reject, log.With("component", "alert")))
 	routes = append(routes, ingest.SourceRoutes(prefix, a.recv)...) // the listed sources' power and emissions
+	a.recvCtx, a.stopRecv = context.WithCancel(context.Background())
 	a.mq = ingestmqtt.New(ingestmqtt.Config{URL: a.mqttURL, ClientID: cfg.MQTT.ClientID, Username: cfg.MQTT.Username,
-		Password: cfg.MQTT.Password, SharedGroup: cfg.MQTT.SharedGroup, Logger: log.With("component", "mqtt"),
+		Password: cfg.MQTT.Password, SharedGroup: cfg.MQTT.SharedGroup, Logger: log.With("component", "mqtt"), Context: a.recvCtx,
 		OnConnectionLost: mqttLost.Inc, TLS: mqttTLS, MaxMessageBytes: maxBytes, OnOversize: ingest.Oversize(a.recv, maxBytes)}, routes)
 	a.checks = append(a.checks, api.Check{Name: "mqtt", Check: func(context.Context) error {
 		if !a.mq.Connected() {
@@ -487,6 +503,9 @@ func (a *App) startBroker() error {
 	return nil
 }
 
+// deadNoticeQueue bounds the dead-letter notices waiting for the broker.
+const deadNoticeQueue = 256
+
 // startIngest runs the pipeline and station health. The receiver's context
 // bounds blocking on a full queue; it ends at shutdown, before the
 // pipeline drains, and un-queued messages then come back from the broker.
@@ -499,9 +518,20 @@ func (a *App) startIngest(ctx context.Context) {
 	// are redelivered by the broker.
 	go func() { defer pipeWG.Done(); a.pipe.Run(pipeCtx) }()
 	a.closers.push(func() { stopPipe(); pipeWG.Wait() })
-	recvCtx, stopRecv := context.WithCancel(context.Background())
-	a.recv.Ctx = recvCtx
-	a.closers.push(stopRecv)
+	a.closers.push(a.stopRecv)
+
+	// One publisher of the dead-letter notices (a bounded queue).
+	nctx, stopNotices := context.WithCancel(context.Background())
+	var nwg sync.WaitGroup
+	nwg.Add(1)
+	go func() {
+		defer nwg.Done()
+		topic := a.cfg.MQTT.TopicPrefix + "/deadletter"
+		a.jobs.Loop(nctx, "deadletter-notices", func(ctx context.Context) {
+			a.deadNotices.run(ctx, 10*time.Second, func(ctx context.Context, b []byte) error { return a.mq.Publish(ctx, topic, b, false) })
+		})
+	}()
+	a.closers.push(func() { stopNotices(); nwg.Wait() })
 
 	// Station health is evaluated on a ticker against the service's clock.
 	hctx, stopHealth := context.WithCancel(context.Background())

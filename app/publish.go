@@ -391,12 +391,19 @@ type deadLetters interface {
 	AddDeadLetter(ctx context.Context, d aqwarn.DeadLetter) (int64, error)
 }
 
+// replyTimeout bounds the writing of one unit reply received over MQTT.
+const replyTimeout = 30 * time.Second
+
 // unitReplies takes the units' replies over MQTT (mqttpub.Config.OnAck)
 // into the one path replies take (followup.Replies); an unreadable one is
 // kept as a dead letter.
 func unitReplies(prefix string, replies *followup.Replies, dead deadLetters, log *slog.Logger) func(unit string, payload []byte) {
 	return func(unit string, payload []byte) {
-		ctx := context.Background()
+		// Not the service's context: a reply being written when shutdown
+		// begins is finished; but never waited on for ever (the store is
+		// one writer, and this runs on the MQTT client's goroutine).
+		ctx, cancel := context.WithTimeout(context.Background(), replyTimeout)
+		defer cancel()
 		topic := prefix + "/units/" + unit + "/ack"
 		var r unitReply
 		if len(payload) > 0 {

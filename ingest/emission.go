@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"crypto/subtle"
 	"math"
 	"strings"
@@ -141,12 +142,12 @@ func emissionReading(f hj212.Frame, m Monitor, lim Limits, opt HJ212Options, now
 // checked against the list's monitors and their passwords, queued
 // (acknowledged once durable) or kept as a dead letter (acknowledged once
 // kept).
-func (rc *Receiver) HandleEmissionHJ212(source, enterprise string, payload []byte, ack func()) {
+func (rc *Receiver) HandleEmissionHJ212(ctx context.Context, source, enterprise string, payload []byte, ack func()) {
 	f, err := hj212.Decode(payload, rc.DecodeOptions())
 	if err != nil {
 		rej := HJ212Rejection(rc.Registry, payload, err)
 		rej.Kind = KindEmission
-		rc.RejectRaw(source, payload, rej, ack)
+		rc.RejectRaw(ctx, source, payload, rej, ack)
 		return
 	}
 	if !hj212.IsData(f.CN) {
@@ -155,10 +156,10 @@ func (rc *Receiver) HandleEmissionHJ212(source, enterprise string, payload []byt
 	}
 	e, rej := FromHJ212Emission(f, enterprise, rc.Sources, rc.Limits, rc.HJ212, rc.Now())
 	if rej != nil {
-		rc.RejectRaw(source, payload, rej, ack)
+		rc.RejectRaw(ctx, source, payload, rej, ack)
 		return
 	}
-	if err := rc.Pipeline.Submit(rc.Ctx, Item{Emission: &e, Ack: ack}); err != nil {
+	if err := rc.Pipeline.Submit(ctx, Item{Emission: &e, Ack: ack}); err != nil {
 		return // shutting down: not acknowledged, the broker redelivers
 	}
 }

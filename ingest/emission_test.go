@@ -152,9 +152,9 @@ func TestReceiverEmissionHJ212(t *testing.T) {
 			p := NewPipeline(&memWriter{}, 10)
 			var kept []aqwarn.DeadLetter
 			p.OnDeadLetter = func(d aqwarn.DeadLetter) { kept = append(kept, d) }
-			rc := &Receiver{Pipeline: p, Registry: hjRegistry, Sources: testSources, Now: func() time.Time { return hjNow }, Ctx: ctx}
+			rc := &Receiver{Pipeline: p, Registry: hjRegistry, Sources: testSources, Now: func() time.Time { return hjNow }}
 			acks := 0
-			rc.HandleEmissionHJ212("mqtt:aq/emissions/"+c.topic+"/hj212", c.topic, c.payload, func() { acks++ })
+			rc.HandleEmissionHJ212(ctx, "mqtt:aq/emissions/"+c.topic+"/hj212", c.topic, c.payload, func() { acks++ })
 			if c.reason == "" {
 				if len(kept) != 0 || len(p.in) != 1 || acks != 0 {
 					t.Fatalf("not queued (dead letters %+v) or acknowledged before durable (%d)", kept, acks)
@@ -185,7 +185,7 @@ func TestEmissionHJ212OverTCP(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	db, p := sqlitePipeline(t, ctx)
-	rc := &Receiver{Pipeline: p, Registry: hjRegistry, Sources: testSources, Now: func() time.Time { return hjNow }, Ctx: ctx}
+	rc := &Receiver{Pipeline: p, Registry: hjRegistry, Sources: testSources, Now: func() time.Time { return hjNow }}
 	h := &HJ212Handler{Receiver: rc, Lockout: HJ212Lockout{MaxFailures: 2}}
 	conn, rd := dialHJ212(t, ctx, h, rc.DecodeOptions())
 	frame := func(qn, pw string, so2 float64) []byte {

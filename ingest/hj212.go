@@ -173,10 +173,10 @@ func hj212Station(f hj212.Frame, topicStation string, reg *Registry) (aqwarn.Sta
 // HandleHJ212 takes an HJ 212 text frame received over MQTT on the topic of
 // station: decoded, checked against the registry, queued (acknowledged once
 // durable) or kept as a dead letter (acknowledged once kept).
-func (rc *Receiver) HandleHJ212(source, station string, payload []byte, ack func()) {
+func (rc *Receiver) HandleHJ212(ctx context.Context, source, station string, payload []byte, ack func()) {
 	f, err := hj212.Decode(payload, rc.DecodeOptions())
 	if err != nil {
-		rc.RejectRaw(source, payload, HJ212Rejection(rc.Registry, payload, err), ack)
+		rc.RejectRaw(ctx, source, payload, HJ212Rejection(rc.Registry, payload, err), ack)
 		return
 	}
 	if !hj212.IsData(f.CN) {
@@ -185,10 +185,10 @@ func (rc *Receiver) HandleHJ212(source, station string, payload []byte, ack func
 	}
 	r, rej := FromHJ212(f, station, rc.Registry, rc.Limits, rc.HJ212, rc.Now())
 	if rej != nil {
-		rc.RejectRaw(source, payload, rej, ack)
+		rc.RejectRaw(ctx, source, payload, rej, ack)
 		return
 	}
-	if err := rc.Pipeline.Submit(rc.Ctx, Item{Reading: r, Ack: ack}); err != nil {
+	if err := rc.Pipeline.Submit(ctx, Item{Reading: r, Ack: ack}); err != nil {
 		return // shutting down: not acknowledged, the broker redelivers
 	}
 }

@@ -179,9 +179,9 @@ func TestReceiverHJ212(t *testing.T) {
 			p := NewPipeline(w, 10)
 			var kept []aqwarn.DeadLetter
 			p.OnDeadLetter = func(d aqwarn.DeadLetter) { kept = append(kept, d) }
-			rc := &Receiver{Pipeline: p, Registry: c.reg, Now: func() time.Time { return hjNow }, Ctx: ctx}
+			rc := &Receiver{Pipeline: p, Registry: c.reg, Now: func() time.Time { return hjNow }}
 			acks := 0
-			rc.HandleHJ212("mqtt:aq/stations/"+c.topic+"/hj212", c.topic, c.payload, func() { acks++ })
+			rc.HandleHJ212(ctx, "mqtt:aq/stations/"+c.topic+"/hj212", c.topic, c.payload, func() { acks++ })
 			if c.reason == "" {
 				if len(kept) != 0 || len(p.in) != 1 {
 					t.Fatalf("not queued: dead letters %+v", kept)
@@ -225,7 +225,7 @@ func TestHJ212OverTCP(t *testing.T) {
 	p.DeadLetters = db
 	p.BatchWait = time.Millisecond
 	go p.Run(ctx)
-	rc := &Receiver{Pipeline: p, Registry: hjRegistry, Now: func() time.Time { return hjNow }, Ctx: ctx}
+	rc := &Receiver{Pipeline: p, Registry: hjRegistry, Now: func() time.Time { return hjNow }}
 	conn, rd := dialHJ212(t, ctx, &HJ212Handler{Receiver: rc}, hjRegistry.DecodeOptions())
 
 	acked := make(chan hj212.Frame, 1)
@@ -452,7 +452,7 @@ func startHJTCP(t *testing.T) *hjTCP {
 	p.DeadLetters = db
 	p.BatchWait = time.Millisecond
 	go p.Run(ctx)
-	rc := &Receiver{Pipeline: p, Registry: hjRegistry, Now: func() time.Time { return hjNow }, Ctx: ctx}
+	rc := &Receiver{Pipeline: p, Registry: hjRegistry, Now: func() time.Time { return hjNow }}
 	clock := &fakeClock{t: time.Date(2026, 1, 15, 3, 0, 0, 0, time.UTC)}
 	h := NewHJ212Handler(rc, HJ212Lockout{}, nil, prometheus.NewRegistry())
 	h.Clock = clock.Now

@@ -157,9 +157,9 @@ func TestRejectCountsAndKeeps(t *testing.T) {
 	p := ingest.NewPipeline(&flakyWriter{points: map[string]int{}}, 10)
 	p.DeadLetters = db
 	reg := ingest.NewRegistry([]aqwarn.Station{{ID: "s1"}})
-	rc := &ingest.Receiver{Pipeline: p, Registry: reg, Now: time.Now, Ctx: ctx}
+	rc := &ingest.Receiver{Pipeline: p, Registry: reg, Now: time.Now}
 	acks := 0
-	rc.HandleJSON("mqtt:aq/stations/s1/readings", "s1", []byte("{not json"), func() { acks++ })
+	rc.HandleJSON(ctx, "mqtt:aq/stations/s1/readings", "s1", []byte("{not json"), func() { acks++ })
 	if acks != 1 {
 		t.Errorf("kept rejection acknowledged %d times, want 1", acks)
 	}
@@ -172,7 +172,7 @@ func TestRejectCountsAndKeeps(t *testing.T) {
 	}
 
 	p.DeadLetters = failingDeadLetters{}
-	rc.HandleJSON("mqtt:aq/stations/s1/readings", "s1", []byte("{not json"), func() { acks++ })
+	rc.HandleJSON(ctx, "mqtt:aq/stations/s1/readings", "s1", []byte("{not json"), func() { acks++ })
 	if acks != 1 {
 		t.Error("a rejection that was not kept was acknowledged")
 	}

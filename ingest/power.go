@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -96,22 +97,22 @@ func powerFlag(f string) (string, bool) {
 // HandlePower takes a meter's reading received on <prefix>/power/{source}/{meter}:
 // queued (acknowledged once durable) or kept as a dead letter
 // (acknowledged once kept).
-func (rc *Receiver) HandlePower(source, enterprise, meter string, payload []byte, ack func()) {
+func (rc *Receiver) HandlePower(ctx context.Context, source, enterprise, meter string, payload []byte, ack func()) {
 	p, rej := DecodePower(payload, enterprise, meter, rc.Sources, rc.Limits, rc.Now())
 	if rej != nil {
-		rc.RejectRaw(source, payload, rej, ack)
+		rc.RejectRaw(ctx, source, payload, rej, ack)
 		return
 	}
-	if err := rc.Pipeline.Submit(rc.Ctx, Item{Power: &p, Ack: ack}); err != nil {
+	if err := rc.Pipeline.Submit(ctx, Item{Power: &p, Ack: ack}); err != nil {
 		return // shutting down: not acknowledged, the broker redelivers
 	}
 }
 
 // SourceReceiver takes what listed sources send (*Receiver).
 type SourceReceiver interface {
-	HandlePower(source, enterprise, meter string, payload []byte, ack func())
-	HandleEmissionHJ212(source, enterprise string, payload []byte, ack func())
-	RejectRaw(source string, payload []byte, rej *Rejection, ack func())
+	HandlePower(ctx context.Context, source, enterprise, meter string, payload []byte, ack func())
+	HandleEmissionHJ212(ctx context.Context, source, enterprise string, payload []byte, ack func())
+	RejectRaw(ctx context.Context, source string, payload []byte, rej *Rejection, ack func())
 }
 
 var _ SourceReceiver = (*Receiver)(nil)
@@ -123,18 +124,18 @@ var _ SourceReceiver = (*Receiver)(nil)
 // dead letter (unknown_meter) rather than lost unseen.
 func SourceRoutes(prefix string, recv SourceReceiver) []ingestmqtt.Route {
 	return []ingestmqtt.Route{
-		{Filter: prefix + "/power/#", Handle: func(topic string, payload []byte, ack func()) {
+		{Filter: prefix + "/power/#", Handle: func(ctx context.Context, topic string, payload []byte, ack func()) {
 			lv := topicLevels(prefix, "power", topic)
 			if len(lv) != 2 || lv[0] == "" || lv[1] == "" {
-				recv.RejectRaw("mqtt:"+topic, payload, &Rejection{Reason: ReasonUnknownMeter, Kind: KindPower,
+				recv.RejectRaw(ctx, "mqtt:"+topic, payload, &Rejection{Reason: ReasonUnknownMeter, Kind: KindPower,
 					Message: fmt.Sprintf("topic %q is not %s/power/{source}/{meter}", topic, prefix)}, ack)
 				return
 			}
-			recv.HandlePower("mqtt:"+topic, lv[0], lv[1], payload, ack)
+			recv.HandlePower(ctx, "mqtt:"+topic, lv[0], lv[1], payload, ack)
 		}},
-		{Filter: prefix + "/emissions/+/hj212", Handle: func(topic string, payload []byte, ack func()) {
+		{Filter: prefix + "/emissions/+/hj212", Handle: func(ctx context.Context, topic string, payload []byte, ack func()) {
 			lv := topicLevels(prefix, "emissions", topic)
-			recv.HandleEmissionHJ212("mqtt:"+topic, lv[0], payload, ack)
+			recv.HandleEmissionHJ212(ctx, "mqtt:"+topic, lv[0], payload, ack)
 		}},
 	}
 }

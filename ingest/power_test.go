@@ -100,14 +100,14 @@ func TestDecodePower(t *testing.T) {
 func TestSourceRoutesPower(t *testing.T) {
 	ctx := context.Background()
 	db, p := sqlitePipeline(t, ctx)
-	rc := &Receiver{Pipeline: p, Registry: NewRegistry(nil), Sources: testSources, Now: func() time.Time { return powerNow }, Ctx: ctx}
+	rc := &Receiver{Pipeline: p, Registry: NewRegistry(nil), Sources: testSources, Now: func() time.Time { return powerNow }}
 	routes := SourceRoutes("aq", rc)
 	var mu sync.Mutex
 	acks := map[string]int{}
 	publish := func(topic, payload string) {
 		for _, r := range routes {
 			if ingestmqtt.TopicMatches(r.Filter, topic) {
-				r.Handle(topic, []byte(payload), func() { mu.Lock(); acks[topic]++; mu.Unlock() })
+				r.Handle(ctx, topic, []byte(payload), func() { mu.Lock(); acks[topic]++; mu.Unlock() })
 				return
 			}
 		}

@@ -20,9 +20,9 @@ import (
 
 // StationReceiver takes what stations send (*Receiver).
 type StationReceiver interface {
-	HandleJSON(source, station string, payload []byte, ack func())
-	HandleHJ212(source, station string, payload []byte, ack func())
-	RejectRaw(source string, payload []byte, rej *Rejection, ack func())
+	HandleJSON(ctx context.Context, source, station string, payload []byte, ack func())
+	HandleHJ212(ctx context.Context, source, station string, payload []byte, ack func())
+	RejectRaw(ctx context.Context, source string, payload []byte, rej *Rejection, ack func())
 }
 
 var _ StationReceiver = (*Receiver)(nil)
@@ -33,14 +33,14 @@ var _ StationReceiver = (*Receiver)(nil)
 // <prefix>/stations/{station}/hj212. A topic that names no station is
 // rejected as unknown_station.
 func StationRoutes(prefix string, recv StationReceiver) []ingestmqtt.Route {
-	route := func(kind string, handle func(source, station string, payload []byte, ack func())) ingestmqtt.Route {
-		return ingestmqtt.Route{Filter: prefix + "/stations/+/" + kind, Handle: func(topic string, payload []byte, ack func()) {
+	route := func(kind string, handle func(ctx context.Context, source, station string, payload []byte, ack func())) ingestmqtt.Route {
+		return ingestmqtt.Route{Filter: prefix + "/stations/+/" + kind, Handle: func(ctx context.Context, topic string, payload []byte, ack func()) {
 			station, _, err := ingestmqtt.StationFromTopic(prefix, topic)
 			if err != nil {
-				recv.RejectRaw("mqtt:"+topic, payload, &Rejection{Reason: ReasonUnknownStation, Message: err.Error()}, ack)
+				recv.RejectRaw(ctx, "mqtt:"+topic, payload, &Rejection{Reason: ReasonUnknownStation, Message: err.Error()}, ack)
 				return
 			}
-			handle("mqtt:"+topic, station, payload, ack)
+			handle(ctx, "mqtt:"+topic, station, payload, ack)
 		}}
 	}
 	return []ingestmqtt.Route{route("readings", recv.HandleJSON), route("hj212", recv.HandleHJ212)}
@@ -48,9 +48,9 @@ func StationRoutes(prefix string, recv StationReceiver) []ingestmqtt.Route {
 
 // Oversize rejects a message over limit bytes (mqtt.max_message_bytes) as
 // too_large, keeping its first bytes (ingestmqtt.Config.OnOversize).
-func Oversize(recv StationReceiver, limit int) func(topic string, size int, head []byte, ack func()) {
-	return func(topic string, size int, head []byte, ack func()) {
-		recv.RejectRaw("mqtt:"+topic, head, &Rejection{Reason: ReasonTooLarge,
+func Oversize(recv StationReceiver, limit int) func(ctx context.Context, topic string, size int, head []byte, ack func()) {
+	return func(ctx context.Context, topic string, size int, head []byte, ack func()) {
+		recv.RejectRaw(ctx, "mqtt:"+topic, head, &Rejection{Reason: ReasonTooLarge,
 			Message: fmt.Sprintf("%d bytes, more than mqtt.max_message_bytes (%d); the first %d kept", size, limit, len(head))}, ack)
 	}
 }
@@ -76,8 +76,7 @@ func ForecastRoute(prefix string, adder ForecastAdder, reject RejectFunc, log *s
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return ingestmqtt.Route{Filter: prefix + "/forecasts/+", Handle: func(topic string, payload []byte, ack func()) {
-		ctx := context.Background()
+	return ingestmqtt.Route{Filter: prefix + "/forecasts/+", Handle: func(ctx context.Context, topic string, payload []byte, ack func()) {
 		region := topic[strings.LastIndexByte(topic, '/')+1:]
 		var f alert.Forecast
 		err := json.Unmarshal(payload, &f)

@@ -20,17 +20,17 @@ import (
 // "reject source reason" for a rejection).
 type fakeReceiver struct{ calls []string }
 
-func (f *fakeReceiver) HandleJSON(source, station string, payload []byte, ack func()) {
+func (f *fakeReceiver) HandleJSON(_ context.Context, source, station string, payload []byte, ack func()) {
 	f.calls = append(f.calls, "json "+source+" "+station+" "+string(payload))
 	ack()
 }
 
-func (f *fakeReceiver) HandleHJ212(source, station string, payload []byte, ack func()) {
+func (f *fakeReceiver) HandleHJ212(_ context.Context, source, station string, payload []byte, ack func()) {
 	f.calls = append(f.calls, "hj212 "+source+" "+station+" "+string(payload))
 	ack()
 }
 
-func (f *fakeReceiver) RejectRaw(source string, payload []byte, rej *ingest.Rejection, ack func()) {
+func (f *fakeReceiver) RejectRaw(_ context.Context, source string, payload []byte, rej *ingest.Rejection, ack func()) {
 	f.calls = append(f.calls, "reject "+source+" "+rej.Reason+" "+string(payload)+" "+rej.Message)
 	ack()
 }
@@ -42,7 +42,7 @@ func deliver(t *testing.T, routes []ingestmqtt.Route, topic string, payload []by
 	acks := 0
 	for _, r := range routes {
 		if ingestmqtt.TopicMatches(r.Filter, topic) {
-			r.Handle(topic, payload, func() { acks++ })
+			r.Handle(context.Background(), topic, payload, func() { acks++ })
 			return acks
 		}
 	}
@@ -69,7 +69,7 @@ func TestStationRoutes(t *testing.T) {
 		}
 	}
 	// A topic that names no station (the filter's + matches an empty level).
-	routes[0].Handle("aq/stations//readings", []byte("x"), func() {})
+	routes[0].Handle(context.Background(), "aq/stations//readings", []byte("x"), func() {})
 	want := []string{
 		`json mqtt:aq/stations/s1/readings s1 {"pm25":1}`,
 		"hj212 mqtt:aq/stations/s2/hj212 s2 ##0101QN=...",
@@ -83,7 +83,7 @@ func TestStationRoutes(t *testing.T) {
 func TestOversize(t *testing.T) {
 	recv := &fakeReceiver{}
 	acks := 0
-	ingest.Oversize(recv, 1024)("aq/stations/s1/readings", 5000, []byte("head"), func() { acks++ })
+	ingest.Oversize(recv, 1024)(context.Background(), "aq/stations/s1/readings", 5000, []byte("head"), func() { acks++ })
 	want := "reject mqtt:aq/stations/s1/readings too_large head 5000 bytes, more than mqtt.max_message_bytes (1024); the first 4 kept"
 	if len(recv.calls) != 1 || recv.calls[0] != want || acks != 1 {
 		t.Errorf("calls %q (acks %d), want %q", recv.calls, acks, want)

@@ -64,7 +64,7 @@ func StartUnits(ctx context.Context, url, prefix string, log *slog.Logger) (*Uni
 	}
 	u := &Units{}
 	u.c = ingestmqtt.New(ingestmqtt.Config{URL: url, ClientID: "aqwarn-demo-units", CleanSession: true, Logger: log},
-		[]ingestmqtt.Route{{Filter: prefix + "/units/+/tasks", Handle: func(topic string, payload []byte, ack func()) {
+		[]ingestmqtt.Route{{Filter: prefix + "/units/+/tasks", Handle: func(_ context.Context, topic string, payload []byte, ack func()) {
 			defer ack()
 			to, reply, ok := Acknowledgement(prefix, topic, payload)
 			if !ok {

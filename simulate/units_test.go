@@ -56,7 +56,7 @@ func TestUnitsAcknowledgeOverMQTT(t *testing.T) {
 
 	acks := make(chan string, 10)
 	watch := ingestmqtt.New(ingestmqtt.Config{URL: b.URL(), ClientID: "watch", CleanSession: true},
-		[]ingestmqtt.Route{{Filter: "aq/units/+/ack", Handle: func(topic string, payload []byte, ack func()) {
+		[]ingestmqtt.Route{{Filter: "aq/units/+/ack", Handle: func(_ context.Context, topic string, payload []byte, ack func()) {
 			acks <- topic + " " + string(payload)
 			ack()
 		}}})

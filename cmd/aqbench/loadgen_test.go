@@ -25,7 +25,7 @@ func TestLoadgenDeliversEveryPublishInOrder(t *testing.T) {
 	n := 0
 	var probed atomic.Bool
 	sub := ingestmqtt.New(ingestmqtt.Config{URL: broker.URL(), ClientID: "loadgen-test-sub", CleanSession: true},
-		[]ingestmqtt.Route{{Filter: "t/stations/+/readings", Handle: func(topic string, payload []byte, ack func()) {
+		[]ingestmqtt.Route{{Filter: "t/stations/+/readings", Handle: func(_ context.Context, topic string, payload []byte, ack func()) {
 			ack()
 			if topic == "t/stations/probe/readings" {
 				probed.Store(true)

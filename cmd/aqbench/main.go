@@ -260,7 +260,7 @@ func forwardCeiling(brokerURL string, gen *loadgen, ms []msg, lean bool, ps proc
 	} else {
 		var got atomic.Int64
 		sub := ingestmqtt.New(ingestmqtt.Config{URL: brokerURL, ClientID: "aqbench-null-paho", CleanSession: true},
-			[]ingestmqtt.Route{{Filter: filter, Handle: func(_ string, _ []byte, ack func()) {
+			[]ingestmqtt.Route{{Filter: filter, Handle: func(_ context.Context, _ string, _ []byte, ack func()) {
 				ack()
 				if got.Add(1) == n {
 					close(all)

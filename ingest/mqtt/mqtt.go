@@ -28,8 +28,10 @@ import (
 // broker sent the messages: one that blocks holds up delivery (which is how
 // a full ingest queue pushes back on the broker), so a handler must never
 // wait for something that needs this client — such as the PUBACK of a
-// publish on it.
-type Handler func(topic string, payload []byte, ack func())
+// publish on it. ctx is the client's (Config.Context): it ends at
+// shutdown, and a handler blocked on it then returns without ack (the
+// broker delivers the message again).
+type Handler func(ctx context.Context, topic string, payload []byte, ack func())
 
 // Route subscribes Filter (an MQTT topic filter) to Handle.
 type Route struct {
@@ -54,7 +56,11 @@ type Config struct {
 	// them: OnOversize gets the topic, the first OversizeKept bytes and
 	// the ack (it must keep the refusal and ack, like a handler).
 	MaxMessageBytes int
-	OnOversize      func(topic string, size int, head []byte, ack func())
+	OnOversize      func(ctx context.Context, topic string, size int, head []byte, ack func())
+	// Context is every handler's (nil: context.Background()): end it at
+	// shutdown, before what the handlers write to stops, so that none
+	// blocks on it for ever.
+	Context context.Context
 	// TLS configures a tls:// (ssl://) broker connection (nil: defaults).
 	TLS *tls.Config
 }
@@ -249,6 +255,14 @@ func (c *Client) PublishAsync(topic string, payload []byte) Pending {
 	return Pending{c.client.Publish(topic, 1, false, payload)}
 }
 
+// ctx is the handlers' context.
+func (c *Client) ctx() context.Context {
+	if c.cfg.Context == nil {
+		return context.Background()
+	}
+	return c.cfg.Context
+}
+
 // route hands a message to the handler of the first route whose filter
 // matches its topic. A message no route takes (the broker should not send
 // one) is left unacknowledged and logged.
@@ -256,12 +270,12 @@ func (c *Client) route(_ paho.Client, m paho.Message) {
 	topic := m.Topic()
 	if p := m.Payload(); c.cfg.MaxMessageBytes > 0 && len(p) > c.cfg.MaxMessageBytes && c.cfg.OnOversize != nil {
 		n := min(len(p), OversizeKept)
-		c.cfg.OnOversize(topic, len(p), p[:n:n], m.Ack)
+		c.cfg.OnOversize(c.ctx(), topic, len(p), p[:n:n], m.Ack)
 		return
 	}
 	for _, r := range c.routes {
 		if TopicMatches(r.Filter, topic) {
-			r.Handle(topic, m.Payload(), m.Ack)
+			r.Handle(c.ctx(), topic, m.Payload(), m.Ack)
 			return
 		}
 	}

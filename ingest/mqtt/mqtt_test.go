@@ -21,7 +21,7 @@ type inbox struct {
 }
 
 func (b *inbox) handle(ack bool) mqtt.Handler {
-	return func(topic string, payload []byte, a func()) {
+	return func(_ context.Context, topic string, payload []byte, a func()) {
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		b.msgs[string(payload)]++
@@ -267,7 +267,7 @@ func TestOversizedMessageRefused(t *testing.T) {
 	}
 	bigs := make(chan big, 4)
 	c := mqtt.New(mqtt.Config{URL: broker.URL(), ClientID: "ingest-cap", MaxMessageBytes: 4096,
-		OnOversize: func(topic string, size int, head []byte, ack func()) {
+		OnOversize: func(_ context.Context, topic string, size int, head []byte, ack func()) {
 			bigs <- big{topic, size, len(head)}
 			ack()
 		}},
