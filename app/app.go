@@ -78,6 +78,7 @@ type App struct {
 	// evaluatedData is the latest hour with data (Unix ns) the warning
 	// evaluation has judged: the demo clock waits for it (demo.clock_lead).
 	evaluatedData atomic.Int64
+	eval          evaluator
 	db            *sqlite.DB
 	reg           *prometheus.Registry
 	jobs          *guard.Guard
@@ -101,6 +102,7 @@ type App struct {
 	health      *ingest.Health
 	hj212       *hj212.Server
 	wake        chan struct{} // new durable data for the AQI job
+	evalWake    chan struct{} // a new AQI snapshot for the warning evaluation
 
 	svc      *lifecycle.Service
 	delivery *delivery
@@ -134,7 +136,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (*App, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	a := &App{cfg: cfg, opts: opts, log: opts.Logger, now: time.Now, wake: make(chan struct{}, 1), httpDone: make(chan error, 1)}
+	a := &App{cfg: cfg, opts: opts, log: opts.Logger, now: time.Now, wake: make(chan struct{}, 1), evalWake: make(chan struct{}, 1), httpDone: make(chan error, 1)}
 	if err := a.build(ctx); err != nil {
 		a.Close()
 		return nil, err
@@ -261,6 +263,7 @@ func (a *App) Start(ctx context.Context) error {
 	if err := a.schedule(); err != nil {
 		return err
 	}
+	a.evaluateOnAQI()
 	a.wakeAQIOnData()
 	a.warmStats(ctx)
 
@@ -387,7 +390,13 @@ func (a *App) newIngest(ctx context.Context) error {
 	// The hourly AQI job (scheduled at Start); ingest tells it which hours
 	// got new readings.
 	a.job = &aqijob.Job{Readings: primary, Writers: aqiWriters, Stations: cfg.Stations, Regions: cfg.Regions,
-		Now: a.now, Logger: log.With("component", "aqi")}
+		Now: a.now, Logger: log.With("component", "aqi"),
+		OnRun: func() { // tell the warning evaluation
+			select {
+			case a.evalWake <- struct{}{}:
+			default:
+			}
+		}}
 	if cfg.AQI.Edition != "auto" {
 		ed, _ := aqi.ParseEdition(cfg.AQI.Edition)
 		a.job.Edition = func(time.Time) aqi.Edition { return ed }
@@ -589,10 +598,6 @@ func (a *App) schedule() error {
 	if a.clock != nil {
 		complianceEvery = gocron.DurationJob(max(a.clock.RealAfter(cfg.Inspection.Every), 5*time.Second))
 	}
-	evalEvery := time.Second // cheap: it only compares counters until the AQI job has run
-	if cfg.Demo.Enabled {
-		evalEvery = 200 * time.Millisecond // the demo clock runs an hour in well under a second
-	}
 	for _, j := range []struct {
 		name  string
 		def   gocron.JobDefinition
@@ -600,7 +605,9 @@ func (a *App) schedule() error {
 		start bool
 	}{
 		{"hourly-aqi", aqiDef, a.runAQI, true},
-		{"warning-evaluation", gocron.DurationJob(evalEvery), a.evaluation(), true},
+		// Told by the AQI job after each run (evaluateOnAQI); this is the
+		// hourly floor of the service's clock, should a run fail.
+		{"warning-evaluation", every(time.Hour), a.evaluate, true},
 		{"acknowledgements", every(time.Minute), a.delivery.checkAcks, false},
 		{"reduction-list-reminders", every(time.Hour), a.delivery.remindListRevision, true},
 		{"compliance-inspections", complianceEvery, a.complianceJob(), true},
@@ -626,36 +633,61 @@ func (a *App) runAQI(ctx context.Context) {
 	}
 }
 
-// evaluation is the warning evaluation job: right after each hourly AQI
-// run and at least once per hour of the service's clock. Forecasts and
-// prompts are evaluated when they arrive (lifecycle.Service does it).
-func (a *App) evaluation() func(context.Context) {
-	var lastRuns, lastHour int64 = -1, 0
-	var mu sync.Mutex // the job is a singleton; this keeps the race detector sure of it
-	log := a.log.With("component", "alert")
-	return func(ctx context.Context) {
-		mu.Lock()
-		defer mu.Unlock()
-		runs := a.job.Runs()
-		hour := a.now().Truncate(time.Hour).Unix()
-		if runs == lastRuns && hour == lastHour {
-			return
-		}
-		// A publication that failed on a store error is retried first.
-		if err := a.svc.Recover(ctx); err != nil {
-			log.Error("publishing approved warnings failed", "err", err)
-			return
-		}
-		snap := a.job.Current()
-		if err := a.svc.EvaluateAll(ctx); err != nil {
-			log.Error("evaluation failed", "err", err)
-			return
-		}
-		lastRuns, lastHour = runs, hour
-		if snap != nil {
-			a.evaluated(snap)
-		}
+// evaluator is the warning evaluation's state: what it last judged.
+type evaluator struct {
+	mu                 sync.Mutex // one evaluation at a time (told and scheduled)
+	lastRuns, lastHour int64
+}
+
+// evaluate is the warning evaluation: right after each hourly AQI run (the
+// job tells it, evaluateOnAQI) and at least once per hour of the
+// service's clock. It judges again only when there is a new snapshot or a
+// new hour. Forecasts and prompts are evaluated when they arrive
+// (lifecycle.Service does it).
+func (a *App) evaluate(ctx context.Context) {
+	e := &a.eval
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	runs := a.job.Runs()
+	hour := a.now().Truncate(time.Hour).Unix()
+	if runs == e.lastRuns && hour == e.lastHour {
+		return
 	}
+	log := a.log.With("component", "alert")
+	// A publication that failed on a store error is retried first.
+	if err := a.svc.Recover(ctx); err != nil {
+		log.Error("publishing approved warnings failed", "err", err)
+		return
+	}
+	snap := a.job.Current()
+	if err := a.svc.EvaluateAll(ctx); err != nil {
+		log.Error("evaluation failed", "err", err)
+		return
+	}
+	e.lastRuns, e.lastHour = runs, hour
+	if snap != nil {
+		a.evaluated(snap)
+	}
+}
+
+// evaluateOnAQI runs the warning evaluation each time the AQI job tells
+// of a run (aqijob.Job.OnRun).
+func (a *App) evaluateOnAQI() {
+	run := a.jobs.Job("warning-evaluation", a.evaluate)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-a.evalWake:
+				run(ctx)
+			}
+		}
+	}()
+	a.closers.push(func() { stop(); <-done })
 }
 
 // demoClockMaxHold is how long (real time) the demo clock waits for the

@@ -40,6 +40,10 @@ type Job struct {
 	Logger  *slog.Logger
 	// Recompute is how many recent hours each run recomputes (late data).
 	Recompute int
+	// OnRun, when set, is called after each completed run, with its
+	// snapshot in Current: the warning evaluation is told, it does not
+	// poll. It must not block (signal, do not work).
+	OnRun func()
 
 	mu      sync.Mutex                 // one run at a time, also when called directly
 	settled map[int64][]aqwarn.Reading // hour end (Unix s) → hourly readings of the hours older than the recomputed ones (under mu)
@@ -91,6 +95,9 @@ func (j *Job) Run(ctx context.Context) error {
 	j.runs.Add(1)
 	if j.Logger != nil {
 		j.Logger.Debug("hourly AQI computed", "hour", end, "records", len(recs))
+	}
+	if j.OnRun != nil {
+		j.OnRun()
 	}
 	return nil
 }

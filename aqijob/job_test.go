@@ -178,3 +178,40 @@ func TestSnapshotSurvivesAFullDiskAndSilence(t *testing.T) {
 		t.Errorf("after 12 silent hours the county is %+v (present %v), want its last record of %v", rec, ok, last)
 	}
 }
+
+// The job tells of each completed run (the warning evaluation listens),
+// with the run's snapshot already current; a failed run tells nothing.
+func TestJobTellsOfEachRun(t *testing.T) {
+	last := time.Date(2026, 12, 1, 5, 0, 0, 0, time.UTC)
+	rs := memReadings{pm("sa", last, 80, "")}
+	var told []*aqwarn.AQISnapshot
+	w := &switchWriter{}
+	j := &Job{Readings: rs, Writers: []AQIWriter{w}, Stations: []aqwarn.Station{{ID: "sa", Region: "county", Pollutants: []string{"pm25"}}},
+		Regions: []aqwarn.Region{{ID: "county"}}, Now: func() time.Time { return last.Add(5 * time.Minute) }, Recompute: 1}
+	j.OnRun = func() { told = append(told, j.Current()) }
+	for range 2 {
+		if err := j.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(told) != 2 || told[0] == nil || told[1] == nil || told[1].Stations["sa"].Time != last {
+		t.Fatalf("told %d times (%v), want 2 with the run's snapshot", len(told), told)
+	}
+	w.fail = true
+	if err := j.Run(context.Background()); err == nil {
+		t.Fatal("the writer's failure was not returned")
+	}
+	if len(told) != 2 {
+		t.Errorf("a failed run told the evaluation (%d)", len(told))
+	}
+}
+
+// switchWriter fails once told to.
+type switchWriter struct{ fail bool }
+
+func (w *switchWriter) WriteAQI(context.Context, []aqwarn.AQIRecord) error {
+	if w.fail {
+		return errors.New("store down")
+	}
+	return nil
+}
