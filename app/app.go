@@ -673,21 +673,7 @@ func (a *App) evaluate(ctx context.Context) {
 // evaluateOnAQI runs the warning evaluation each time the AQI job tells
 // of a run (aqijob.Job.OnRun).
 func (a *App) evaluateOnAQI() {
-	run := a.jobs.Job("warning-evaluation", a.evaluate)
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-a.evalWake:
-				run(ctx)
-			}
-		}
-	}()
-	a.closers.push(func() { stop(); <-done })
+	a.onSignal(a.evalWake, a.jobs.Job("warning-evaluation", a.evaluate), 0)
 }
 
 // demoClockMaxHold is how long (real time) the demo clock waits for the
@@ -732,7 +718,12 @@ func (a *App) wakeAQIOnData() {
 	if a.cfg.AQI.OnData <= 0 {
 		return
 	}
-	runJob := a.jobs.Job("hourly-aqi", a.runAQI)
+	a.onSignal(a.wake, a.jobs.Job("hourly-aqi", a.runAQI), a.cfg.AQI.OnData)
+}
+
+// onSignal runs run after each signal on wake, at most once per gap (real
+// time), until the service closes.
+func (a *App) onSignal(wake <-chan struct{}, run func(context.Context), gap time.Duration) {
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -741,13 +732,16 @@ func (a *App) wakeAQIOnData() {
 			select {
 			case <-ctx.Done():
 				return
-			case <-a.wake:
+			case <-wake:
 			}
-			runJob(ctx)
+			run(ctx)
+			if gap <= 0 {
+				continue
+			}
 			select {
 			case <-ctx.Done():
 				return
-			case <-time.After(a.cfg.AQI.OnData):
+			case <-time.After(gap):
 			}
 		}
 	}()
