@@ -5,16 +5,13 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"fmt"
 	"io"
-	"math"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aqwarn/aqwarn/aqi"
-	"github.com/aqwarn/aqwarn/dataset"
 )
 
 // config is the Config of the command's flags --mode, --edition, --method
@@ -283,33 +280,5 @@ func TestAQICSVRefuses(t *testing.T) {
 	cancel()
 	if err := CSV(ctx, Config{}, []string{f}, io.Discard); err == nil {
 		t.Error("a cancelled context ran")
-	}
-}
-
-// The region is the per-pollutant mean of the stations that have data at
-// an hour, over the union of their periods.
-func TestAQIRegionSeries(t *testing.T) {
-	t0 := time.Date(2020, 1, 1, 1, 0, 0, 0, aqi.CST)
-	mk := func(name string, start time.Time, vs ...float64) dataset.Series {
-		s := dataset.Series{Station: name, Start: start}
-		for _, v := range vs {
-			h := aqi.MissingHour()
-			h[aqi.PM25] = v
-			s.Hours = append(s.Hours, h)
-		}
-		return s
-	}
-	reg := dataset.Region("region", []dataset.Series{mk("a", t0, 10, 20), mk("b", t0.Add(time.Hour), 40, 50)})
-	var got []float64
-	for _, h := range reg.Hours {
-		got = append(got, h[aqi.PM25])
-	}
-	if reg.Station != "region" || !reg.Start.Equal(t0) || fmt.Sprint(got) != "[10 30 50]" {
-		t.Errorf("region %s from %v: %v", reg.Station, reg.Start, got)
-	}
-	// Pieces of one station are joined in time order, the gap missing.
-	m, err := dataset.Join([]dataset.Series{mk("a", t0.Add(3*time.Hour), 7), mk("a", t0, 5)}, dataset.RefuseOverlap)
-	if err != nil || len(m) != 1 || len(m[0].Hours) != 4 || !math.IsNaN(m[0].Hours[1][aqi.PM25]) || m[0].Hours[3][aqi.PM25] != 7 {
-		t.Errorf("merged %+v %v", m, err)
 	}
 }
