@@ -78,12 +78,16 @@ type App struct {
 	// evaluatedData is the latest hour with data (Unix ns) the warning
 	// evaluation has judged: the demo clock waits for it (demo.clock_lead).
 	evaluatedData atomic.Int64
-	eval          evaluator
-	db            *sqlite.DB
-	reg           *prometheus.Registry
-	jobs          *guard.Guard
-	checks        []api.Check
-	mqttURL       string
+	// meteredData is the latest end (Unix ns) of a listed source's meter
+	// reading that is durable: the demo clock waits for the meters too,
+	// or a loaded machine's backlog looks like data gaps (R7).
+	meteredData atomic.Int64
+	eval        evaluator
+	db          *sqlite.DB
+	reg         *prometheus.Registry
+	jobs        *guard.Guard
+	checks      []api.Check
+	mqttURL     string
 
 	job   *aqijob.Job
 	stats *statsvc.Service
@@ -422,6 +426,7 @@ func (a *App) newIngest(ctx context.Context) error {
 	// Station health, fed by durable readings and rejections.
 	a.health = ingest.NewHealth(cfg.Stations, a.now(), cfg.Ingest.OfflineAfter, cfg.Ingest.InvalidAfter, a.reg)
 	a.health.Logger = log.With("component", "station-health")
+	pipe.OnDurablePower = a.metered // the demo clock waits for the meters
 	pipe.OnDurable = func(rs []aqwarn.Reading) {
 		a.health.Readings(rs, a.now())
 		select { // wake the AQI job
@@ -702,14 +707,39 @@ func (a *App) evaluated(snap *aqwarn.AQISnapshot) {
 	}
 }
 
-// demoClockLimit is how far the demo clock may run (zero: no limit before
-// the first evaluation with data).
+// demoClockLimit is how far the demo clock may run.
 func (a *App) demoClockLimit() time.Time {
-	ns := a.evaluatedData.Load()
-	if ns == 0 {
+	return clockLimit(a.cfg.Demo.ClockLead, a.evaluatedData.Load(), a.meteredData.Load())
+}
+
+// clockLimit is lead past the earliest of the watermarks (Unix ns) that
+// have one: the hour the warning evaluation judged last, the end of the
+// newest durable meter reading. None yet (all 0): no limit (zero time), so
+// the demo starts without waiting for its first data.
+func clockLimit(lead time.Duration, marks ...int64) time.Time {
+	var low int64
+	for _, ns := range marks {
+		if ns != 0 && (low == 0 || ns < low) {
+			low = ns
+		}
+	}
+	if low == 0 {
 		return time.Time{}
 	}
-	return time.Unix(0, ns).Add(a.cfg.Demo.ClockLead)
+	return time.Unix(0, low).Add(lead)
+}
+
+// metered records the end of the newest durable meter reading.
+func (a *App) metered(ps []aqwarn.PowerReading) {
+	for _, p := range ps {
+		ns := p.Time.UnixNano()
+		for { // the pipeline's writers report concurrently: only ever raise it
+			cur := a.meteredData.Load()
+			if ns <= cur || a.meteredData.CompareAndSwap(cur, ns) {
+				break
+			}
+		}
+	}
 }
 
 // wakeAQIOnData runs the AQI job when new data are durable, at most once

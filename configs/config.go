@@ -327,9 +327,9 @@ type Demo struct {
 	// Speed is simulated seconds per real second (3600 → an hour a second).
 	Speed float64 `yaml:"speed"`
 	// ClockLead is how far the demo clock may run past the latest hour
-	// with data the warning evaluation has judged: on a busy machine the
-	// demo runs slower instead of the service deciding on data it has not
-	// caught up with. 0: a rigid clock (fast-forward tests).
+	// with data the warning evaluation has judged and the newest stored
+	// meter reading: on a busy machine the demo runs slower instead of the
+	// service deciding on data it has not caught up with. 0: a rigid clock.
 	ClockLead time.Duration `yaml:"clock_lead"`
 	// From and To bound the replayed data (local dates, +08:00).
 	From string `yaml:"from"`

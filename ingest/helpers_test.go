@@ -46,6 +46,12 @@ func waitCond(t *testing.T, what string, cond func() bool) {
 // test's cleanup has run.
 func sqlitePipeline(t *testing.T, ctx context.Context) (*sqlite.DB, *Pipeline) {
 	t.Helper()
+	return sqlitePipelineWith(t, ctx, nil)
+}
+
+// sqlitePipelineWith is sqlitePipeline with set applied before it runs.
+func sqlitePipelineWith(t *testing.T, ctx context.Context, set func(*Pipeline)) (*sqlite.DB, *Pipeline) {
+	t.Helper()
 	db, err := sqlite.Open(ctx, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -53,6 +59,9 @@ func sqlitePipeline(t *testing.T, ctx context.Context) (*sqlite.DB, *Pipeline) {
 	p := NewPipeline(db, 100)
 	p.DeadLetters = db
 	p.BatchWait = time.Millisecond
+	if set != nil {
+		set(p)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { p.Run(ctx); close(done) }()

@@ -85,6 +85,9 @@ type Pipeline struct {
 	OnDeadLetter func(aqwarn.DeadLetter)
 	// OnDurable is told of every batch once durable (e.g. to wake the AQI job).
 	OnDurable func([]aqwarn.Reading)
+	// OnDurablePower is told of every batch's meter readings once durable
+	// (the demo clock waits for them).
+	OnDurablePower func([]aqwarn.PowerReading)
 	// OnStored is told of readings once they are in the primary store:
 	// written there at once, or replayed from the spool later (e.g. so the
 	// AQI job reads their hours again).
@@ -346,6 +349,9 @@ func (p *Pipeline) flush(ctx context.Context, items []Item) {
 	}
 	if p.OnDurable != nil && len(b.readings) > 0 {
 		p.OnDurable(b.readings)
+	}
+	if p.OnDurablePower != nil && len(b.power) > 0 {
+		p.OnDurablePower(b.power)
 	}
 }
 

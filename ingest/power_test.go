@@ -99,10 +99,13 @@ func TestDecodePower(t *testing.T) {
 // payload are kept as dead letters, acknowledged, and counted by kind.
 func TestSourceRoutesPower(t *testing.T) {
 	ctx := context.Background()
-	db, p := sqlitePipeline(t, ctx)
+	var mu sync.Mutex
+	var durable []aqwarn.PowerReading // what OnDurablePower was told (the demo clock's watermark)
+	db, p := sqlitePipelineWith(t, ctx, func(p *Pipeline) {
+		p.OnDurablePower = func(ps []aqwarn.PowerReading) { mu.Lock(); durable = append(durable, ps...); mu.Unlock() }
+	})
 	rc := &Receiver{Pipeline: p, Registry: NewRegistry(nil), Sources: testSources, Now: func() time.Time { return powerNow }}
 	routes := SourceRoutes("aq", rc)
-	var mu sync.Mutex
 	acks := map[string]int{}
 	publish := func(topic, payload string) {
 		for _, r := range routes {
@@ -124,6 +127,12 @@ func TestSourceRoutesPower(t *testing.T) {
 	if err != nil || len(got["cem-a-m1"]) != 1 || got["cem-a-m1"][0].KWh != 412.5 || got["cem-a-m1"][0].Unit != "kiln1" {
 		t.Fatalf("stored %+v %v", got, err)
 	}
+	waitCond(t, "told of the durable meter reading", func() bool { mu.Lock(); defer mu.Unlock(); return len(durable) > 0 })
+	mu.Lock()
+	if len(durable) != 1 || durable[0].Meter != "cem-a-m1" || !durable[0].Time.Equal(got["cem-a-m1"][0].Time) {
+		t.Errorf("told of durable meter readings %+v, want the one stored", durable)
+	}
+	mu.Unlock()
 	for _, topic := range []string{"aq/power/cem-a", "aq/power/cem-a/cem-a-m1/x", "aq/power/cem-a/cem-a-m2"} {
 		if acked(topic) != 1 {
 			t.Errorf("%s: acknowledged %d times, want once (kept as a dead letter)", topic, acked(topic))
