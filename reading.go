@@ -4,6 +4,12 @@ import (
 	"time"
 )
 
+// CST is China Standard Time (UTC+8), the zone of every time the service
+// shows and of Chinese hour labels (HJ 633, HJ 212 DataTime). A fixed zone:
+// nothing depends on the host's tzdata (China has had no daylight saving
+// time since 1991). The one definition; aqi.CST is this.
+var CST = time.FixedZone("CST", 8*60*60)
+
 // Pollutant codes used on the wire, in storage and in the API.
 // Concentrations are µg/m³, CO in mg/m³.
 const (

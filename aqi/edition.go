@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aqwarn/aqwarn"
 )
 
 // Edition is the edition of HJ 633 (技术规定) that produced an AQI.
@@ -16,8 +18,9 @@ const (
 	Edition2026 Edition = 2026
 )
 
-// CST is China Standard Time (UTC+8), the zone of Chinese hour labels.
-var CST = time.FixedZone("CST", 8*60*60)
+// CST is China Standard Time (UTC+8), the zone of Chinese hour labels
+// (aqwarn.CST).
+var CST = aqwarn.CST
 
 // Cutover2026 is the instant HJ 633—2026 comes into force.
 var Cutover2026 = time.Date(2026, time.March, 1, 0, 0, 0, 0, CST)

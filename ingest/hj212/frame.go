@@ -1,6 +1,10 @@
 package hj212
 
-import "time"
+import (
+	"time"
+
+	"github.com/aqwarn/aqwarn"
+)
 
 // System codes (ST).
 const (
@@ -36,7 +40,7 @@ const (
 
 // beijing is UTC+8 as a fixed zone, so decoding does not depend on the
 // tzdata of the host (China has no daylight saving time since 1991).
-var beijing = time.FixedZone("CST", 8*60*60)
+var beijing = aqwarn.CST
 
 // Beijing returns the fixed UTC+8 zone DataTime is expressed in.
 func Beijing() *time.Location { return beijing }

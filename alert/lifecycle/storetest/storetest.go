@@ -67,7 +67,7 @@ func Run(t *testing.T, open Open) {
 }
 
 var (
-	cst = time.FixedZone("CST", 8*3600)
+	cst = aqwarn.CST
 	t0  = time.Date(2026, 12, 1, 8, 0, 0, 0, cst)
 )
 
