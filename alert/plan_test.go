@@ -1,16 +1,17 @@
 package alert
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/aqwarn/aqwarn/internal/testflags"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
+var update = testflags.Update
 
 // TestShippedPlans: both plan files load, and the county plan says what
 // spec/warning-rules.md says it does.

@@ -3,17 +3,18 @@ package api
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"testing"
 	"time"
 
+	"github.com/aqwarn/aqwarn/internal/testflags"
+
 	"github.com/aqwarn/aqwarn"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
+var update = testflags.Update
 
 type fixedSnapshot struct{ s *aqwarn.AQISnapshot }
 

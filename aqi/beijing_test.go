@@ -2,7 +2,6 @@ package aqi_test
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,11 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aqwarn/aqwarn/internal/testflags"
+
 	"github.com/aqwarn/aqwarn/aqi"
 	"github.com/aqwarn/aqwarn/dataset"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+var update = testflags.Update
 
 // The two real weeks in testdata/beijing (see SOURCE.md there).
 const (

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aqwarn/aqwarn"
 	"github.com/aqwarn/aqwarn/ingest/hj212"
+	"github.com/aqwarn/aqwarn/internal/testenv"
 	"github.com/aqwarn/aqwarn/store/sqlite"
 )
 
@@ -30,15 +31,10 @@ func (g *gatedWriter) WriteReadings(ctx context.Context, rs []aqwarn.Reading) er
 	return g.w.WriteReadings(ctx, rs)
 }
 
+// waitCond waits up to 20 s for cond (testenv.Eventually).
 func waitCond(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testenv.Eventually(t, what, 20*time.Second, cond)
 }
 
 // sqlitePipeline is a pipeline running on a real SQLite store (its primary

@@ -3,7 +3,6 @@ package reduction
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,9 +11,10 @@ import (
 	"time"
 
 	"github.com/aqwarn/aqwarn/aqi"
+	"github.com/aqwarn/aqwarn/internal/testflags"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+var update = testflags.Update
 
 // golden compares got with testdata/name, or rewrites it with -update.
 func golden(t *testing.T, name string, got []byte) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/csv"
-	"flag"
 	"io"
 	"math"
 	"os"
@@ -13,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aqwarn/aqwarn/internal/testflags"
+
 	"github.com/aqwarn/aqwarn"
 	"github.com/aqwarn/aqwarn/aqi"
 	"github.com/aqwarn/aqwarn/dataset"
@@ -20,7 +21,7 @@ import (
 	"github.com/aqwarn/aqwarn/stats"
 )
 
-var update = flag.Bool("update", false, "rewrite year/beijing-2015-daily.csv.gz from testdata/beijing-2015")
+var update = testflags.Update
 
 // The demo's stations and the Beijing stations they replay (configs/default.yaml).
 var (

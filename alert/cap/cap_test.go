@@ -2,7 +2,6 @@ package cap
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,9 +12,10 @@ import (
 	"time"
 
 	"github.com/aqwarn/aqwarn/alert"
+	"github.com/aqwarn/aqwarn/internal/testflags"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
+var update = testflags.Update
 
 var sender = Sender{ID: "ecology.jianghua.example", NameZH: "江华瑶族自治县重污染天气应急指挥部办公室",
 	NameEN: "Jianghua heavy-pollution emergency command office", DivisionCode: "431129", AgencyCode: "011",

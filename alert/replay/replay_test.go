@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,12 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aqwarn/aqwarn/internal/testflags"
+
 	"github.com/aqwarn/aqwarn/alert"
 	"github.com/aqwarn/aqwarn/aqi"
 	"github.com/aqwarn/aqwarn/dataset"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+var update = testflags.Update
 
 const planFile = "../../configs/plans/jianghua-2024.yaml"
 

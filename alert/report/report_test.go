@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,9 +9,10 @@ import (
 	"time"
 
 	"github.com/aqwarn/aqwarn/alert/followup"
+	"github.com/aqwarn/aqwarn/internal/testflags"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
+var update = testflags.Update
 
 // input is a three-day episode in two regions with a yellow warning
 // upgraded to orange and lifted; one unit late to acknowledge, one late

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,10 +13,11 @@ import (
 
 	"github.com/aqwarn/aqwarn/compliance"
 	"github.com/aqwarn/aqwarn/compliance/compliancetest"
+	"github.com/aqwarn/aqwarn/internal/testflags"
 	"github.com/aqwarn/aqwarn/reduction"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+var update = testflags.Update
 
 const scenarioList = "../testdata/scenario-list.yaml"
 

@@ -2,16 +2,16 @@ package inspect
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/aqwarn/aqwarn/compliance"
+	"github.com/aqwarn/aqwarn/internal/testflags"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
+var update = testflags.Update
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"flag"
 	"io"
 	"math"
 	"os"
@@ -16,10 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aqwarn/aqwarn/internal/testflags"
+
 	"github.com/aqwarn/aqwarn/stats"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+var update = testflags.Update
 
 // files2015 are the twelve stations' calendar year 2015 (testdata/beijing-2015).
 func files2015(tb testing.TB) []string {
