@@ -49,6 +49,29 @@ type Result struct {
 // AQI was published: the condition for a valid day in annual statistics.
 func (r Result) Complete() bool { return !r.NA && r.Missing == 0 }
 
+// The words of the published flags beyond Flags' own (aqwarn.AQIValue,
+// `aqwarn aqi`): every consumer spells them the same.
+const (
+	// WordBeyondIndex: a concentration above the table's top (AQI 500).
+	WordBeyondIndex = "beyond_index"
+	// WordIncomplete: not published under the publication rule (Published).
+	WordIncomplete = "incomplete"
+)
+
+// Published applies the publication rule of HJ 633—2026 (to 2012-era data
+// as well): an AQI of 100 or less computed while a measured pollutant had
+// no valid value is not published, so r comes back NA, and incomplete is
+// true. HJ 633—2012 has no such rule, but without it the first hours of a
+// series, or a PM analyser outage, would show "优" from ozone alone — a
+// reading nobody should act on.
+func (r Result) Published() (p Result, incomplete bool) {
+	if r.NA || r.Missing == 0 || r.AQI > 100 {
+		return r, false
+	}
+	r.NA, r.Level, r.Primary = true, 0, 0
+	return r, true
+}
+
 // Category returns the category of the result (the NA category when NA).
 func (r Result) Category() Category { return CategoryOf(r.Level) }
 

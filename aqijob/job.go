@@ -249,18 +249,10 @@ func concOf(h aqi.Hour) map[string]float64 {
 	return m
 }
 
-// valueOf converts a result to the API/storage form.
-//
-// The 2026 publication rule is applied to 2012-era data as well: an AQI of
-// 100 or less computed while a measured pollutant had no valid value is not
-// published (NA, flagged "incomplete"). HJ 633—2012 has no such rule, but
-// without it the first hours of a series, or a PM analyser outage, would
-// show "优" from ozone alone — a reading nobody should act on.
+// valueOf converts a result to the API/storage form, under the
+// publication rule (aqi.Result.Published).
 func valueOf(r aqi.Result) aqwarn.AQIValue {
-	incomplete := !r.NA && r.Missing != 0 && r.AQI <= 100
-	if incomplete {
-		r.NA, r.Level, r.Primary = true, 0, 0
-	}
+	r, incomplete := r.Published()
 	c := r.Category()
 	v := aqwarn.AQIValue{Level: r.Level, CategoryZH: c.ZH, CategoryEN: c.EN, Color: c.Color,
 		Primary: r.Primary.Names(), IAQI: map[string]int{}, Flags: r.Flags.Names(),
@@ -273,10 +265,10 @@ func valueOf(r aqi.Result) aqwarn.AQIValue {
 		v.AQI = &a
 	}
 	if r.BeyondIndex {
-		v.Flags = append(v.Flags, "beyond_index")
+		v.Flags = append(v.Flags, aqi.WordBeyondIndex)
 	}
 	if incomplete {
-		v.Flags = append(v.Flags, "incomplete")
+		v.Flags = append(v.Flags, aqi.WordIncomplete)
 	}
 	for t := range aqi.NumTerms {
 		if r.IAQI[t] >= 0 {

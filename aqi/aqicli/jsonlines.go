@@ -223,7 +223,7 @@ func fillOut(out *Output, r aqi.Result, terms []aqi.Term, notMeasured aqi.Pollut
 func resultFlags(r aqi.Result) []string {
 	var f []string
 	if r.BeyondIndex {
-		f = append(f, "beyond_index")
+		f = append(f, aqi.WordBeyondIndex)
 	}
 	f = append(f, r.Flags.Names()...)
 	for p := range r.Missing.All() {
