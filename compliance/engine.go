@@ -348,15 +348,5 @@ func runs(on []bool, gap, minLen int) [][2]int {
 
 func isNaN(v float64) bool { return v != v }
 
-// sum adds the present values.
-func sum(vs []float64) (total float64, present int) {
-	for _, v := range vs {
-		if !isNaN(v) {
-			total += v
-			present++
-		}
-	}
-	return total, present
-}
 
 var nan = math.NaN()
