@@ -143,6 +143,7 @@ func (a *App) newDelivery(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	dl.ClaimLease = cfg.Publish.ClaimLease // 0: the default
 	cal, err := followup.NewCalendar(api.CST, pc.Holidays, pc.Workdays)
 	if err != nil {
 		return fmt.Errorf("publish: %w", err)

@@ -298,6 +298,11 @@ type Publish struct {
 	Workdays []string `yaml:"workdays"`
 	// SMS is the gateway the sms channels go through (alert/sms).
 	SMS SMSGateway `yaml:"sms"`
+	// ClaimLease is how long a delivery a sender claimed stays its own: a
+	// claim left "sending" longer (the process died between sending and
+	// recording) is sent again, as a redelivery with the same key. Default
+	// 30s, twice a send's deadline (15 s); shorter only in tests.
+	ClaimLease time.Duration `yaml:"claim_lease"`
 	// NoticeKey makes the verification codes of the listed sources'
 	// notices (AQWARN_NOTICE_KEY only: a secret is never in this file).
 	NoticeKey string `yaml:"-"`
@@ -556,6 +561,9 @@ func (c *Config) validate() []string {
 	}
 	if c.MQTT.ClientID == "" {
 		add("mqtt.client_id is empty: a fixed client id is needed for a persistent session")
+	}
+	if c.Publish.ClaimLease < 0 || (c.Publish.ClaimLease > 0 && c.Publish.ClaimLease < time.Second) {
+		add("publish.claim_lease %s must be at least 1s (default 30s)", c.Publish.ClaimLease)
 	}
 	switch c.Publish.SMTP.TLS {
 	case "", "implicit", "none":

@@ -141,9 +141,14 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	// Claimed entries are finished even if ctx ends now: each attempt has
-	// its own deadline, and the results are recorded without ctx.
+	// its own deadline, and the results are recorded without ctx. Each is
+	// recorded as soon as its attempt ends, not with the batch: a process
+	// killed mid-batch then leaves only the attempts in flight to be sent
+	// again (as redeliveries, same key), not every notice the batch had
+	// already sent.
 	sendCtx := context.WithoutCancel(ctx)
 	results := make([]Result, len(entries))
+	recErrs := make([]error, len(entries))
 	sem := make(chan struct{}, d.Workers)
 	var wg sync.WaitGroup
 	for i := range entries {
@@ -152,11 +157,12 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 		go func(i int) {
 			defer func() { <-sem; wg.Done() }()
 			results[i] = d.attempt(sendCtx, entries[i])
+			recErrs[i] = d.Log.Record(sendCtx, results[i:i+1])
 		}(i)
 	}
 	wg.Wait()
-	if err := d.Log.Record(sendCtx, results); err != nil {
-		return len(entries), fmt.Errorf("notify: record %d results: %w", len(results), err)
+	if err := errors.Join(recErrs...); err != nil {
+		return len(entries), fmt.Errorf("notify: record results: %w", err)
 	}
 	for i, r := range results {
 		e := entries[i]
