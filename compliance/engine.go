@@ -348,5 +348,4 @@ func runs(on []bool, gap, minLen int) [][2]int {
 
 func isNaN(v float64) bool { return v != v }
 
-
 var nan = math.NaN()
