@@ -535,38 +535,37 @@ func (a *App) startIngest(ctx context.Context) {
 	a.closers.push(a.stopRecv)
 
 	// One publisher of the dead-letter notices (a bounded queue).
-	nctx, stopNotices := context.WithCancel(context.Background())
-	var nwg sync.WaitGroup
-	nwg.Add(1)
-	go func() {
-		defer nwg.Done()
-		topic := a.cfg.MQTT.TopicPrefix + "/deadletter"
-		a.jobs.Loop(nctx, "deadletter-notices", func(ctx context.Context) {
-			a.deadNotices.run(ctx, 10*time.Second, func(ctx context.Context, b []byte) error { return a.mq.Publish(ctx, topic, b, false) })
-		})
-	}()
-	a.closers.push(func() { stopNotices(); nwg.Wait() })
+	topic := a.cfg.MQTT.TopicPrefix + "/deadletter"
+	a.goLoop("deadletter-notices", func(ctx context.Context) {
+		a.deadNotices.run(ctx, 10*time.Second, func(ctx context.Context, b []byte) error { return a.mq.Publish(ctx, topic, b, false) })
+	})
 
 	// Station health is evaluated on a ticker against the service's clock.
-	hctx, stopHealth := context.WithCancel(context.Background())
+	a.goLoop("station-health", func(ctx context.Context) {
+		t := time.NewTicker(15 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				a.health.Evaluate(a.now())
+			}
+		}
+	})
+}
+
+// goLoop runs fn in a goroutine until the service closes, started again
+// after a panic (guard.Loop); closing waits for it to return.
+func (a *App) goLoop(name string, fn func(ctx context.Context)) {
+	ctx, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		a.jobs.Loop(hctx, "station-health", func(ctx context.Context) {
-			t := time.NewTicker(15 * time.Second)
-			defer t.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-t.C:
-					a.health.Evaluate(a.now())
-				}
-			}
-		})
+		a.jobs.Loop(ctx, name, fn)
 	}()
-	a.closers.push(func() { stopHealth(); wg.Wait() })
+	a.closers.push(func() { stop(); wg.Wait() })
 }
 
 // schedule runs the service's one scheduler (cron specs in China Standard
